@@ -1,0 +1,36 @@
+# Thin wrapper around CMake. `make run` and `make test` each install what is
+# missing (Debian packages), build, then run or test.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build run test test-asan bench clean
+
+all: build
+
+deps:
+	@sh tests/scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# Until the board can boot an operating system, run the demo guest.
+run: build
+	./$(BUILD)/ringside -display none -bios $(BUILD)/demo.rom
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'bench|nightly'
+
+# The unit and guest tests again under AddressSanitizer and UBSan.
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure -j $(JOBS) -L 'unit|guest'
+
+bench: build
+	cd $(BUILD) && ctest --output-on-failure -L bench
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

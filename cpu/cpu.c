@@ -1,0 +1,258 @@
+/*
+ * cpu.c - CPU reset, EFLAGS and CR0 writes, and memory access through
+ * segments (the slow paths behind access.h).
+ */
+#include "cpu/cpu.h"
+
+#include <string.h>
+
+#include "cpu/access.h"
+#include "cpu/decode.h"
+#include "cpu/flags.h"
+#include "cpu/segment.h"
+
+/* PF for each byte value: set when the number of one bits is even. */
+const uint8_t parity_table[256] = {
+#define P2(n) n, n ^ 4, n ^ 4, n
+#define P4(n) P2(n), P2(n ^ 4), P2(n ^ 4), P2(n)
+#define P6(n) P4(n), P4(n ^ 4), P4(n ^ 4), P4(n)
+    P6(4), P6(0), P6(0), P6(4)
+#undef P2
+#undef P4
+#undef P6
+};
+
+void cpu_init(Cpu *c, PhysMem *mem)
+{
+    memset(c, 0, sizeof(*c));
+    c->mem = mem;
+    decode_init();
+    cpu_reset(c);
+}
+
+/* Processor state after RESET (SDM vol. 3, 9.1.1, table 9-1). */
+void cpu_reset(Cpu *c)
+{
+    memset(c->r, 0, sizeof(c->r));
+    c->r[R_EDX] = CPU_SIGNATURE;
+    c->eip = 0xfff0;
+    c->eflags = X86_EFLAGS_FIXED;
+    c->cr0 = X86_CR0_ET | X86_CR0_NW | X86_CR0_CD;
+    c->cr2 = c->cr3 = c->cr4 = 0;
+    memset(c->dr, 0, sizeof(c->dr));
+    c->dr[6] = 0xffff0ff0u;
+    c->dr[7] = 0x00000400u;
+    for (int s = 0; s < SEG_COUNT; s++)
+        c->seg[s] = (SegReg){ .sel = 0, .attr = 0x93, .base = 0, .limit = 0xffff };
+    c->seg[SEG_CS] = (SegReg){ .sel = 0xf000, .attr = 0x9b, .base = 0xffff0000u, .limit = 0xffff };
+    c->gdtr = c->idtr = (DescTable){ 0, 0xffff };
+    c->ldtr = (SegReg){ .attr = 0x82, .limit = 0xffff };
+    c->tr = (SegReg){ .attr = 0x8b, .limit = 0xffff };
+    c->halted = false;
+    c->irq_shadow = false;
+    c->fault_depth = 0;
+    c->msr_sysenter_cs = c->msr_sysenter_esp = c->msr_sysenter_eip = 0;
+    for (int s = 0; s < SEG_COUNT; s++)
+        seg_update_access(c, s);
+    cpu_update_mode(c);
+    if (c->mem)
+        mem_tlb_flush(c->mem);
+}
+
+bool cpu_protected(const Cpu *c)
+{
+    return (c->cr0 & X86_CR0_PE) && !(c->eflags & X86_EFLAGS_VM);
+}
+
+void cpu_update_mode(Cpu *c)
+{
+    c->code32 = (c->seg[SEG_CS].attr & SEG_ATTR_DB) != 0;
+    c->stack32 = (c->seg[SEG_SS].attr & SEG_ATTR_DB) != 0;
+    if (!(c->cr0 & X86_CR0_PE))
+        c->cpl = 0;
+    else if (c->eflags & X86_EFLAGS_VM)
+        c->cpl = 3;
+    else
+        c->cpl = c->seg[SEG_CS].sel & 3;
+}
+
+uint32_t cpu_get_eflags(Cpu *c)
+{
+    return c->eflags;
+}
+
+/* Write the bits of `mask` in EFLAGS. Bit 1 always reads 1; bits 3, 5, 15
+ * and 22-31 always read 0. */
+void cpu_set_eflags(Cpu *c, uint32_t val, uint32_t mask)
+{
+    const uint32_t writable = 0x003f7fd5u;
+    mask &= writable;
+    c->eflags = ((c->eflags & ~mask) | (val & mask) | X86_EFLAGS_FIXED) & (writable | X86_EFLAGS_FIXED);
+}
+
+void cpu_set_cr0(Cpu *c, uint32_t val)
+{
+    /* ET is hard-wired to 1 on the P6 family; reserved bits read 0. */
+    val = (val | X86_CR0_ET) & 0xe005003fu;
+    if ((val & X86_CR0_PG) && !(val & X86_CR0_PE))
+        cpu_raise(c, X86_TRAP_GP, 0);
+    if ((val & X86_CR0_NW) && !(val & X86_CR0_CD))
+        cpu_raise(c, X86_TRAP_GP, 0);
+    uint32_t changed = c->cr0 ^ val;
+    c->cr0 = val;
+    if (changed & (X86_CR0_PE | X86_CR0_PG | X86_CR0_WP)) {
+        for (int s = 0; s < SEG_COUNT; s++)
+            seg_update_access(c, s);
+        cpu_update_mode(c);
+        mem_tlb_flush(c->mem);
+    }
+    c->exit_req = 1;
+}
+
+/* ---- faults ----------------------------------------------------------- */
+
+static bool vector_has_error(int v)
+{
+    return v == X86_TRAP_DF || (v >= X86_TRAP_TS && v <= X86_TRAP_PF) || v == X86_TRAP_AC;
+}
+
+_Noreturn void cpu_raise(Cpu *c, int vector, uint32_t error)
+{
+    c->exc_vector = vector;
+    c->exc_error = error;
+    c->exc_has_error = vector_has_error(vector);
+    c->eip = c->insn_eip;
+    longjmp(*c->fault_jmp, 1);
+}
+
+_Noreturn void cpu_raise_noerr(Cpu *c, int vector)
+{
+    cpu_raise(c, vector, 0);
+}
+
+/* ---- memory slow paths ------------------------------------------------ */
+
+static _Noreturn void seg_fault(Cpu *c, int seg)
+{
+    cpu_raise(c, seg == SEG_SS ? X86_TRAP_SS : X86_TRAP_GP, 0);
+}
+
+/* Segment checks for an access of len bytes at off (SDM vol. 3, 5.3 and
+ * 5.4). Returns the linear address. */
+static uint32_t seg_check(Cpu *c, int seg, uint32_t off, uint32_t len, bool write)
+{
+    const SegReg *s = &c->seg[seg];
+    if (cpu_protected(c)) {
+        if (!(s->attr & SEG_ATTR_P) || ((s->sel & ~3u) == 0 && seg != SEG_CS && seg != SEG_SS))
+            seg_fault(c, seg);
+        bool code = (s->attr & 0x08) != 0;
+        if (write && (code || !(s->attr & 0x02)))
+            seg_fault(c, seg);
+        if (!write && code && !(s->attr & 0x02))
+            seg_fault(c, seg);
+        if (!code && (s->attr & 0x04)) {
+            /* expand-down: valid offsets are limit+1 .. 0xffff or 0xffffffff */
+            uint32_t top = (s->attr & SEG_ATTR_DB) ? 0xffffffffu : 0xffffu;
+            if (off <= s->limit || (uint64_t)off + len - 1 > top)
+                seg_fault(c, seg);
+            return s->base + off;
+        }
+    }
+    if ((uint64_t)off + len - 1 > s->limit)
+        seg_fault(c, seg);
+    return s->base + off;
+}
+
+void cpu_check_write(Cpu *c, int seg, uint32_t off, uint32_t len)
+{
+    seg_check(c, seg, off, len, true);
+}
+
+void cpu_check_read(Cpu *c, int seg, uint32_t off, uint32_t len)
+{
+    seg_check(c, seg, off, len, false);
+}
+
+static uint32_t lin_read(Cpu *c, uint32_t lin, int size)
+{
+    PhysMem *m = c->mem;
+    if ((lin & PAGE_MASK) + (uint32_t)size > PAGE_SIZE) {
+        uint32_t v = 0;
+        for (int i = 0; i < size; i++)
+            v |= lin_read(c, lin + (uint32_t)i, 1) << (8 * i);
+        return v;
+    }
+    uint8_t *page = m->tlb_rd[lin >> PAGE_SHIFT];
+    if (!page)
+        page = mem_tlb_fill(m, lin, false);
+    if (page) {
+        uint32_t v = 0;
+        memcpy(&v, page + (lin & PAGE_MASK), (size_t)size);
+        return v;
+    }
+    return mem_phys_read(m, mem_lin_to_phys(m, lin), size);
+}
+
+static void lin_write(Cpu *c, uint32_t lin, uint32_t v, int size)
+{
+    PhysMem *m = c->mem;
+    if ((lin & PAGE_MASK) + (uint32_t)size > PAGE_SIZE) {
+        for (int i = 0; i < size; i++)
+            lin_write(c, lin + (uint32_t)i, (v >> (8 * i)) & 0xff, 1);
+        return;
+    }
+    uint8_t *page = m->tlb_wr[lin >> PAGE_SHIFT];
+    if (!page)
+        page = mem_tlb_fill(m, lin, true);
+    if (page) {
+        memcpy(page + (lin & PAGE_MASK), &v, (size_t)size);
+        return;
+    }
+    mem_phys_write(m, mem_lin_to_phys(m, lin), v, size);
+}
+
+uint32_t cpu_mem_read_slow(Cpu *c, int seg, uint32_t off, int size)
+{
+    return lin_read(c, seg_check(c, seg, off, (uint32_t)size, false), size);
+}
+
+void cpu_mem_write_slow(Cpu *c, int seg, uint32_t off, uint32_t v, int size)
+{
+    lin_write(c, seg_check(c, seg, off, (uint32_t)size, true), v, size);
+}
+
+uint8_t cpu_lin_rd8(Cpu *c, uint32_t lin) { return (uint8_t)lin_read(c, lin, 1); }
+uint16_t cpu_lin_rd16(Cpu *c, uint32_t lin) { return (uint16_t)lin_read(c, lin, 2); }
+uint32_t cpu_lin_rd32(Cpu *c, uint32_t lin) { return lin_read(c, lin, 4); }
+void cpu_lin_wr8(Cpu *c, uint32_t lin, uint8_t v) { lin_write(c, lin, v, 1); }
+void cpu_lin_wr16(Cpu *c, uint32_t lin, uint16_t v) { lin_write(c, lin, v, 2); }
+void cpu_lin_wr32(Cpu *c, uint32_t lin, uint32_t v) { lin_write(c, lin, v, 4); }
+
+/* ---- ports ------------------------------------------------------------ */
+
+uint32_t cpu_in(Cpu *c, uint16_t port, int size)
+{
+    if (!c->io.in)
+        return 0xffffffffu >> (32 - 8 * size);
+    return c->io.in(c->io.opaque, port, size);
+}
+
+void cpu_out(Cpu *c, uint16_t port, uint32_t val, int size)
+{
+    if (c->io.out)
+        c->io.out(c->io.opaque, port, val, size);
+}
+
+/* ---- handlers the decoder substitutes --------------------------------- */
+
+void op_ud(Cpu *c, const Insn *in)
+{
+    (void)in;
+    cpu_raise(c, X86_TRAP_UD, 0);
+}
+
+void op_gp_toolong(Cpu *c, const Insn *in)
+{
+    (void)in;
+    cpu_raise(c, X86_TRAP_GP, 0);
+}

@@ -1,0 +1,164 @@
+/*
+ * segment.c - loading segment registers in real and protected mode.
+ *
+ * Real mode loads only the selector and base (selector << 4); the limit and
+ * attributes stay as the hidden cache holds them, which is what makes
+ * "unreal mode" work. Protected mode loads the whole descriptor with the
+ * checks of SDM vol. 3, 5.5-5.8 for same-privilege transfers.
+ * XXX: call gates, task gates and inter-privilege transfers come with the
+ * system-architecture issue; they raise #GP(selector) for now.
+ */
+#include "cpu/segment.h"
+
+#include "cpu/access.h"
+
+void seg_update_access(Cpu *c, int s)
+{
+    SegReg *r = &c->seg[s];
+    if (!(c->cr0 & X86_CR0_PE) || (c->eflags & X86_EFLAGS_VM)) {
+        r->acc = SEG_ACC_RD | SEG_ACC_WR;
+        return;
+    }
+    r->acc = 0;
+    if (!(r->attr & SEG_ATTR_P) || !(r->attr & SEG_ATTR_S))
+        return;
+    if ((r->sel & ~3u) == 0 && s != SEG_CS && s != SEG_SS)
+        return;
+    uint16_t type = r->attr & SEG_ATTR_TYPE;
+    if (type & 0x08) { /* code */
+        if (type & 0x02)
+            r->acc = SEG_ACC_RD;
+    } else if (!(type & 0x04)) { /* expand-up data */
+        r->acc = SEG_ACC_RD | ((type & 0x02) ? SEG_ACC_WR : 0);
+    }
+}
+
+Descriptor seg_read_desc(Cpu *c, uint16_t sel)
+{
+    uint32_t base, limit;
+    if (sel & 4) {
+        base = c->ldtr.base;
+        limit = c->ldtr.limit;
+        if ((c->ldtr.sel & ~3u) == 0)
+            cpu_raise(c, X86_TRAP_GP, sel & 0xfffc);
+    } else {
+        base = c->gdtr.base;
+        limit = c->gdtr.limit;
+    }
+    uint32_t off = sel & 0xfff8u;
+    if (off + 7 > limit)
+        cpu_raise(c, X86_TRAP_GP, sel & 0xfffc);
+    Descriptor d;
+    d.lo = cpu_lin_rd32(c, base + off);
+    d.hi = cpu_lin_rd32(c, base + off + 4);
+    return d;
+}
+
+void seg_set_accessed(Cpu *c, uint16_t sel, Descriptor *d)
+{
+    if (d->hi & 0x100)
+        return;
+    d->hi |= 0x100;
+    uint32_t base = (sel & 4) ? c->ldtr.base : c->gdtr.base;
+    cpu_lin_wr8(c, base + (sel & 0xfff8u) + 5, (uint8_t)(d->hi >> 8));
+}
+
+static void seg_commit(Cpu *c, int s, uint16_t sel, Descriptor d)
+{
+    c->seg[s] = (SegReg){ .sel = sel, .attr = desc_attr(d), .base = desc_base(d), .limit = desc_limit(d) };
+    seg_update_access(c, s);
+}
+
+void cpu_load_seg(Cpu *c, int s, uint16_t sel)
+{
+    if (!cpu_protected(c)) {
+        c->seg[s].sel = sel;
+        c->seg[s].base = (uint32_t)sel << 4;
+        if (c->eflags & X86_EFLAGS_VM) {
+            /* virtual-8086 mode: every load gives a 64K writable segment */
+            c->seg[s].limit = 0xffff;
+            c->seg[s].attr = (uint16_t)(s == SEG_CS ? 0xfb : 0xf3);
+        }
+        seg_update_access(c, s);
+        if (s == SEG_SS)
+            cpu_update_mode(c);
+        return;
+    }
+    uint16_t err = sel & 0xfffc;
+    if ((sel & ~3u) == 0) {
+        if (s == SEG_SS)
+            cpu_raise(c, X86_TRAP_GP, 0);
+        /* a null selector loads fine into DS-GS; using it faults */
+        c->seg[s].sel = sel;
+        c->seg[s].attr = 0;
+        c->seg[s].base = 0;
+        c->seg[s].limit = 0;
+        seg_update_access(c, s);
+        return;
+    }
+    Descriptor d = seg_read_desc(c, sel);
+    uint16_t attr = desc_attr(d);
+    int dpl = (attr >> 5) & 3, rpl = sel & 3;
+    bool code = (attr & 0x08) != 0;
+    if (!(attr & SEG_ATTR_S))
+        cpu_raise(c, X86_TRAP_GP, err);
+    if (s == SEG_SS) {
+        if (code || !(attr & 0x02) || rpl != c->cpl || dpl != c->cpl)
+            cpu_raise(c, X86_TRAP_GP, err);
+        if (!(attr & SEG_ATTR_P))
+            cpu_raise(c, X86_TRAP_SS, err);
+    } else {
+        if (code && !(attr & 0x02))
+            cpu_raise(c, X86_TRAP_GP, err);
+        /* data and non-conforming code: DPL >= max(CPL, RPL) */
+        if (!(code && (attr & 0x04)) && (dpl < c->cpl || dpl < rpl))
+            cpu_raise(c, X86_TRAP_GP, err);
+        if (!(attr & SEG_ATTR_P))
+            cpu_raise(c, X86_TRAP_NP, err);
+    }
+    seg_set_accessed(c, sel, &d);
+    seg_commit(c, s, sel, d);
+    if (s == SEG_SS)
+        cpu_update_mode(c);
+}
+
+void cpu_load_cs(Cpu *c, uint16_t sel, uint32_t eip)
+{
+    if (!cpu_protected(c)) {
+        c->seg[SEG_CS].sel = sel;
+        c->seg[SEG_CS].base = (uint32_t)sel << 4;
+        if (c->eflags & X86_EFLAGS_VM) {
+            c->seg[SEG_CS].limit = 0xffff;
+            c->seg[SEG_CS].attr = 0xfb;
+        }
+        if (eip > c->seg[SEG_CS].limit)
+            cpu_raise(c, X86_TRAP_GP, 0);
+        c->eip = eip;
+        seg_update_access(c, SEG_CS);
+        cpu_update_mode(c);
+        return;
+    }
+    uint16_t err = sel & 0xfffc;
+    if ((sel & ~3u) == 0)
+        cpu_raise(c, X86_TRAP_GP, 0);
+    Descriptor d = seg_read_desc(c, sel);
+    uint16_t attr = desc_attr(d);
+    int dpl = (attr >> 5) & 3, rpl = sel & 3;
+    if (!(attr & SEG_ATTR_S) || !(attr & 0x08))
+        cpu_raise(c, X86_TRAP_GP, err); /* XXX: gates and TSSs: later issue */
+    if (attr & 0x04) { /* conforming: DPL <= CPL */
+        if (dpl > c->cpl)
+            cpu_raise(c, X86_TRAP_GP, err);
+    } else if (rpl > c->cpl || dpl != c->cpl) {
+        cpu_raise(c, X86_TRAP_GP, err);
+    }
+    if (!(attr & SEG_ATTR_P))
+        cpu_raise(c, X86_TRAP_NP, err);
+    if (eip > desc_limit(d))
+        cpu_raise(c, X86_TRAP_GP, 0);
+    seg_set_accessed(c, sel, &d);
+    uint8_t cpl = c->cpl;
+    seg_commit(c, SEG_CS, (uint16_t)((sel & ~3u) | cpl), d);
+    c->eip = eip;
+    cpu_update_mode(c);
+}

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Install the Debian packages Ringside needs to build, run and test, if any
+# are missing. Safe to run again: it does nothing when all are present.
+set -e
+pkgs="gcc make cmake pkg-config binutils libcapstone-dev libsdl2-dev libslirp-dev libcmocka-dev seabios gcc-multilib qemu-system-x86"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "Installing missing packages:$missing"
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+        echo "install-deps: need root (or sudo) to apt-get install:$missing" >&2; exit 1; fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

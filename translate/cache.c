@@ -1,0 +1,256 @@
+/*
+ * cache.c - the block builder and the code cache.
+ *
+ * Blocks are found by hashing their key. Each block is also on a list per
+ * physical page its bytes touch; a write that lands on a code page (the
+ * memory map calls tc_code_write) invalidates exactly the blocks whose
+ * bytes overlap the write, and asks the CPU to leave the running block
+ * after the current instruction, so a write to the very next instruction
+ * takes effect (DESIGN.md invariant 3). Invalidated blocks are freed only
+ * between blocks, since the running one may be among them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/decode.h"
+#include "translate/translate.h"
+
+static uint32_t tc_hash(uint32_t phys, uint32_t cs_base, uint32_t mode)
+{
+    uint32_t h = phys * 0x9e3779b1u ^ cs_base * 0x85ebca6bu ^ mode;
+    return (h ^ (h >> 16)) & ((1u << TC_HASH_BITS) - 1);
+}
+
+static void tc_code_write(void *opaque, uint32_t paddr, uint32_t len);
+
+TCache *tc_create(Cpu *c)
+{
+    TCache *tc = calloc(1, sizeof(*tc));
+    if (!tc)
+        return NULL;
+    tc->cpu = c;
+    tc->npages = c->mem->ram_size >> PAGE_SHIFT;
+    tc->page_head = calloc(tc->npages, sizeof(Block *));
+    if (!tc->page_head) {
+        free(tc);
+        return NULL;
+    }
+    tc->max_insns = BLOCK_MAX_INSNS;
+    c->tcache = tc;
+    c->mem->code_write = tc_code_write;
+    c->mem->code_opaque = tc;
+    return tc;
+}
+
+static void free_zombies(TCache *tc)
+{
+    while (tc->zombies) {
+        Block *b = tc->zombies;
+        tc->zombies = b->zombie_next;
+        free(b);
+    }
+}
+
+static int page_index(const Block *b, uint32_t page)
+{
+    return b->pages[0].page == page ? 0 : 1;
+}
+
+static void unlink_page(TCache *tc, Block *b, int i)
+{
+    uint32_t page = b->pages[i].page;
+    if (page >= tc->npages)
+        return;
+    Block **pp = &tc->page_head[page];
+    while (*pp) {
+        Block *cur = *pp;
+        int ci = page_index(cur, page);
+        if (cur == b) {
+            *pp = cur->pages[ci].next;
+            break;
+        }
+        pp = &cur->pages[ci].next;
+    }
+    if (!tc->page_head[page])
+        mem_unmark_code(tc->cpu->mem, page << PAGE_SHIFT);
+}
+
+static void invalidate(TCache *tc, Block *b)
+{
+    Block **pp = &tc->hash[tc_hash(b->phys, b->cs_base, b->mode)];
+    while (*pp != b)
+        pp = &(*pp)->hash_next;
+    *pp = b->hash_next;
+    for (int i = 0; i < b->npages; i++)
+        unlink_page(tc, b, i);
+    b->valid = false;
+    b->zombie_next = tc->zombies;
+    tc->zombies = b;
+    tc->blocks_invalidated++;
+}
+
+void tc_flush(TCache *tc)
+{
+    for (uint32_t h = 0; h < (1u << TC_HASH_BITS); h++)
+        while (tc->hash[h])
+            invalidate(tc, tc->hash[h]);
+    tc->cpu->exit_req = 1;
+}
+
+void tc_destroy(TCache *tc)
+{
+    if (!tc)
+        return;
+    tc_flush(tc);
+    free_zombies(tc);
+    free(tc->page_head);
+    free(tc);
+}
+
+static void tc_code_write(void *opaque, uint32_t paddr, uint32_t len)
+{
+    TCache *tc = opaque;
+    uint32_t last = paddr + len - 1;
+    for (uint32_t page = paddr >> PAGE_SHIFT; page <= last >> PAGE_SHIFT && page < tc->npages; page++) {
+        uint32_t lo = page == paddr >> PAGE_SHIFT ? (paddr & PAGE_MASK) : 0;
+        uint32_t hi = page == last >> PAGE_SHIFT ? (last & PAGE_MASK) + 1 : PAGE_SIZE;
+        Block *b = tc->page_head[page];
+        while (b) {
+            int i = page_index(b, page);
+            Block *next = b->pages[i].next;
+            if (b->pages[i].start < hi && lo < b->pages[i].end) {
+                invalidate(tc, b);
+                tc->cpu->exit_req = 1;
+            }
+            b = next;
+        }
+    }
+}
+
+static uint32_t block_mode(const Cpu *c)
+{
+    return (c->code32 ? BLOCK_MODE_CODE32 : 0) | ((c->cr0 & X86_CR0_PE) ? BLOCK_MODE_PE : 0) |
+           ((c->eflags & X86_EFLAGS_VM) ? BLOCK_MODE_VM : 0);
+}
+
+/* Copy up to `want` code bytes starting at linear address lin into buf,
+ * stopping at the CS limit. Returns how many bytes could be read. */
+static int fetch_code(Cpu *c, uint32_t eip, uint8_t *buf, int want)
+{
+    const SegReg *cs = &c->seg[SEG_CS];
+    int n = 0;
+    while (n < want) {
+        uint32_t off = eip + (uint32_t)n;
+        if (off < eip || off > cs->limit)
+            break;
+        uint32_t lin = cs->base + off;
+        uint32_t phys = mem_lin_to_phys(c->mem, lin);
+        const uint8_t *page = mem_phys_page(c->mem, phys);
+        int chunk = (int)(PAGE_SIZE - (phys & PAGE_MASK));
+        if (chunk > want - n)
+            chunk = want - n;
+        if ((uint64_t)off + (uint32_t)chunk - 1 > cs->limit)
+            chunk = (int)(cs->limit - off + 1);
+        if (page) {
+            memcpy(buf + n, page + (phys & PAGE_MASK), (size_t)chunk);
+        } else {
+            for (int i = 0; i < chunk; i++)
+                buf[n + i] = (uint8_t)mem_phys_read(c->mem, phys + (uint32_t)i, 1);
+        }
+        n += chunk;
+    }
+    return n;
+}
+
+static void link_pages(TCache *tc, Block *b)
+{
+    for (int i = 0; i < b->npages; i++) {
+        uint32_t page = b->pages[i].page;
+        if (page >= tc->npages)
+            continue;
+        b->pages[i].next = tc->page_head[page];
+        tc->page_head[page] = b;
+        mem_mark_code(tc->cpu->mem, page << PAGE_SHIFT);
+    }
+}
+
+static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
+{
+    uint8_t buf[PAGE_SIZE + 16];
+    uint32_t lin = c->seg[SEG_CS].base + c->eip;
+    int in_page = (int)(PAGE_SIZE - (lin & PAGE_MASK));
+    int avail = fetch_code(c, c->eip, buf, in_page + 15);
+    Insn insns[BLOCK_MAX_INSNS];
+    int n = 0, pos = 0;
+    bool code32 = (mode & BLOCK_MODE_CODE32) != 0;
+
+    while (n < tc->max_insns && pos < in_page) {
+        Insn *in = &insns[n];
+        /* Only the first instruction may run on into the next page. */
+        int limit = n == 0 ? avail - pos : (avail < in_page ? avail : in_page) - pos;
+        int len = x86_decode(buf + pos, limit, code32, in);
+        if (len == DECODE_NEED_MORE) {
+            if (n > 0)
+                break;
+            /* The first instruction runs past the CS limit (or into memory
+             * that cannot be fetched): #GP(0), precisely. */
+            c->insn_eip = c->eip;
+            cpu_raise(c, X86_TRAP_GP, 0);
+        }
+        pos += len;
+        n++;
+        const OpRow *row = decode_row(in);
+        if (row->flags & (F_BR | F_END))
+            break;
+    }
+
+    Block *b = malloc(sizeof(Block) + (size_t)n * sizeof(Insn));
+    if (!b)
+        abort();
+    memset(b, 0, sizeof(*b));
+    b->phys = phys;
+    b->cs_base = c->seg[SEG_CS].base;
+    b->mode = mode;
+    b->lin = lin;
+    b->ninsn = (uint16_t)n;
+    b->bytes = (uint16_t)pos;
+    b->valid = true;
+    memcpy(b->insn, insns, (size_t)n * sizeof(Insn));
+    uint32_t first_end = (phys & PAGE_MASK) + (uint32_t)pos;
+    b->pages[0] = (BlockPage){ phys >> PAGE_SHIFT, (uint16_t)(phys & PAGE_MASK),
+                               (uint16_t)(first_end > PAGE_SIZE ? PAGE_SIZE : first_end), NULL };
+    b->npages = 1;
+    if (first_end > PAGE_SIZE) {
+        uint32_t phys2 = mem_lin_to_phys(c->mem, (lin & ~PAGE_MASK) + PAGE_SIZE);
+        b->pages[1] = (BlockPage){ phys2 >> PAGE_SHIFT, 0, (uint16_t)(first_end - PAGE_SIZE), NULL };
+        b->npages = 2;
+    }
+    uint32_t h = tc_hash(phys, b->cs_base, mode);
+    b->hash_next = tc->hash[h];
+    tc->hash[h] = b;
+    link_pages(tc, b);
+    tc->blocks_translated++;
+    if (tc->trace.translated)
+        tc->trace.translated(tc->trace.opaque, c, b, buf);
+    return b;
+}
+
+/* The block for the CPU's current CS:EIP, translated if need be. May
+ * raise a fault (a fetch beyond the CS limit). */
+Block *tc_find(TCache *tc, Cpu *c);
+Block *tc_find(TCache *tc, Cpu *c)
+{
+    free_zombies(tc);
+    if (c->eip > c->seg[SEG_CS].limit) {
+        c->insn_eip = c->eip;
+        cpu_raise(c, X86_TRAP_GP, 0);
+    }
+    uint32_t lin = c->seg[SEG_CS].base + c->eip;
+    uint32_t phys = mem_lin_to_phys(c->mem, lin);
+    uint32_t mode = block_mode(c);
+    uint32_t cs_base = c->seg[SEG_CS].base;
+    for (Block *b = tc->hash[tc_hash(phys, cs_base, mode)]; b; b = b->hash_next)
+        if (b->phys == phys && b->cs_base == cs_base && b->mode == mode)
+            return b;
+    return translate(tc, c, phys, mode);
+}

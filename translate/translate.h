@@ -1,0 +1,82 @@
+/*
+ * translate.h - blocks, the code cache and the dispatcher (DESIGN.md
+ * section 3).
+ *
+ * A block is a run of decoded instructions that starts at a (physical
+ * address, CS base, mode) key and ends at a control transfer, an
+ * instruction that may change mode or interrupt state, the end of its page
+ * (an instruction may straddle into the next page only as a block's first
+ * instruction), or a length cap. The threaded backend runs a block by
+ * calling each instruction's handler in turn.
+ */
+#ifndef RINGSIDE_TRANSLATE_H
+#define RINGSIDE_TRANSLATE_H
+
+#include <stdio.h>
+
+#include "cpu/cpu.h"
+
+#define BLOCK_MAX_INSNS 64
+#define TC_HASH_BITS 16
+
+typedef struct Block Block;
+
+/* Where a block's bytes lie: one range per physical page it touches. */
+typedef struct BlockPage {
+    uint32_t page;   /* physical page number */
+    uint16_t start;  /* offset of the first byte in the page */
+    uint16_t end;    /* offset one past the last byte (1..4096) */
+    Block *next;     /* next block on the same page */
+} BlockPage;
+
+struct Block {
+    uint32_t phys;    /* key: physical address of the first byte */
+    uint32_t cs_base; /* key */
+    uint32_t mode;    /* key: BLOCK_MODE_* */
+    uint32_t lin;     /* linear address it was translated at (for traces) */
+    uint16_t ninsn;
+    uint16_t bytes;
+    uint8_t npages;
+    bool valid;
+    BlockPage pages[2];
+    Block *hash_next;
+    Block *zombie_next;
+    uint64_t exec_count;
+    Insn insn[];
+};
+
+#define BLOCK_MODE_CODE32 0x1
+#define BLOCK_MODE_PE 0x2
+#define BLOCK_MODE_VM 0x4
+
+typedef struct TCache TCache;
+
+/* Trace hooks (frontend's -d in_asm / -d exec); any may be NULL. */
+typedef struct TraceHooks {
+    void *opaque;
+    void (*translated)(void *opaque, Cpu *c, const Block *b, const uint8_t *bytes);
+    void (*executing)(void *opaque, Cpu *c, const Block *b);
+} TraceHooks;
+
+struct TCache {
+    Cpu *cpu;
+    Block *hash[1u << TC_HASH_BITS];
+    Block **page_head;    /* per RAM page: first block whose bytes touch it */
+    uint32_t npages;
+    Block *zombies;       /* invalidated blocks, freed between blocks */
+    int max_insns;        /* BLOCK_MAX_INSNS, or 1 when single-stepping */
+    TraceHooks trace;
+    uint8_t *coverage;    /* if set: 0x200 x 9 bytes, marked per executed row */
+    uint64_t blocks_translated, blocks_invalidated;
+};
+
+TCache *tc_create(Cpu *c);
+void tc_destroy(TCache *tc);
+/* Drop every block (mode changes that the key does not capture, reset). */
+void tc_flush(TCache *tc);
+
+/* Run the CPU until c->icount reaches c->deadline or something stops it.
+ * Returns EXIT_NONE when the deadline was reached, otherwise EXIT_*. */
+int cpu_exec(Cpu *c);
+
+#endif
