@@ -52,6 +52,7 @@ void cpu_reset(Cpu *c)
     c->irq_shadow = false;
     c->fault_depth = 0;
     c->msr_sysenter_cs = c->msr_sysenter_esp = c->msr_sysenter_eip = 0;
+    c->mtrr_deftype = 0; /* RESET disables the MTRRs (SDM vol. 3, 11.11.5) */
     for (int s = 0; s < SEG_COUNT; s++)
         seg_update_access(c, s);
     cpu_update_mode(c);

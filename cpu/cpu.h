@@ -201,6 +201,11 @@ struct Cpu {
     uint64_t deadline; /* stop once icount reaches this */
     uint64_t tsc_offset;
     uint64_t msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
+    /* MTRRs (SDM vol. 3, 11.11), kept as registers only: memory types
+     * change nothing in an emulator. Zero after power-on (disabled). */
+    uint64_t mtrr_var[16];   /* MSRs 0x200-0x20f: PHYSBASE0, PHYSMASK0, ... */
+    uint64_t mtrr_fixed[11]; /* 0x250, 0x258, 0x259, 0x268-0x26f */
+    uint64_t mtrr_deftype;   /* 0x2ff */
 
     /* Set by a handler or the memory slow path to end the running block
      * after the current instruction (a write hit translated code, a mode
@@ -269,7 +274,10 @@ void cpu_lin_wr8(Cpu *c, uint32_t lin, uint8_t v);
 void cpu_lin_wr16(Cpu *c, uint32_t lin, uint16_t v);
 void cpu_lin_wr32(Cpu *c, uint32_t lin, uint32_t v);
 
-/* Port I/O (the board supplies c->io). */
+/* Port I/O (the board supplies c->io). cpu_check_io raises #GP(0) unless
+ * the access is allowed at the current CPL/IOPL or by the TSS's I/O
+ * permission bitmap (SDM vol. 1, 19.5). */
+void cpu_check_io(Cpu *c, uint16_t port, int size);
 uint32_t cpu_in(Cpu *c, uint16_t port, int size);
 void cpu_out(Cpu *c, uint16_t port, uint32_t val, int size);
 

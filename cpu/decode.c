@@ -203,6 +203,7 @@ int x86_decode(const uint8_t *buf, int avail, bool code32, Insn *in)
     int seg = -1, rep = 0;
     bool lock = false;
     uint8_t b;
+    const OpRow *r = &rows[0];
 
     memset(in, 0, sizeof(*in));
     in->base = in->index = R_NONE;
@@ -234,7 +235,7 @@ int x86_decode(const uint8_t *buf, int avail, bool code32, Insn *in)
         code = 0x100 | fetch(&k, 1);
     if (code == 0x138 || code == 0x13a)
         fetch(&k, 1); /* the third opcode byte */
-    const OpRow *r = &rows[code];
+    r = &rows[code];
     in->op = (uint16_t)code;
 
     if (r->modrm || (r->flags & F_GRP)) {

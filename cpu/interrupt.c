@@ -19,7 +19,8 @@ static void interrupt_real(Cpu *c, int vector)
     uint16_t cs = cpu_lin_rd16(c, c->idtr.base + ent + 2);
     /* push FLAGS, CS, IP; check the stack for all three first */
     uint32_t sp = stack_ptr(c);
-    cpu_check_write(c, SEG_SS, stack_addr(c, sp - 6), 6);
+    for (uint32_t slot = 2; slot <= 6; slot += 2) /* each slot: SP may wrap */
+        cpu_check_write(c, SEG_SS, stack_addr(c, sp - slot), 2);
     cpu_push16(c, (uint16_t)c->eflags);
     cpu_push16(c, c->seg[SEG_CS].sel);
     cpu_push16(c, (uint16_t)c->eip);
@@ -63,8 +64,9 @@ static void interrupt_protected(Cpu *c, int vector, int soft, bool has_err, uint
     if (off > desc_limit(d))
         cpu_raise(c, X86_TRAP_GP, ext);
 
-    uint32_t n = (has_err ? 4u : 3u) * (gate32 ? 4u : 2u);
-    cpu_check_write(c, SEG_SS, stack_addr(c, stack_ptr(c) - n), n);
+    uint32_t w = gate32 ? 4u : 2u, n = (has_err ? 4u : 3u) * w;
+    for (uint32_t slot = w; slot <= n; slot += w)
+        cpu_check_write(c, SEG_SS, stack_addr(c, stack_ptr(c) - slot), w);
     uint32_t flags = c->eflags;
     if (gate32) {
         cpu_push32(c, flags);

@@ -125,14 +125,15 @@ void cpu_load_seg(Cpu *c, int s, uint16_t sel)
 void cpu_load_cs(Cpu *c, uint16_t sel, uint32_t eip)
 {
     if (!cpu_protected(c)) {
+        bool vm = (c->eflags & X86_EFLAGS_VM) != 0;
+        if (eip > (vm ? 0xffffu : c->seg[SEG_CS].limit))
+            cpu_raise(c, X86_TRAP_GP, 0);
         c->seg[SEG_CS].sel = sel;
         c->seg[SEG_CS].base = (uint32_t)sel << 4;
-        if (c->eflags & X86_EFLAGS_VM) {
+        if (vm) {
             c->seg[SEG_CS].limit = 0xffff;
             c->seg[SEG_CS].attr = 0xfb;
         }
-        if (eip > c->seg[SEG_CS].limit)
-            cpu_raise(c, X86_TRAP_GP, 0);
         c->eip = eip;
         seg_update_access(c, SEG_CS);
         cpu_update_mode(c);
