@@ -1,0 +1,63 @@
+#!/bin/bash
+# Command-line behaviour: bad input gets exactly one clear line on stderr and
+# exit status 2; --help exits 0 and lists what works.
+# Usage: test-cli.sh RINGSIDE DEMO_ROM
+set -u
+rs=$1
+rom=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+# expect STATUS PATTERN ARGS...: exit status STATUS, one stderr line matching PATTERN
+expect() {
+    local want=$1 pat=$2
+    shift 2
+    "$rs" "$@" >"$tmp/out" 2>"$tmp/err"
+    local st=$? lines
+    lines=$(wc -l <"$tmp/err")
+    if [ "$st" -eq "$want" ] && [ "$lines" -eq 1 ] && grep -qE "$pat" "$tmp/err"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "FAIL: ringside $* -> status $st (want $want), stderr ($lines lines):"
+        sed 's/^/    /' "$tmp/err"
+    fi
+}
+
+head -c 1000 /dev/zero >"$tmp/small.bin"
+expect 2 "use -bios FILE"
+expect 2 "option -hda is not implemented yet" -hda disk.img -bios "$rom"
+expect 2 "option -kernel is not implemented yet" -bios "$rom" -kernel bzImage
+expect 2 "unknown option '--bogus'" --bogus
+expect 2 "needs a value" -bios
+expect 2 "No such file" -bios "$tmp/missing.bin"
+expect 2 "64, 128 or 256 KiB.*1000 bytes" -bios "$tmp/small.bin"
+expect 2 "give the RAM size" -bios "$rom" -m 0
+expect 2 "give the RAM size" -bios "$rom" -m lots
+expect 2 "between 1 MiB and 3584 MiB" -bios "$rom" -m 8G
+expect 2 "only -display none" -bios "$rom" -display sdl
+expect 2 "unknown trace flag" -bios "$rom" -d bogus
+expect 2 "not implemented yet" -bios "$rom" -device e1000
+expect 2 "no -chardev with that id" -bios "$rom" -device isa-debugcon,iobase=0x80,chardev=x
+
+if "$rs" --help >"$tmp/out" 2>&1 && grep -q -- "-bios FILE" "$tmp/out"; then
+    pass=$((pass + 1))
+else
+    fail=$((fail + 1))
+    echo "FAIL: --help"
+fi
+
+# -chardev file + isa-debugcon logs a port's writes to a file
+"$rs" -display none -bios "$rom" -chardev file,id=log,path="$tmp/log" \
+    -device isa-debugcon,iobase=0xe9,chardev=log >/dev/null 2>&1
+if grep -q "hello from real mode" "$tmp/log" 2>/dev/null; then
+    pass=$((pass + 1))
+else
+    fail=$((fail + 1))
+    echo "FAIL: -chardev file with -device isa-debugcon did not log the console"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
