@@ -203,32 +203,12 @@ static int run(Machine *m)
     }
 }
 
-int main(int argc, char **argv)
+/* Wire the devices and options onto a created CPU and code cache.
+ * Returns 0, or the exit status after printing why. */
+static int setup(Machine *m)
 {
-    static Machine machine;
-    Machine *m = &machine;
-    int status;
-    if (!options_parse(&m->opts, argc, argv, &status))
-        return status;
-
     const char *err = NULL;
-    size_t rom_size;
-    uint8_t *rom = read_file(m->opts.bios, &rom_size, &err);
-    if (!rom)
-        return die(m->opts.bios, err);
-    m->mem = mem_create(m->opts.ram_mb * 1024u * 1024u, &err);
-    if (!m->mem)
-        return die(err, NULL);
-    if (!mem_set_rom(m->mem, rom, (uint32_t)rom_size, &err)) {
-        fprintf(stderr, "ringside: %s: %s (it is %zu bytes)\n", m->opts.bios, err, rom_size);
-        return 2;
-    }
-    free(rom);
-
-    cpu_init(&m->cpu, m->mem);
-    m->tc = tc_create(&m->cpu);
-    if (!m->tc)
-        return die("out of host memory for the code cache", NULL);
+    int status;
     if (m->opts.singlestep)
         m->tc->max_insns = 1;
     bus_init(&m->bus);
@@ -247,16 +227,52 @@ int main(int argc, char **argv)
         if (!m->tc->coverage)
             return die("out of host memory", NULL);
     }
+    return 0;
+}
 
-    status = run(m);
+int main(int argc, char **argv)
+{
+    static Machine machine;
+    Machine *m = &machine;
+    int status;
+    if (!options_parse(&m->opts, argc, argv, &status))
+        return status;
 
-    fflush(stdout);
-    if (m->opts.stats)
-        fprintf(stderr, "ringside: %llu instructions, %llu blocks translated, %llu invalidated\n",
-                (unsigned long long)m->cpu.icount, (unsigned long long)m->tc->blocks_translated,
-                (unsigned long long)m->tc->blocks_invalidated);
-    if (m->opts.coverage_file)
-        write_coverage(m);
+    const char *err = NULL;
+    size_t rom_size;
+    uint8_t *rom = read_file(m->opts.bios, &rom_size, &err);
+    if (!rom)
+        return die(m->opts.bios, err);
+    m->mem = mem_create(m->opts.ram_mb * 1024u * 1024u, &err);
+    if (!m->mem) {
+        free(rom);
+        return die(err, NULL);
+    }
+    bool rom_ok = mem_set_rom(m->mem, rom, (uint32_t)rom_size, &err);
+    free(rom);
+    if (!rom_ok) {
+        fprintf(stderr, "ringside: %s: %s (it is %zu bytes)\n", m->opts.bios, err, rom_size);
+        mem_destroy(m->mem);
+        return 2;
+    }
+
+    cpu_init(&m->cpu, m->mem);
+    m->tc = tc_create(&m->cpu);
+    if (!m->tc) {
+        mem_destroy(m->mem);
+        return die("out of host memory for the code cache", NULL);
+    }
+    status = setup(m);
+    if (status == 0) {
+        status = run(m);
+        fflush(stdout);
+        if (m->opts.stats)
+            fprintf(stderr, "ringside: %llu instructions, %llu blocks translated, %llu invalidated\n",
+                    (unsigned long long)m->cpu.icount, (unsigned long long)m->tc->blocks_translated,
+                    (unsigned long long)m->tc->blocks_invalidated);
+        if (m->opts.coverage_file)
+            write_coverage(m);
+    }
     tracer_finish(&m->tracer);
     for (int i = 0; i < m->nfiles; i++)
         fclose(m->files[i]);
