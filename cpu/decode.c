@@ -312,8 +312,8 @@ int x86_decode(const uint8_t *buf, int avail, bool code32, Insn *in)
         in->reg = code & 7;
 
     /* String instructions address memory through DS:(E)SI, overridable, and
-     * ES:(E)DI, never overridden. */
-    if (r->flags & F_STR)
+     * ES:(E)DI, never overridden. XLAT reads DS:[(E)BX+AL], overridable. */
+    if ((r->flags & F_STR) || code == 0xd7)
         in->seg = (uint8_t)(seg >= 0 ? seg : SEG_DS);
 
 out:
