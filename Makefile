@@ -30,7 +30,7 @@ test-asan: deps
 		ctest --output-on-failure -j $(JOBS) -L 'unit|guest'
 
 bench: build
-	cd $(BUILD) && ctest --output-on-failure -L bench
+	cd $(BUILD) && ctest -V -L bench
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -23,6 +23,11 @@ static uint32_t tc_hash(uint32_t phys, uint32_t cs_base, uint32_t mode)
 
 static void tc_code_write(void *opaque, uint32_t paddr, uint32_t len);
 
+static uint32_t jc_index(uint32_t lin)
+{
+    return (lin ^ (lin >> TC_JC_BITS)) & ((1u << TC_JC_BITS) - 1);
+}
+
 TCache *tc_create(Cpu *c)
 {
     TCache *tc = calloc(1, sizeof(*tc));
@@ -81,6 +86,8 @@ static void invalidate(TCache *tc, Block *b)
     while (*pp != b)
         pp = &(*pp)->hash_next;
     *pp = b->hash_next;
+    if (tc->jc[jc_index(b->lin)] == b)
+        tc->jc[jc_index(b->lin)] = NULL;
     for (int i = 0; i < b->npages; i++)
         unlink_page(tc, b, i);
     b->valid = false;
@@ -245,12 +252,24 @@ Block *tc_find(TCache *tc, Cpu *c)
         c->insn_eip = c->eip;
         cpu_raise(c, X86_TRAP_GP, 0);
     }
-    uint32_t lin = c->seg[SEG_CS].base + c->eip;
-    uint32_t phys = mem_lin_to_phys(c->mem, lin);
-    uint32_t mode = block_mode(c);
     uint32_t cs_base = c->seg[SEG_CS].base;
-    for (Block *b = tc->hash[tc_hash(phys, cs_base, mode)]; b; b = b->hash_next)
+    uint32_t lin = cs_base + c->eip;
+    uint32_t mode = block_mode(c);
+    if (unlikely(tc->jc_gen != c->mem->tlb_flushes)) {
+        memset(tc->jc, 0, sizeof(tc->jc));
+        tc->jc_gen = c->mem->tlb_flushes;
+    }
+    Block **slot = &tc->jc[jc_index(lin)];
+    Block *b = *slot;
+    if (likely(b && b->lin == lin && b->cs_base == cs_base && b->mode == mode))
+        return b;
+    uint32_t phys = mem_lin_to_phys(c->mem, lin);
+    for (b = tc->hash[tc_hash(phys, cs_base, mode)]; b; b = b->hash_next)
         if (b->phys == phys && b->cs_base == cs_base && b->mode == mode)
-            return b;
-    return translate(tc, c, phys, mode);
+            break;
+    if (!b)
+        b = translate(tc, c, phys, mode);
+    if (b->lin == lin)
+        *slot = b;
+    return b;
 }

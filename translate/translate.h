@@ -18,6 +18,7 @@
 
 #define BLOCK_MAX_INSNS 64
 #define TC_HASH_BITS 16
+#define TC_JC_BITS 12
 
 typedef struct Block Block;
 
@@ -61,6 +62,11 @@ typedef struct TraceHooks {
 struct TCache {
     Cpu *cpu;
     Block *hash[1u << TC_HASH_BITS];
+    /* Jump cache: the block last run at a linear address, checked against
+     * the block's own key; cleared whenever linear-to-physical mappings
+     * may have changed (jc_gen tracks the memory map's flush count). */
+    Block *jc[1u << TC_JC_BITS];
+    uint64_t jc_gen;
     Block **page_head;    /* per RAM page: first block whose bytes touch it */
     uint32_t npages;
     Block *zombies;       /* invalidated blocks, freed between blocks */
