@@ -1,0 +1,8 @@
+/* bit.S - cases/bit.inc in real mode. */
+#include "rt16.inc"
+#include "cases.inc"
+    TEXT
+    .globl test_main
+test_main:
+#include "../cases/bit.inc"
+    ret

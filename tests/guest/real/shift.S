@@ -1,0 +1,8 @@
+/* shift.S - cases/shift.inc in real mode. */
+#include "rt16.inc"
+#include "cases.inc"
+    TEXT
+    .globl test_main
+test_main:
+#include "../cases/shift.inc"
+    ret

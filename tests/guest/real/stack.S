@@ -1,0 +1,8 @@
+/* stack.S - cases/stack.inc in real mode. */
+#include "rt16.inc"
+#include "cases.inc"
+    TEXT
+    .globl test_main
+test_main:
+#include "../cases/stack.inc"
+    ret

@@ -1,0 +1,8 @@
+/* string.S - cases/string.inc in real mode. */
+#include "rt16.inc"
+#include "cases.inc"
+    TEXT
+    .globl test_main
+test_main:
+#include "../cases/string.inc"
+    ret
