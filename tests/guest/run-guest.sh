@@ -1,19 +1,18 @@
 #!/bin/sh
-# run-guest.sh TIMEOUT COMMAND... - run one guest test (e.g.
-# `ringside -display none -bios X.rom`), print its console output, and pass
-# iff it exits with status 1: the guest wrote 0 to the exit port 0xf4
-# (status (N << 1) | 1). Other statuses: 3, 5 (N = 1, 2) a failed check or
-# an unexpected exception, as printed; 124 the timeout; anything else the
-# emulator stopped on its own.
+# run-guest.sh TIMEOUT COMMAND... - run one guest test (for instance
+# `ringside -display none -bios X.rom`) with a timeout, let its console
+# output through, and pass iff it exits with status 1, which is the guest
+# writing 0 to the exit port 0xf4 (status (N << 1) | 1).
 timeout=$1
 shift
 timeout -k 5 "$timeout" "$@"
 status=$?
-if [ "$status" -eq 1 ]; then
-    exit 0
+[ "$status" -eq 1 ] && exit 0
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    echo "run-guest.sh: timed out after ${timeout}s"
+elif [ $((status % 2)) -eq 1 ]; then
+    echo "run-guest.sh: the guest exited with code $(((status - 1) / 2)) (1: a check failed, 2: an unexpected exception)"
+else
+    echo "run-guest.sh: exit status $status: the emulator stopped without the guest's exit port"
 fi
-case $status in
-124) echo "run-guest.sh: timed out after ${timeout}s" ;;
-*) echo "run-guest.sh: exit status $status (the guest's exit code is $(((status - 1) / 2)) if it used the exit port)" ;;
-esac
 exit 1

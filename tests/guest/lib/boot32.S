@@ -88,7 +88,7 @@ boot32_pm:
     xorl %edi, %edi
     xorl %ebp, %ebp
     call guest_main
-    PRINT "PASS ("
+    PRINT "PASS (0x"
     PUTHEX32 chk_count
     PRINT " checks)\n"
     EXIT 0

@@ -50,7 +50,7 @@ _start16:
 
     call test_main
 
-    PRINT "PASS ("
+    PRINT "PASS (0x"
     PUTHEX32 %ss:chk_count
     PRINT " checks)\n"
     EXIT 0
