@@ -10,13 +10,15 @@
  * and IRET check their own return descriptors, since their rules differ
  * (RPL >= CPL, and a return may go to an outer privilege level).
  *
- * XXX: call gates, task gates, task returns (IRET with NT=1) and returns to
- * virtual-8086 mode come with the system-architecture issue; they raise
- * #GP as the comments below say.
+ * Protected-mode far JMP/CALL also go through call gates (to the same or,
+ * for CALL, a more privileged level with the stack switch) and task gates
+ * and TSS descriptors (task.c); IRET with NT set returns to the previous
+ * task, and IRET at CPL 0 with VM in the image enters virtual-8086 mode.
  */
 #include "cpu/access.h"
 #include "cpu/handlers.h"
 #include "cpu/segment.h"
+#include "cpu/task.h"
 
 /* An OPV row's two entry points over one width-generic body NAME_w. */
 #define DEFINE_OPV(h)                                                          \
@@ -58,8 +60,8 @@ static inline uint32_t ea_next(const Insn *in, uint32_t ea, uint32_t delta)
     return (in->flags & INSN_ADDR32) ? ea : (ea & 0xffff);
 }
 
-/* cpu_load_cs for far JMP/CALL/RET and IRET. In real and virtual-8086
- * mode the new IP is checked first, so a fault leaves CS as it was. */
+/* cpu_load_cs for far RET and IRET, and JMP/CALL to a code segment. In
+ * real and virtual-8086 mode the new IP is checked first, so a fault leaves CS as it was. */
 static void far_jump(Cpu *c, uint16_t sel, uint32_t eip)
 {
     if (!cpu_protected(c)) {
@@ -121,29 +123,14 @@ DEFINE_OPV(call_Ev)
 
 /* ---- JMP, CALL far ---------------------------------------------------- */
 
-static inline void jmp_Ap_w(Cpu *c, const Insn *in, int w)
-{
-    (void)w;
-    far_jump(c, in->imm2, in->imm);
-}
-DEFINE_OPV(jmp_Ap)
-
-static inline void jmp_Mp_w(Cpu *c, const Insn *in, int w)
-{
-    uint16_t sel;
-    uint32_t off;
-    read_far_ptr(c, in, w, &sel, &off);
-    far_jump(c, sel, off);
-}
-DEFINE_OPV(jmp_Mp)
-
-/* Far CALL: check that both return slots are writable, load CS (which
- * checks everything before it commits), then push; the pushes cannot fault
- * after the checks. XXX: when paging lands, cpu_check_write must also
- * probe the stack pages for this to stay precise. The stack check comes
- * before the descriptor checks, so when both would fault we report #SS
- * where the SDM's order gives the descriptor's fault. */
-static void call_far(Cpu *c, int w, uint16_t sel, uint32_t off)
+/* A far CALL to a code segment: check that both return slots are
+ * writable, load CS (which checks everything before it commits), then
+ * push; the pushes cannot fault after the checks. XXX: when paging lands,
+ * cpu_check_write must also probe the stack pages for this to stay
+ * precise. The stack check comes before the descriptor checks, so when
+ * both would fault we report #SS where the SDM's order gives the
+ * descriptor's fault. */
+static void call_far_code(Cpu *c, int w, uint16_t sel, uint32_t off)
 {
     uint32_t n = (uint32_t)w / 8, sp = stack_ptr(c);
     cpu_check_write(c, SEG_SS, stack_addr(c, sp - n), n);
@@ -155,9 +142,139 @@ static void call_far(Cpu *c, int w, uint16_t sel, uint32_t off)
     push_w(c, w, ret);
 }
 
+/* JMP or CALL through a call gate (SDM vol. 3, 5.8.4-5.8.6, and CALL's
+ * "CALL-GATE" pseudo-code). The gate's size, not the operand size, sets
+ * the width of the pushes and of the offset. */
+static void call_gate(Cpu *c, uint16_t gsel, Descriptor g, bool call)
+{
+    uint16_t gattr = desc_attr(g);
+    int gdpl = (gattr >> 5) & 3;
+    if (gdpl < c->cpl || gdpl < (gsel & 3))
+        cpu_raise(c, X86_TRAP_GP, gsel & 0xfffc);
+    if (!(gattr & SEG_ATTR_P))
+        cpu_raise(c, X86_TRAP_NP, gsel & 0xfffc);
+    bool gate32 = (gattr & 0x08) != 0;
+    uint16_t sel = (uint16_t)(g.lo >> 16);
+    uint32_t off = gate32 ? ((g.lo & 0xffff) | (g.hi & 0xffff0000u)) : (g.lo & 0xffff);
+    uint32_t count = g.hi & 0x1f;
+    uint16_t err = sel & 0xfffc;
+    if (err == 0)
+        cpu_raise(c, X86_TRAP_GP, 0);
+    Descriptor d = seg_read_desc(c, sel);
+    uint16_t attr = desc_attr(d);
+    int dpl = (attr >> 5) & 3;
+    bool conforming = (attr & 0x04) != 0;
+    if (!(attr & SEG_ATTR_S) || !(attr & 0x08) || dpl > c->cpl)
+        cpu_raise(c, X86_TRAP_GP, err);
+    if (!call && !conforming && dpl != c->cpl)
+        cpu_raise(c, X86_TRAP_GP, err);
+    if (!(attr & SEG_ATTR_P))
+        cpu_raise(c, X86_TRAP_NP, err);
+    int w = gate32 ? 32 : 16;
+    uint32_t n = (uint32_t)w / 8;
+
+    if (!call || conforming || dpl == c->cpl) {
+        /* same privilege: like a direct transfer, CS.RPL = CPL */
+        if (call)
+            for (uint32_t slot = n; slot <= 2 * n; slot += n)
+                cpu_check_write(c, SEG_SS, stack_addr(c, stack_ptr(c) - slot), n);
+        if (off > desc_limit(d))
+            cpu_raise(c, X86_TRAP_GP, 0);
+        uint16_t old_cs = c->seg[SEG_CS].sel;
+        uint32_t ret = c->eip;
+        seg_set_accessed(c, sel, &d);
+        seg_load_cache(c, SEG_CS, (uint16_t)((sel & ~3u) | c->cpl), d);
+        c->eip = off;
+        cpu_update_mode(c);
+        if (call) {
+            push_w(c, w, old_cs);
+            push_w(c, w, ret);
+        }
+        return;
+    }
+
+    /* MORE-PRIVILEGE: the stack from the TSS, then old SS:ESP, the
+     * parameters and CS:EIP on it. */
+    uint16_t new_ss;
+    uint32_t new_esp;
+    seg_tss_stack(c, dpl, 0, &new_ss, &new_esp);
+    Descriptor sd = seg_check_inner_ss(c, new_ss, dpl, 0);
+    uint16_t sattr = desc_attr(sd);
+    if (!(sattr & SEG_ATTR_DB))
+        new_esp &= 0xffff;
+    if (!seg_stack_fits(sattr, desc_limit(sd), new_esp, (4 + count) * n))
+        cpu_raise(c, X86_TRAP_SS, new_ss & 0xfffc);
+    if (off > desc_limit(d))
+        cpu_raise(c, X86_TRAP_GP, 0);
+    uint32_t params[31];
+    for (uint32_t i = 0; i < count; i++) /* params[0] is at the old ESP */
+        params[i] = peek_w(c, w, i * n);
+    uint16_t old_ss = c->seg[SEG_SS].sel, old_cs = c->seg[SEG_CS].sel;
+    uint32_t old_esp = c->r[R_ESP], ret = c->eip;
+
+    seg_set_accessed(c, sel, &d);
+    seg_set_accessed(c, new_ss, &sd);
+    seg_load_cache(c, SEG_SS, new_ss, sd);
+    c->r[R_ESP] = new_esp;
+    seg_load_cache(c, SEG_CS, (uint16_t)((sel & ~3u) | (unsigned)dpl), d);
+    cpu_update_mode(c);
+    push_w(c, w, old_ss);
+    push_w(c, w, old_esp);
+    for (uint32_t i = count; i-- > 0;)
+        push_w(c, w, params[i]);
+    push_w(c, w, old_cs);
+    push_w(c, w, ret);
+    c->eip = off;
+    c->exit_req = 1;
+}
+
+/* Far JMP/CALL: in protected mode the descriptor decides between a code
+ * segment, a call gate, a task gate and a TSS. */
+static void far_transfer(Cpu *c, int w, uint16_t sel, uint32_t off, bool call)
+{
+    if (cpu_protected(c) && (sel & ~3u) != 0) {
+        Descriptor d = seg_read_desc(c, sel);
+        uint16_t attr = desc_attr(d);
+        if (!(attr & SEG_ATTR_S)) {
+            switch (attr & SEG_ATTR_TYPE) {
+            case 0x04:
+            case 0x0c:
+                call_gate(c, sel, d, call);
+                return;
+            case 0x01:
+            case 0x05:
+            case 0x09:
+                task_far_transfer(c, sel, d, call ? TASK_CALL : TASK_JMP);
+                return;
+            default:
+                cpu_raise(c, X86_TRAP_GP, sel & 0xfffc);
+            }
+        }
+    }
+    if (call)
+        call_far_code(c, w, sel, off);
+    else
+        far_jump(c, sel, off);
+}
+
+static inline void jmp_Ap_w(Cpu *c, const Insn *in, int w)
+{
+    far_transfer(c, w, in->imm2, in->imm, false);
+}
+DEFINE_OPV(jmp_Ap)
+
+static inline void jmp_Mp_w(Cpu *c, const Insn *in, int w)
+{
+    uint16_t sel;
+    uint32_t off;
+    read_far_ptr(c, in, w, &sel, &off);
+    far_transfer(c, w, sel, off, false);
+}
+DEFINE_OPV(jmp_Mp)
+
 static inline void call_Ap_w(Cpu *c, const Insn *in, int w)
 {
-    call_far(c, w, in->imm2, in->imm);
+    far_transfer(c, w, in->imm2, in->imm, true);
 }
 DEFINE_OPV(call_Ap)
 
@@ -166,7 +283,7 @@ static inline void call_Mp_w(Cpu *c, const Insn *in, int w)
     uint16_t sel;
     uint32_t off;
     read_far_ptr(c, in, w, &sel, &off);
-    call_far(c, w, sel, off);
+    far_transfer(c, w, sel, off, true);
 }
 DEFINE_OPV(call_Mp)
 
@@ -351,11 +468,36 @@ static void iret_real(Cpu *c, int w, uint32_t mask)
     cpu_set_eflags(c, flags, mask);
 }
 
+/* RETURN-TO-VIRTUAL-8086-MODE (SDM IRET): at CPL 0 with VM set in the
+ * 32-bit image, pop EIP, CS, EFLAGS, then ESP, SS, ES, DS, FS, GS, and
+ * load them all as 8086 segments; CPL becomes 3. */
+static void iret_to_v86(Cpu *c, uint32_t eip, uint16_t cs, uint32_t flags)
+{
+    uint32_t esp = stack_peek32(c, 12);
+    uint16_t sregs[4]; /* SS, ES, DS, FS, GS follow ESP */
+    uint16_t ss = (uint16_t)stack_peek32(c, 16);
+    for (int i = 0; i < 4; i++)
+        sregs[i] = (uint16_t)stack_peek32(c, 20 + 4 * (uint32_t)i);
+    if ((eip & 0xffff0000u) != 0)
+        cpu_raise(c, X86_TRAP_GP, 0); /* beyond the 64K limit CS will have */
+    c->eflags = X86_EFLAGS_FIXED;
+    cpu_set_eflags(c, flags, 0xffffffffu);
+    static const int order[4] = { SEG_ES, SEG_DS, SEG_FS, SEG_GS };
+    for (int i = 0; i < 4; i++)
+        cpu_load_seg(c, order[i], sregs[i]);
+    cpu_load_seg(c, SEG_SS, ss);
+    cpu_load_seg(c, SEG_CS, cs);
+    c->r[R_ESP] = esp;
+    c->eip = eip;
+    cpu_update_mode(c);
+}
+
 static inline void iret_w(Cpu *c, const Insn *in, int w)
 {
     (void)in;
     uint32_t n = (uint32_t)w / 8;
     c->exit_req = 1; /* IF may now let an interrupt in */
+    cpu_nmi_iret(c); /* debug.c: IRET ends NMI blocking */
     if (!(c->cr0 & X86_CR0_PE)) {
         /* SDM: EFLAGS = (tmp AND 257FD5H) OR (EFLAGS AND 1A0000H): every
          * flag but VM, VIF and VIP, RF included, with a 32-bit pop. */
@@ -363,25 +505,34 @@ static inline void iret_w(Cpu *c, const Insn *in, int w)
         return;
     }
     if (c->eflags & X86_EFLAGS_VM) {
-        /* XXX: CR4.VME comes later; without it IOPL < 3 traps to the
-         * monitor. VM, IOPL, VIF and VIP are not loaded. */
-        if (IOPL(c) < 3)
-            cpu_raise(c, X86_TRAP_GP, 0);
+        /* IOPL < 3 traps to the monitor, except a 16-bit IRET with
+         * CR4.VME, which loads IF's bit into VIF (SDM IRET, "RETURN-FROM-
+         * VIRTUAL-8086-MODE"). VM, IOPL, VIF and VIP are not loaded. */
+        if (IOPL(c) < 3) {
+            if (w != 16 || !(c->cr4 & X86_CR4_VME))
+                cpu_raise(c, X86_TRAP_GP, 0);
+            uint32_t f = stack_peek16(c, 4);
+            if ((f & X86_EFLAGS_TF) || ((f & X86_EFLAGS_IF) && (c->eflags & X86_EFLAGS_VIP)))
+                cpu_raise(c, X86_TRAP_GP, 0);
+            iret_real(c, 16, 0xffffu & ~(X86_EFLAGS_IOPL | X86_EFLAGS_IF));
+            c->eflags = (c->eflags & ~X86_EFLAGS_VIF) | ((f & X86_EFLAGS_IF) ? X86_EFLAGS_VIF : 0);
+            return;
+        }
         iret_real(c, w, (w == 32 ? 0x3f7fd5u : 0xffffu) &
                             ~(X86_EFLAGS_VM | X86_EFLAGS_IOPL | X86_EFLAGS_VIF | X86_EFLAGS_VIP));
         return;
     }
-    /* XXX: a task return (NT=1) needs task switching: system-architecture
-     * issue. */
-    if (c->eflags & X86_EFLAGS_NT)
-        cpu_raise(c, X86_TRAP_GP, 0);
+    if (c->eflags & X86_EFLAGS_NT) {
+        task_iret(c); /* TASK-RETURN: to the task in the back link */
+        return;
+    }
     uint32_t eip = peek_w(c, w, 0);
     uint16_t sel = (uint16_t)peek_w(c, w, n);
     uint32_t flags = peek_w(c, w, 2 * n);
-    /* XXX: the return to virtual-8086 mode (VM=1 in the image at CPL 0)
-     * comes with the system-architecture issue. */
-    if ((flags & X86_EFLAGS_VM) && w == 32 && c->cpl == 0)
-        cpu_raise(c, X86_TRAP_GP, 0);
+    if ((flags & X86_EFLAGS_VM) && w == 32 && c->cpl == 0) {
+        iret_to_v86(c, eip, sel, flags);
+        return;
+    }
     uint32_t mask = iret_flags_mask(c, w);
     ret_far_protected(c, w, sel, eip, 3 * n, 0);
     cpu_set_eflags(c, flags, mask);
@@ -428,13 +579,57 @@ DEFINE_OPV(jcxz)
 
 /* ---- software interrupts ---------------------------------------------- */
 
+/* With CR4.VME, INT n in virtual-8086 mode whose bit is clear in the
+ * interrupt redirection bitmap (the 32 bytes below the I/O permission
+ * bitmap of the 32-bit TSS, SDM vol. 3, 20.3.3.5) goes through the 8086
+ * IVT at linear address 0, as in real mode; a bit beyond the TSS limit
+ * is #GP(0). */
+static bool v86_redirected(Cpu *c, int n)
+{
+    if ((c->tr.attr & 0x0f) != 0x0b || c->tr.limit < 0x67)
+        cpu_raise(c, X86_TRAP_GP, 0);
+    uint32_t off = (uint32_t)cpu_lin_rd16(c, c->tr.base + 0x66) - 32 + (uint32_t)n / 8;
+    if (off > c->tr.limit)
+        cpu_raise(c, X86_TRAP_GP, 0);
+    return !(cpu_lin_rd8(c, c->tr.base + off) & (1u << (n & 7)));
+}
+
+/* The 8086 interrupt inside virtual-8086 mode (SDM vol. 3, 20.3.3.5,
+ * methods 5 and 6): with IOPL < 3 the pushed FLAGS show VIF as IF and
+ * IOPL as 3, and VIF is cleared instead of IF. */
+static void v86_int_redirect(Cpu *c, int n)
+{
+    uint16_t ip = cpu_lin_rd16(c, (uint32_t)n * 4);
+    uint16_t cs = cpu_lin_rd16(c, (uint32_t)n * 4 + 2);
+    uint32_t sp = stack_ptr(c);
+    for (uint32_t slot = 2; slot <= 6; slot += 2)
+        cpu_check_write(c, SEG_SS, stack_addr(c, sp - slot), 2);
+    uint32_t f = c->eflags & 0xffffu;
+    bool virt = IOPL(c) < 3;
+    if (virt)
+        f = (f & ~X86_EFLAGS_IF) | ((c->eflags & X86_EFLAGS_VIF) ? X86_EFLAGS_IF : 0) | X86_EFLAGS_IOPL;
+    cpu_push16(c, (uint16_t)f);
+    cpu_push16(c, c->seg[SEG_CS].sel);
+    cpu_push16(c, (uint16_t)c->eip);
+    c->eflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_RF | (virt ? X86_EFLAGS_VIF : X86_EFLAGS_IF));
+    far_jump(c, cs, ip);
+    c->exit_req = 1;
+}
+
 void op_int_Ib(Cpu *c, const Insn *in)
 {
-    /* INT n is IOPL-sensitive in virtual-8086 mode (SDM vol. 3, 20.3.3;
-     * XXX: the CR4.VME redirection comes later). INT3 and INTO are not. */
-    if ((c->eflags & X86_EFLAGS_VM) && IOPL(c) < 3)
-        cpu_raise(c, X86_TRAP_GP, 0);
-    cpu_interrupt(c, in->imm & 0xff, 1, false, 0);
+    /* INT n is IOPL-sensitive in virtual-8086 mode (SDM vol. 3, 20.3.3),
+     * unless CR4.VME redirects it. INT3 and INTO are neither. */
+    int n = in->imm & 0xff;
+    if (c->eflags & X86_EFLAGS_VM) {
+        if ((c->cr4 & X86_CR4_VME) && v86_redirected(c, n)) {
+            v86_int_redirect(c, n);
+            return;
+        }
+        if (IOPL(c) < 3)
+            cpu_raise(c, X86_TRAP_GP, 0);
+    }
+    cpu_interrupt(c, n, 1, false, 0);
 }
 
 void op_int3(Cpu *c, const Insn *in)

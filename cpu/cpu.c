@@ -53,6 +53,10 @@ void cpu_reset(Cpu *c)
     c->fault_depth = 0;
     c->msr_sysenter_cs = c->msr_sysenter_esp = c->msr_sysenter_eip = 0;
     c->mtrr_deftype = 0; /* RESET disables the MTRRs (SDM vol. 3, 11.11.5) */
+    c->nmi_pending = c->nmi_blocked = false;
+    fpu_reset(c); /* FNINIT state (SDM vol. 3, table 9-1) */
+    c->dbg_pending = 0;
+    c->dbg_hold = c->dbg_insn_bp = c->mem_checks = false;
     for (int s = 0; s < SEG_COUNT; s++)
         seg_update_access(c, s);
     cpu_update_mode(c);
@@ -75,6 +79,7 @@ void cpu_update_mode(Cpu *c)
         c->cpl = 3;
     else
         c->cpl = c->seg[SEG_CS].sel & 3;
+    debug_update(c); /* #AC depends on CPL */
 }
 
 uint32_t cpu_get_eflags(Cpu *c)
@@ -89,6 +94,10 @@ void cpu_set_eflags(Cpu *c, uint32_t val, uint32_t mask)
     const uint32_t writable = 0x003f7fd5u;
     mask &= writable;
     c->eflags = ((c->eflags & ~mask) | (val & mask) | X86_EFLAGS_FIXED) & (writable | X86_EFLAGS_FIXED);
+    if (mask & X86_EFLAGS_AC)
+        debug_update(c);
+    if (c->eflags & (X86_EFLAGS_TF | X86_EFLAGS_RF))
+        c->dbg_slow |= DBG_SLOW_EFLAGS; /* the dispatcher's one test */
 }
 
 void cpu_set_cr0(Cpu *c, uint32_t val)
@@ -107,6 +116,7 @@ void cpu_set_cr0(Cpu *c, uint32_t val)
         cpu_update_mode(c);
         mem_tlb_flush(c->mem);
     }
+    debug_update(c); /* CR0.AM */
     c->exit_req = 1;
 }
 
@@ -212,14 +222,31 @@ static void lin_write(Cpu *c, uint32_t lin, uint32_t v, int size)
     mem_phys_write(m, mem_lin_to_phys(m, lin), v, size);
 }
 
+/* With data breakpoints or alignment checking armed, every access through
+ * a segment comes here (debug.c): #AC is a fault, checked before the
+ * access; a data breakpoint is a trap, noted after it. */
 uint32_t cpu_mem_read_slow(Cpu *c, int seg, uint32_t off, int size)
 {
-    return lin_read(c, seg_check(c, seg, off, (uint32_t)size, false), size);
+    uint32_t lin = seg_check(c, seg, off, (uint32_t)size, false);
+    if (unlikely(c->mem_checks)) {
+        debug_align_check(c, lin, size);
+        uint32_t v = lin_read(c, lin, size);
+        debug_mem_access(c, lin, size, false);
+        return v;
+    }
+    return lin_read(c, lin, size);
 }
 
 void cpu_mem_write_slow(Cpu *c, int seg, uint32_t off, uint32_t v, int size)
 {
-    lin_write(c, seg_check(c, seg, off, (uint32_t)size, true), v, size);
+    uint32_t lin = seg_check(c, seg, off, (uint32_t)size, true);
+    if (unlikely(c->mem_checks)) {
+        debug_align_check(c, lin, size);
+        lin_write(c, lin, v, size);
+        debug_mem_access(c, lin, size, true);
+        return;
+    }
+    lin_write(c, lin, v, size);
 }
 
 uint8_t cpu_lin_rd8(Cpu *c, uint32_t lin) { return (uint8_t)lin_read(c, lin, 1); }
@@ -233,6 +260,8 @@ void cpu_lin_wr32(Cpu *c, uint32_t lin, uint32_t v) { lin_write(c, lin, v, 4); }
 
 uint32_t cpu_in(Cpu *c, uint16_t port, int size)
 {
+    if (unlikely(c->dbg_slow & DBG_SLOW_DR7))
+        debug_io_access(c, port, size);
     if (!c->io.in)
         return 0xffffffffu >> (32 - 8 * size);
     return c->io.in(c->io.opaque, port, size);
@@ -240,6 +269,8 @@ uint32_t cpu_in(Cpu *c, uint16_t port, int size)
 
 void cpu_out(Cpu *c, uint16_t port, uint32_t val, int size)
 {
+    if (unlikely(c->dbg_slow & DBG_SLOW_DR7))
+        debug_io_access(c, port, size);
     if (c->io.out)
         c->io.out(c->io.opaque, port, val, size);
 }

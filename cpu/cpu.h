@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpu/fpu.h"
 #include "mmu/mem.h"
 
 #define likely(x) __builtin_expect(!!(x), 1)
@@ -207,6 +208,8 @@ struct Cpu {
     uint64_t mtrr_fixed[11]; /* 0x250, 0x258, 0x259, 0x268-0x26f */
     uint64_t mtrr_deftype;   /* 0x2ff */
 
+    Fpu fpu; /* the x87 (cpu/fpu.c) */
+
     /* Set by a handler or the memory slow path to end the running block
      * after the current instruction (a write hit translated code, a mode
      * changed, an interrupt became deliverable). */
@@ -220,7 +223,15 @@ struct Cpu {
     int (*irq_ack)(void *opaque); /* returns the vector */
     void *irq_opaque;
     bool intr;
-    bool nmi_pending;
+    bool nmi_pending; /* set through cpu_raise_nmi() */
+    bool nmi_blocked; /* an NMI handler runs: no NMI until the next IRET */
+
+    /* Debug machinery (cpu/debug.c, SDM vol. 3, chapter 17). */
+    uint8_t dbg_slow;      /* DBG_SLOW_*: non-zero sends the dispatcher to its slow step */
+    bool mem_checks;       /* data breakpoints or #AC armed: segments stay off the fast path */
+    bool dbg_hold;         /* pending #DB held one instruction (after MOV SS / POP SS) */
+    bool dbg_insn_bp;      /* the fault being raised is an instruction breakpoint */
+    uint32_t dbg_pending;  /* DR6 bits of a #DB trap due after the current instruction */
 
     /* Fault unwinding: cpu_raise() longjmps here. */
     jmp_buf *fault_jmp;
@@ -237,6 +248,29 @@ struct Cpu {
     /* Trace hooks for frontend/ (-d int); may be NULL. */
     void (*trace_exc)(Cpu *c, int vector, uint32_t err, bool has_err);
 };
+
+#define DBG_SLOW_DR7 0x01     /* DR7 enables a breakpoint */
+#define DBG_SLOW_PENDING 0x02 /* a #DB trap is pending */
+#define DBG_SLOW_NMI 0x04     /* an NMI is pending */
+#define DBG_SLOW_EFLAGS 0x08  /* EFLAGS.TF or RF may be set: cpu_set_eflags
+                               * sets it; whoever else sets TF or RF must
+                               * call debug_update */
+#define DBG_SLOW_STEP (DBG_SLOW_DR7 | DBG_SLOW_PENDING | DBG_SLOW_EFLAGS)
+
+/* debug.c */
+void debug_update(Cpu *c);       /* after DR7, CR0.AM, EFLAGS.AC or CPL change */
+void debug_trap(Cpu *c, uint32_t dr6_bits); /* a #DB trap after this instruction */
+uint32_t debug_match_exec(const Cpu *c, uint32_t lin); /* DR6 B0-B3 bits */
+void debug_align_check(Cpu *c, uint32_t lin, int size); /* #AC before the access */
+void debug_mem_access(Cpu *c, uint32_t lin, int size, bool write); /* after it */
+void debug_io_access(Cpu *c, uint16_t port, int size);
+void cpu_raise_nmi(Cpu *c);      /* a device asserts NMI */
+void cpu_nmi_iret(Cpu *c);       /* IRET ends NMI blocking */
+
+#define X86_DR6_BD 0x2000u /* general detect */
+#define X86_DR6_BS 0x4000u /* single step */
+#define X86_DR6_BT 0x8000u /* task switch (T bit of the new TSS) */
+#define X86_DR7_GD 0x2000u
 
 /* cpu.c */
 void cpu_init(Cpu *c, PhysMem *mem);

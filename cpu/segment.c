@@ -4,9 +4,10 @@
  * Real mode loads only the selector and base (selector << 4); the limit and
  * attributes stay as the hidden cache holds them, which is what makes
  * "unreal mode" work. Protected mode loads the whole descriptor with the
- * checks of SDM vol. 3, 5.5-5.8 for same-privilege transfers.
- * XXX: call gates, task gates and inter-privilege transfers come with the
- * system-architecture issue; they raise #GP(selector) for now.
+ * checks of SDM vol. 3, 5.5-5.8 for same-privilege transfers. Call gates
+ * and task switches (control.c, task.c) and inter-privilege interrupts
+ * (interrupt.c) use the helpers here: the TSS stack for an inner level and
+ * the checks of its SS.
  */
 #include "cpu/segment.h"
 
@@ -16,7 +17,8 @@ void seg_update_access(Cpu *c, int s)
 {
     SegReg *r = &c->seg[s];
     if (!(c->cr0 & X86_CR0_PE) || (c->eflags & X86_EFLAGS_VM)) {
-        r->acc = SEG_ACC_RD | SEG_ACC_WR;
+        /* data breakpoints or #AC armed (debug.c): every access checked */
+        r->acc = c->mem_checks ? 0 : SEG_ACC_RD | SEG_ACC_WR;
         return;
     }
     r->acc = 0;
@@ -31,26 +33,35 @@ void seg_update_access(Cpu *c, int s)
     } else if (!(type & 0x04)) { /* expand-up data */
         r->acc = SEG_ACC_RD | ((type & 0x02) ? SEG_ACC_WR : 0);
     }
+    if (c->mem_checks)
+        r->acc = 0;
 }
 
-Descriptor seg_read_desc(Cpu *c, uint16_t sel)
+bool seg_fetch_desc(Cpu *c, uint16_t sel, Descriptor *d)
 {
     uint32_t base, limit;
     if (sel & 4) {
         base = c->ldtr.base;
         limit = c->ldtr.limit;
         if ((c->ldtr.sel & ~3u) == 0)
-            cpu_raise(c, X86_TRAP_GP, sel & 0xfffc);
+            return false;
     } else {
         base = c->gdtr.base;
         limit = c->gdtr.limit;
     }
     uint32_t off = sel & 0xfff8u;
     if (off + 7 > limit)
-        cpu_raise(c, X86_TRAP_GP, sel & 0xfffc);
+        return false;
+    d->lo = cpu_lin_rd32(c, base + off);
+    d->hi = cpu_lin_rd32(c, base + off + 4);
+    return true;
+}
+
+Descriptor seg_read_desc(Cpu *c, uint16_t sel)
+{
     Descriptor d;
-    d.lo = cpu_lin_rd32(c, base + off);
-    d.hi = cpu_lin_rd32(c, base + off + 4);
+    if (!seg_fetch_desc(c, sel, &d))
+        cpu_raise(c, X86_TRAP_GP, sel & 0xfffc);
     return d;
 }
 
@@ -63,10 +74,62 @@ void seg_set_accessed(Cpu *c, uint16_t sel, Descriptor *d)
     cpu_lin_wr8(c, base + (sel & 0xfff8u) + 5, (uint8_t)(d->hi >> 8));
 }
 
-static void seg_commit(Cpu *c, int s, uint16_t sel, Descriptor d)
+void seg_load_cache(Cpu *c, int s, uint16_t sel, Descriptor d)
 {
     c->seg[s] = (SegReg){ .sel = sel, .attr = desc_attr(d), .base = desc_base(d), .limit = desc_limit(d) };
     seg_update_access(c, s);
+}
+
+void seg_tss_stack(Cpu *c, int dpl, uint32_t ext, uint16_t *ss, uint32_t *esp)
+{
+    /* TSS types 9/11 are 32-bit (ESPn at 4 + 8n), 1/3 16-bit (SPn at 2 + 4n).
+     * The limit check covers the pointer and the selector (SDM INT,
+     * "INTER-PRIVILEGE-LEVEL-INTERRUPT": TSSstackAddress + 5, or + 3). */
+    bool t32 = (c->tr.attr & 0x08) != 0;
+    uint32_t off = t32 ? 4u + 8u * (uint32_t)dpl : 2u + 4u * (uint32_t)dpl;
+    if (off + (t32 ? 5u : 3u) > c->tr.limit)
+        cpu_raise(c, X86_TRAP_TS, (c->tr.sel & 0xfffcu) | ext);
+    if (t32) {
+        *esp = cpu_lin_rd32(c, c->tr.base + off);
+        *ss = cpu_lin_rd16(c, c->tr.base + off + 4);
+    } else {
+        *esp = cpu_lin_rd16(c, c->tr.base + off);
+        *ss = cpu_lin_rd16(c, c->tr.base + off + 2);
+    }
+}
+
+Descriptor seg_check_inner_ss(Cpu *c, uint16_t ss, int dpl, uint32_t ext)
+{
+    uint32_t err = (ss & 0xfffcu) | ext;
+    Descriptor d;
+    if ((ss & ~3u) == 0)
+        cpu_raise(c, X86_TRAP_TS, ext);
+    if (!seg_fetch_desc(c, ss, &d))
+        cpu_raise(c, X86_TRAP_TS, err);
+    uint16_t attr = desc_attr(d);
+    if ((ss & 3) != dpl || (int)((attr >> 5) & 3) != dpl)
+        cpu_raise(c, X86_TRAP_TS, err);
+    if (!(attr & SEG_ATTR_S) || (attr & 0x08) || !(attr & 0x02))
+        cpu_raise(c, X86_TRAP_TS, err);
+    if (!(attr & SEG_ATTR_P))
+        cpu_raise(c, X86_TRAP_SS, err);
+    return d;
+}
+
+bool seg_stack_fits(uint16_t attr, uint32_t limit, uint32_t sp, uint32_t n)
+{
+    /* Byte by byte: the pushes of a privilege change are few (at most a
+     * call gate's 31 parameters), and this covers the 16-bit wrap-around
+     * and expand-down segments without special cases. */
+    bool big = (attr & SEG_ATTR_DB) != 0;
+    uint32_t top = big ? 0xffffffffu : 0xffffu;
+    bool down = (attr & 0x0c) == 0x04;
+    for (uint32_t i = 1; i <= n; i++) {
+        uint32_t a = (sp - i) & top;
+        if (down ? a <= limit : a > limit)
+            return false;
+    }
+    return true;
 }
 
 void cpu_load_seg(Cpu *c, int s, uint16_t sel)
@@ -117,7 +180,7 @@ void cpu_load_seg(Cpu *c, int s, uint16_t sel)
             cpu_raise(c, X86_TRAP_NP, err);
     }
     seg_set_accessed(c, sel, &d);
-    seg_commit(c, s, sel, d);
+    seg_load_cache(c, s, sel, d);
     if (s == SEG_SS)
         cpu_update_mode(c);
 }
@@ -145,8 +208,9 @@ void cpu_load_cs(Cpu *c, uint16_t sel, uint32_t eip)
     Descriptor d = seg_read_desc(c, sel);
     uint16_t attr = desc_attr(d);
     int dpl = (attr >> 5) & 3, rpl = sel & 3;
+    /* gates and TSSs are sorted out by the caller (control.c) */
     if (!(attr & SEG_ATTR_S) || !(attr & 0x08))
-        cpu_raise(c, X86_TRAP_GP, err); /* XXX: gates and TSSs: later issue */
+        cpu_raise(c, X86_TRAP_GP, err);
     if (attr & 0x04) { /* conforming: DPL <= CPL */
         if (dpl > c->cpl)
             cpu_raise(c, X86_TRAP_GP, err);
@@ -159,7 +223,7 @@ void cpu_load_cs(Cpu *c, uint16_t sel, uint32_t eip)
         cpu_raise(c, X86_TRAP_GP, 0);
     seg_set_accessed(c, sel, &d);
     uint8_t cpl = c->cpl;
-    seg_commit(c, SEG_CS, (uint16_t)((sel & ~3u) | cpl), d);
+    seg_load_cache(c, SEG_CS, (uint16_t)((sel & ~3u) | cpl), d);
     c->eip = eip;
     cpu_update_mode(c);
 }

@@ -37,6 +37,18 @@ void seg_update_access(Cpu *c, int s);
 /* Read the descriptor `sel` names from the GDT or LDT; raises #GP(sel) if
  * it lies outside the table. */
 Descriptor seg_read_desc(Cpu *c, uint16_t sel);
+/* The same without the fault: false if the selector lies outside its table
+ * (or names the LDT while LDTR is null), for callers whose fault differs. */
+bool seg_fetch_desc(Cpu *c, uint16_t sel, Descriptor *d);
+/* Load a segment register's hidden part from a checked descriptor. */
+void seg_load_cache(Cpu *c, int s, uint16_t sel, Descriptor d);
+/* Stack for privilege level `dpl` from the current TSS (SDM vol. 3, 7.2.1;
+ * #TS(TSS selector | ext) if beyond its limit), and the checks of the new
+ * SS against the new CPL (#TS(SS | ext), #SS(SS | ext) if not present). */
+void seg_tss_stack(Cpu *c, int dpl, uint32_t ext, uint16_t *ss, uint32_t *esp);
+Descriptor seg_check_inner_ss(Cpu *c, uint16_t ss, int dpl, uint32_t ext);
+/* Whether [sp - n, sp) fits in a stack segment with these attributes. */
+bool seg_stack_fits(uint16_t attr, uint32_t limit, uint32_t sp, uint32_t n);
 void seg_set_accessed(Cpu *c, uint16_t sel, Descriptor *d);
 
 #endif

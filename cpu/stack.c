@@ -196,13 +196,27 @@ ALU_DEFINE_OPV(popa)
 
 /* ---- PUSHF, POPF -------------------------------------------------------- */
 
-/* XXX: CR4.VME (virtual-8086 mode extensions) comes later; without it,
- * PUSHF and POPF in virtual-8086 mode with IOPL < 3 raise #GP(0). */
+/* In virtual-8086 mode with IOPL < 3, PUSHF and POPF raise #GP(0), except
+ * that with CR4.VME a 16-bit PUSHF/POPF works on a virtual IF: the pushed
+ * image has IF = VIF and IOPL = 3, and POPF loads IF's bit into VIF (SDM
+ * vol. 3, 20.3.1). */
+static inline bool vme_16(const Cpu *c, int w)
+{
+    return w == 16 && (c->cr4 & X86_CR4_VME);
+}
+
 static inline void pushf_w(Cpu *c, const Insn *in, int w)
 {
     (void)in;
-    if ((c->eflags & X86_EFLAGS_VM) && IOPL(c) < 3)
-        cpu_raise(c, X86_TRAP_GP, 0);
+    if ((c->eflags & X86_EFLAGS_VM) && IOPL(c) < 3) {
+        if (!vme_16(c, w))
+            cpu_raise(c, X86_TRAP_GP, 0);
+        uint32_t f = cpu_get_eflags(c) & 0xffffu & ~X86_EFLAGS_IF;
+        if (c->eflags & X86_EFLAGS_VIF)
+            f |= X86_EFLAGS_IF;
+        cpu_push16(c, (uint16_t)(f | X86_EFLAGS_IOPL));
+        return;
+    }
     /* VM and RF read as 0 in the pushed image (SDM PUSHF) */
     push_w(c, w, cpu_get_eflags(c) & ~(X86_EFLAGS_VM | X86_EFLAGS_RF));
 }
@@ -223,8 +237,19 @@ static inline void popf_w(Cpu *c, const Insn *in, int w)
     uint32_t mask = w == 32 ? 0xffffffffu : 0xffffu;
     mask &= ~(X86_EFLAGS_VM | X86_EFLAGS_RF | X86_EFLAGS_VIP | X86_EFLAGS_VIF);
     if (c->eflags & X86_EFLAGS_VM) {
-        if (IOPL(c) < 3)
-            cpu_raise(c, X86_TRAP_GP, 0);
+        if (IOPL(c) < 3) {
+            if (!vme_16(c, w))
+                cpu_raise(c, X86_TRAP_GP, 0);
+            /* VME: TF set, or IF set with a virtual interrupt pending,
+             * goes to the monitor; else IF's bit becomes VIF */
+            uint32_t v = stack_peek16(c, 0);
+            if ((v & X86_EFLAGS_TF) || ((v & X86_EFLAGS_IF) && (c->eflags & X86_EFLAGS_VIP)))
+                cpu_raise(c, X86_TRAP_GP, 0);
+            cpu_pop16(c);
+            cpu_set_eflags(c, v, mask & ~(X86_EFLAGS_IOPL | X86_EFLAGS_IF));
+            c->eflags = (c->eflags & ~X86_EFLAGS_VIF) | ((v & X86_EFLAGS_IF) ? X86_EFLAGS_VIF : 0);
+            return;
+        }
         mask &= ~X86_EFLAGS_IOPL;
     } else if (c->cpl > 0) {
         mask &= ~X86_EFLAGS_IOPL;
@@ -243,11 +268,15 @@ ALU_DEFINE_OPV(popf)
 
 /*
  * ENTER Iw, Ib (SDM ENTER, "Operation"), with n = operand size in bytes:
- *   push EBP; FrameTemp = (E)SP
+ *   push (E)BP; FrameTemp = ESP (32-bit operand) or SP (16-bit operand)
  *   for i in 1 .. level-1: push the n bytes at SS:[(E)BP - i*n]
  *   if level > 0: push FrameTemp
- *   (E)BP = FrameTemp; (E)SP -= Iw
- * (E)BP and (E)SP are read and written by the stack size. Everything that
+ *   EBP = FrameTemp (32-bit operand) or BP = FrameTemp (16-bit operand);
+ *   (E)SP -= Iw
+ * The frame pointers are read, and (E)SP moved, by the stack size; what
+ * FrameTemp holds and which part of EBP it replaces follow the operand size,
+ * so a 32-bit ENTER on a 16-bit stack pushes and loads the whole ESP, upper
+ * half included (the SDM's OperandSize = 32 branch). Everything that
  * can fault comes first: the pushed slots are checked writable, the copied
  * frame pointers read, and the new stack top checked (#SS if outside the
  * stack segment, as the SDM lists); only then is anything written.
@@ -270,16 +299,15 @@ static inline void enter_w(Cpu *c, const Insn *in, int w)
         copies[i] = mem_get(c, SEG_SS, stack_addr(c, bp - i * n), w);
     cpu_check_write(c, SEG_SS, new_sp, n);
 
+    /* ESP after the push of (E)BP: on a 16-bit stack only SP moved. */
+    uint32_t frame_temp = esp_moved(c, (uint32_t)-n);
     mem_set(c, SEG_SS, frame, w, c->r[R_EBP]);
     for (uint32_t i = 1; i < level; i++)
         mem_set(c, SEG_SS, stack_addr(c, sp - (i + 1) * n), w, copies[i]);
     if (level > 0)
-        mem_set(c, SEG_SS, top, w, frame);
+        mem_set(c, SEG_SS, top, w, frame_temp);
     stack_set_ptr(c, new_sp);
-    if (c->stack32)
-        c->r[R_EBP] = frame;
-    else
-        set_reg16(c, R_EBP, (uint16_t)frame);
+    reg_set(c, R_EBP, w, frame_temp);
 }
 ALU_DEFINE_OPV(enter)
 

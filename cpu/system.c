@@ -8,8 +8,7 @@
  *
  * Privileged instructions check c->cpl, which is 0 in real mode and 3 in
  * virtual-8086 mode, so one test covers "CPL 0 or real mode".
- * XXX: CR4.VME/PVI (virtual interrupt flags), DR7.GD and the breakpoints
- * themselves come with later issues.
+ * XXX: DR7.GD and the breakpoints themselves come with later issues.
  */
 #include "cpu/access.h"
 #include "cpu/handlers.h"
@@ -42,17 +41,25 @@ static inline void set_zf(Cpu *c, bool z)
 /* ---- CLI, STI --------------------------------------------------------- */
 
 /* IF is IOPL-sensitive in protected mode, and in virtual-8086 mode (where
- * CPL is 3, so the same test reads IOPL < 3). XXX: VME/PVI come later. */
-static void check_iopl(Cpu *c)
+ * CPL is 3, so the same test reads IOPL < 3). Where it would fault, CR4.VME
+ * (virtual-8086 mode) and CR4.PVI (CPL 3) make CLI and STI change VIF
+ * instead (SDM vol. 3, 20.3 and 20.4). Returns true if VIF is the flag. */
+static bool check_iopl(Cpu *c)
 {
-    if ((c->cr0 & X86_CR0_PE) && c->cpl > IOPL(c))
-        cpu_raise(c, X86_TRAP_GP, 0);
+    if (!(c->cr0 & X86_CR0_PE) || c->cpl <= IOPL(c))
+        return false;
+    if ((c->eflags & X86_EFLAGS_VM) ? (c->cr4 & X86_CR4_VME) : (c->cpl == 3 && (c->cr4 & X86_CR4_PVI)))
+        return true;
+    cpu_raise(c, X86_TRAP_GP, 0);
 }
 
 void op_cli(Cpu *c, const Insn *in)
 {
     (void)in;
-    check_iopl(c);
+    if (check_iopl(c)) {
+        c->eflags &= ~X86_EFLAGS_VIF;
+        return;
+    }
     if (c->eflags & X86_EFLAGS_IF) {
         c->eflags &= ~X86_EFLAGS_IF;
         c->exit_req = 1;
@@ -64,7 +71,13 @@ void op_cli(Cpu *c, const Insn *in)
 void op_sti(Cpu *c, const Insn *in)
 {
     (void)in;
-    check_iopl(c);
+    if (check_iopl(c)) {
+        /* a pending virtual interrupt must go to the monitor first */
+        if (c->eflags & X86_EFLAGS_VIP)
+            cpu_raise(c, X86_TRAP_GP, 0);
+        c->eflags |= X86_EFLAGS_VIF;
+        return;
+    }
     if (!(c->eflags & X86_EFLAGS_IF)) {
         c->eflags |= X86_EFLAGS_IF;
         c->irq_shadow = true;
@@ -170,11 +183,11 @@ DEFINE_OPV(out_DX_eAX)
 
 #define CPUID_MAX_LEAF 2
 
-/* CPUID.1:EDX: only what is implemented. XXX: FPU with the x87, VME, PSE,
- * PGE, MTRR, DE, MMX with their issues. */
+/* CPUID.1:EDX: only what is implemented. XXX: PSE, PGE, MTRR, DE, MMX
+ * with their issues. */
 #define CPUID_FEATURES_EDX                                                     \
-    ((1u << 4) /* TSC */ | (1u << 5) /* MSR */ | (1u << 8) /* CX8 */ |        \
-     (1u << 11) /* SEP */ | (1u << 15) /* CMOV */)
+    ((1u << 0) /* FPU */ | (1u << 1) /* VME */ | (1u << 4) /* TSC */ | (1u << 5) /* MSR */ |       \
+     (1u << 8) /* CX8 */ | (1u << 11) /* SEP */ | (1u << 15) /* CMOV */)
 
 void op_cpuid(Cpu *c, const Insn *in)
 {
@@ -493,9 +506,10 @@ void op_lmsw(Cpu *c, const Insn *in)
     cpu_set_cr0(c, (c->cr0 & ~0xeu) | (v & 0xfu));
 }
 
-/* CR4 bits we implement. XXX: VME, PVI, PSE, PAE, MCE, PGE with their
- * issues; until then setting them is #GP(0), as for a reserved bit. */
-#define CR4_SUPPORTED (X86_CR4_TSD | X86_CR4_DE | X86_CR4_PCE)
+/* CR4 bits we implement (VME and PVI: stack.c, control.c, CLI/STI above).
+ * XXX: PSE, PAE, MCE, PGE with their issues; until then setting them is
+ * #GP(0), as for a reserved bit. */
+#define CR4_SUPPORTED (X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PCE)
 
 /* CR0, CR2, CR3, CR4 exist; CR1 and CR5-CR7 are #UD (before the CPL
  * check, as an invalid encoding). MOV CR works in real mode. */
@@ -568,8 +582,10 @@ void op_invlpg(Cpu *c, const Insn *in)
 
 /* ---- debug registers -------------------------------------------------- */
 
-/* DR4 and DR5 alias DR6 and DR7 unless CR4.DE makes them #UD. XXX: DR7.GD
- * (#DB on access) comes with the breakpoints. */
+/* DR4 and DR5 alias DR6 and DR7 unless CR4.DE makes them #UD. With
+ * DR7.GD set, any MOV DR is a #DB fault with DR6.BD; the processor clears
+ * GD on the way to the handler so that the handler may use the debug
+ * registers (SDM 17.2.4). */
 static int check_dr(Cpu *c, int n)
 {
     require_cpl0(c);
@@ -577,6 +593,11 @@ static int check_dr(Cpu *c, int n)
         if (c->cr4 & X86_CR4_DE)
             cpu_raise(c, X86_TRAP_UD, 0);
         n += 2;
+    }
+    if (c->dr[7] & X86_DR7_GD) {
+        c->dr[6] |= X86_DR6_BD;
+        c->dr[7] &= ~X86_DR7_GD;
+        cpu_raise(c, X86_TRAP_DB, 0);
     }
     return n;
 }
@@ -597,28 +618,11 @@ void op_mov_Dd_Rd(Cpu *c, const Insn *in)
     else if (n == 7)
         v = (v & 0xffff23ffu) | 0x00000400u;
     c->dr[n] = v;
+    debug_update(c); /* breakpoints armed or disarmed */
     c->exit_req = 1;
 }
 
-/* ---- x87 escapes without an x87 --------------------------------------- */
-
-/* WAIT/FWAIT: #NM when MP and TS are both set. No FPU, so nothing pends. */
-void op_wait(Cpu *c, const Insn *in)
-{
-    (void)in;
-    if ((c->cr0 & (X86_CR0_MP | X86_CR0_TS)) == (X86_CR0_MP | X86_CR0_TS))
-        cpu_raise(c, X86_TRAP_NM, 0);
-}
-
-/* D8-DF: #NM when EM or TS is set; otherwise nothing happens, as on a CPU
- * without a coprocessor, so FNINIT/FNSTSW probes find no FPU. Memory
- * operands are not touched. XXX: the x87 replaces this. */
-void op_fpu_esc(Cpu *c, const Insn *in)
-{
-    (void)in;
-    if (c->cr0 & (X86_CR0_EM | X86_CR0_TS))
-        cpu_raise(c, X86_TRAP_NM, 0);
-}
+/* WAIT and the x87 escapes D8-DF: cpu/fpu.c. */
 
 /* ---- LDTR, TR --------------------------------------------------------- */
 

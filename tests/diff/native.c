@@ -54,7 +54,7 @@ static void on_fault(int sig, siginfo_t *si, void *uc_)
     (void)si;
     for (int i = 0; i < 8; i++)
         fault_st->r[i] = (uint32_t)gr[greg[i]];
-    fault_st->eflags = (uint32_t)gr[REG_EFL];
+    fault_st->eflags = (uint32_t)gr[REG_EFL] & ~0x10000u; /* RF, as runner.S */
     fault_st->esp_delta = (uint32_t)gr[REG_ESP] - rs_esp;
     fault_st->fault = (uint32_t)gr[REG_TRAPNO] + 1;
     fault_st->fault_err = (uint32_t)gr[REG_ERR];

@@ -103,6 +103,7 @@ rs_fault:
     movl 40(%esp), %ecx
     movl %ecx, ST_FAULT_EIP(%eax)
     movl 48(%esp), %ecx
+    andl $0xfffeffff, %ecx /* RF: a fault pushes 1 (SDM 17.3.1.1), Linux reports 0 */
     movl %ecx, ST_EFLAGS(%eax)
     leal 52(%esp), %ecx
     subl rs_esp, %ecx

@@ -15,7 +15,14 @@ timeout_s=${GUEST_TIMEOUT:-60}
 # the reason. They run, and are reported, but do not count as failures.
 declare -A known=(
     [real_limits]="QEMU does not check real-mode segment limits (no #GP/#SS beyond offset 0xffff)"
+    [flat_fpu_detail]="QEMU's x87 detects no stack overflow/underflow (SDM vol. 1 8.5.1.1) and stores FOP as 0 (8.1.9)"
     [real_undoc]="QEMU raises #UD for the undocumented f6 /1, f7 /1 (TEST) and f1 (INT1/ICEBP)"
+    [flat_debug_rf]="QEMU pushes RF = 0 in the EFLAGS image of a fault-class exception; the SDM says 1 (vol. 3, 17.3.1.1)"
+    [flat_debug_ac]="QEMU's TCG does not implement alignment checking: no #AC with CR0.AM and EFLAGS.AC at CPL 3 (SDM vol. 3, 6.15, interrupt 17)"
+    [flat_debug_gd]="QEMU does not implement DR7.GD: MOV DR raises no #DB with DR6.BD (SDM vol. 3, 17.2.4)"
+    [flat_prot_ext]="QEMU 7.2 leaves the EXT bit (bit 0) clear in the error code of a fault raised while delivering an exception (SDM vol. 3, 6.13)"
+    [flat_prot_tbit]="QEMU 7.2 ignores the T bit of a TSS: no #DB (DR6.BT) after a task switch to it (SDM vol. 3, 7.2.1, 17.3.1.5)"
+    [flat_prot_vme]="QEMU 7.2 raises #GP(0) for CLI/STI in virtual-8086 mode with IOPL < 3 and CR4.VME = 1, where they change VIF (SDM vol. 3, 20.3; vol. 2, CLI and STI)"
 )
 
 if ! command -v "$qemu" >/dev/null 2>&1; then

@@ -169,7 +169,7 @@ int main(void)
     c->r[R_EDX] = 0x3f8; c->r[R_EAX] = 0xaabbccdd; EQ(step("66 ef"), -1); EQ(last_port, 0x3f8); EQ(last_val, 0xaabbccdd); EQ(last_size, 4);
     EQ(step("ed"), -1); EQ(c->r[R_EAX], 0xaabb5678);
     c->r[R_EAX] = 0; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 2); EQ(c->r[R_EBX], 0x756e6547);
-    c->r[R_EAX] = 1; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 0x652); EQ(c->r[R_EDX], 0x8930);
+    c->r[R_EAX] = 1; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 0x652); EQ(c->r[R_EDX], 0x8933); /* FPU VME TSC MSR CX8 SEP CMOV */
     c->r[R_EAX] = 0x80000000; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 0x03020101);
     c->icount = 1000; c->tsc_offset = 0; EQ(step("0f 31"), -1); EQ(c->r[R_EAX], 1000);
     c->r[R_ECX] = 0x10; c->r[R_EDX] = 5; c->r[R_EAX] = 77; EQ(step("0f 30"), -1);
@@ -323,11 +323,15 @@ int main(void)
     prot_mode(3); c->eflags = 0x202;
     wr32(0x70000 - 12, 0x400000); wr32(0x70000 - 8, 0x1b); wr32(0x70000 - 4, 0x3000 | X86_EFLAGS_CF); c->r[R_ESP] = 0x70000 - 12;
     EQ(step("cf"), -1); EQ(c->eflags, 0x203); EQ(c->r[R_ESP], 0x70000);
-    /* iret NT -> GP */
-    prot_mode(0); c->eflags |= X86_EFLAGS_NT; EQ(step("cf"), 13);
-    /* iret to vm86 -> GP */
-    prot_mode(0); wr32(0x70000 - 12, 0x400000); wr32(0x70000 - 8, 0x1b); wr32(0x70000 - 4, 0x20002); c->r[R_ESP] = 0x70000 - 12;
-    EQ(step("cf"), 13);
+    /* iret NT: a task return; a null back link in the TSS gives #TS(0) */
+    prot_mode(0); c->eflags |= X86_EFLAGS_NT; wr32(c->tr.base, 0); EQ(step("cf"), 10); EQ(c->exc_error, 0);
+    /* iret to vm86 at CPL 0: EIP, CS, EFLAGS, ESP, SS, ES, DS, FS, GS */
+    prot_mode(0); wr32(0x70000 - 36, 0x1234); wr32(0x70000 - 32, 0x2000); wr32(0x70000 - 28, 0x20002);
+    wr32(0x70000 - 24, 0xfff0); wr32(0x70000 - 20, 0x3000); wr32(0x70000 - 16, 0x4000);
+    wr32(0x70000 - 12, 0x5000); wr32(0x70000 - 8, 0x6000); wr32(0x70000 - 4, 0x7000); c->r[R_ESP] = 0x70000 - 36;
+    EQ(step("cf"), -1); EQ(c->cpl, 3); EQ(c->eip, 0x1234); EQ(c->seg[SEG_CS].base, 0x20000);
+    EQ(c->r[R_ESP], 0xfff0); EQ(c->seg[SEG_SS].base, 0x30000); EQ(c->seg[SEG_GS].sel, 0x7000);
+    EQ(c->eflags & X86_EFLAGS_VM, X86_EFLAGS_VM);
     /* iret to 16-bit SS outer level keeps ESP high half */
     prot_mode(0);
     set_desc(GDT, 11, 0, 0xffff, 0x00f3); /* 0x5b data16 dpl3 */
