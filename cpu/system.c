@@ -701,24 +701,7 @@ void op_ltr(Cpu *c, const Insn *in)
  * load would fault on the selector: these instructions only clear ZF. */
 static bool desc_probe(Cpu *c, uint16_t sel, Descriptor *d)
 {
-    uint32_t base, limit;
-    if ((sel & 0xfffc) == 0)
-        return false;
-    if (sel & 4) {
-        if ((c->ldtr.sel & 0xfffc) == 0)
-            return false;
-        base = c->ldtr.base;
-        limit = c->ldtr.limit;
-    } else {
-        base = c->gdtr.base;
-        limit = c->gdtr.limit;
-    }
-    uint32_t off = sel & 0xfff8u;
-    if (off + 7 > limit)
-        return false;
-    d->lo = cpu_lin_rd32(c, base + off);
-    d->hi = cpu_lin_rd32(c, base + off + 4);
-    return true;
+    return (sel & 0xfffc) != 0 && seg_fetch_desc(c, sel, d);
 }
 
 /* The privilege rule the four share: DPL >= CPL and DPL >= RPL, except for

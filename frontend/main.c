@@ -5,6 +5,7 @@
  * instruction limit is reached.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,12 +171,36 @@ static void machine_reset(Machine *m)
     m->bus.reset = false;
 }
 
+/* SIGINT/SIGTERM end the run between instructions, so files are flushed
+ * and closed as on a normal exit. */
+static Cpu *signal_cpu;
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int signo)
+{
+    stop_signal = signo;
+    if (signal_cpu) {
+        signal_cpu->exit_reason = EXIT_REQUEST;
+        signal_cpu->exit_req = 1;
+    }
+}
+
 static int run(Machine *m)
 {
     Cpu *c = &m->cpu;
+    signal_cpu = c;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     c->deadline = m->opts.max_insns ? m->opts.max_insns : UINT64_MAX;
     for (;;) {
         int r = cpu_exec(c);
+        if (stop_signal) {
+            fprintf(stderr, "ringside: stopped by signal %d\n", (int)stop_signal);
+            return 128 + stop_signal;
+        }
         if (m->bus.stop)
             return m->bus.stop_status;
         if (m->bus.reset || r == EXIT_SHUTDOWN) {

@@ -59,5 +59,22 @@ else
     echo "FAIL: -chardev file with -device isa-debugcon did not log the console"
 fi
 
+# SIGTERM ends a guest that never stops, with its console file flushed:
+# a ROM whose reset vector prints 'A' to port 0xe9 and spins.
+head -c 65536 /dev/zero | tr '\0' '\377' >"$tmp/loop.rom"
+printf '\260\101\346\351\353\376' | dd of="$tmp/loop.rom" bs=1 seek=65520 conv=notrunc 2>/dev/null
+"$rs" -display none -bios "$tmp/loop.rom" -debugcon file:"$tmp/con" 2>"$tmp/err" &
+pid=$!
+sleep 0.5
+kill -TERM "$pid"
+wait "$pid"
+st=$?
+if [ "$st" -eq 143 ] && [ "$(cat "$tmp/con")" = "A" ] && grep -q "stopped by signal 15" "$tmp/err"; then
+    pass=$((pass + 1))
+else
+    fail=$((fail + 1))
+    echo "FAIL: SIGTERM: status $st (want 143), console '$(cat "$tmp/con")' (want A)"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
