@@ -5,23 +5,7 @@
  * shadow after STI and MOV SS (an INTR pending during the shadow is taken
  * after the next instruction exactly), single-step, and I/O breakpoints.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "cpu/access.h"
-#include "translate/translate.h"
-
-typedef struct Rig {
-    PhysMem *mem;
-    Cpu cpu;
-    TCache *tc;
-    int acks;
-} Rig;
+#include "rig.h"
 
 #define NMI_HANDLER 0x2000
 #define INTR_HANDLER 0x3000
@@ -46,16 +30,7 @@ static void set_ivt(Rig *r, int vector, uint16_t ip)
 static int rig_setup(void **state)
 {
     static Rig rig;
-    const char *err;
-    memset(&rig, 0, sizeof(rig));
-    rig.mem = mem_create(2u << 20, &err);
-    assert_non_null(rig.mem);
-    cpu_init(&rig.cpu, rig.mem);
-    rig.tc = tc_create(&rig.cpu);
-    assert_non_null(rig.tc);
-    rig.cpu.seg[SEG_CS].sel = 0;
-    rig.cpu.seg[SEG_CS].base = 0;
-    rig.cpu.r[R_ESP] = 0x8000;
+    rig_init(&rig);
     rig.cpu.irq_ack = ack;
     rig.cpu.irq_opaque = &rig;
     /* both handlers: inc bx; iret */
@@ -70,26 +45,10 @@ static int rig_setup(void **state)
 
 static int rig_teardown(void **state)
 {
-    Rig *r = *state;
-    tc_destroy(r->tc);
-    mem_destroy(r->mem);
+    rig_free(*state);
     return 0;
 }
 
-static void load(Rig *r, uint32_t addr, const uint8_t *code, size_t n)
-{
-    memcpy(r->mem->ram + addr, code, n);
-    r->cpu.eip = addr;
-}
-
-/* Run exactly n instructions. */
-static void run(Rig *r, uint64_t n)
-{
-    r->cpu.deadline = r->cpu.icount + n;
-    int why = cpu_exec(&r->cpu);
-    assert_int_equal(why, EXIT_NONE);
-    assert_int_equal(r->cpu.icount, r->cpu.deadline);
-}
 
 static uint16_t stack_word(Rig *r, int i)
 {
@@ -103,20 +62,20 @@ static const uint8_t nops[] = { 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90 }
 static void nmi_blocked_until_iret(void **state)
 {
     Rig *r = *state;
-    load(r, 0x1000, nops, sizeof(nops));
+    rig_load(r, 0x1000, nops, sizeof(nops));
     r->cpu.eflags &= ~X86_EFLAGS_IF;
     cpu_raise_nmi(&r->cpu);
-    run(r, 1); /* NMI delivered, then the handler's inc bx */
+    rig_run(r, 1); /* NMI delivered, then the handler's inc bx */
     assert_int_equal(r->cpu.r[R_EBX], 1);
     assert_int_equal(r->cpu.eip, NMI_HANDLER + 1);
     assert_int_equal(stack_word(r, 0), 0x1000); /* return IP */
     assert_true(r->cpu.nmi_blocked);
     cpu_raise_nmi(&r->cpu);
-    run(r, 1); /* the IRET: the second NMI is still blocked */
+    rig_run(r, 1); /* the IRET: the second NMI is still blocked */
     assert_int_equal(r->cpu.eip, 0x1000);
     assert_false(r->cpu.nmi_blocked);
     assert_int_equal(r->cpu.r[R_EBX], 1);
-    run(r, 1); /* now it is taken, before any instruction at 0x1000 */
+    rig_run(r, 1); /* now it is taken, before any instruction at 0x1000 */
     assert_int_equal(r->cpu.r[R_EBX], 2);
     assert_int_equal(r->cpu.eip, NMI_HANDLER + 1);
 }
@@ -126,13 +85,13 @@ static void nmi_wakes_hlt(void **state)
 {
     Rig *r = *state;
     static const uint8_t code[] = { 0xf4, 0x90 }; /* hlt; nop */
-    load(r, 0x1000, code, sizeof(code));
+    rig_load(r, 0x1000, code, sizeof(code));
     r->cpu.eflags &= ~X86_EFLAGS_IF;
     r->cpu.deadline = r->cpu.icount + 100;
     assert_int_equal(cpu_exec(&r->cpu), EXIT_HALT);
     assert_true(r->cpu.halted);
     cpu_raise_nmi(&r->cpu);
-    run(r, 1);
+    rig_run(r, 1);
     assert_false(r->cpu.halted);
     assert_int_equal(r->cpu.r[R_EBX], 1);
     assert_int_equal(stack_word(r, 0), 0x1001); /* after the HLT */
@@ -143,12 +102,12 @@ static void intr_wakes_hlt(void **state)
 {
     Rig *r = *state;
     static const uint8_t code[] = { 0xf4, 0x90 };
-    load(r, 0x1000, code, sizeof(code));
+    rig_load(r, 0x1000, code, sizeof(code));
     r->cpu.eflags |= X86_EFLAGS_IF;
     r->cpu.deadline = r->cpu.icount + 100;
     assert_int_equal(cpu_exec(&r->cpu), EXIT_HALT);
     r->cpu.intr = true;
-    run(r, 1);
+    rig_run(r, 1);
     assert_int_equal(r->acks, 1);
     assert_false(r->cpu.halted);
     assert_int_equal(r->cpu.r[R_EBX], 1);
@@ -161,15 +120,15 @@ static void sti_shadow(void **state)
 {
     Rig *r = *state;
     static const uint8_t code[] = { 0xfb, 0x40, 0x40, 0x90 };
-    load(r, 0x1000, code, sizeof(code));
+    rig_load(r, 0x1000, code, sizeof(code));
     r->cpu.eflags &= ~X86_EFLAGS_IF;
     r->cpu.intr = true;
-    run(r, 1); /* sti */
+    rig_run(r, 1); /* sti */
     assert_int_equal(r->acks, 0);
-    run(r, 1); /* inc ax, in the shadow */
+    rig_run(r, 1); /* inc ax, in the shadow */
     assert_int_equal(r->acks, 0);
     assert_int_equal(r->cpu.r[R_EAX] & 0xffff, 1);
-    run(r, 1); /* the interrupt, then the handler's inc bx */
+    rig_run(r, 1); /* the interrupt, then the handler's inc bx */
     assert_int_equal(r->acks, 1);
     assert_int_equal(r->cpu.r[R_EAX] & 0xffff, 1);
     assert_int_equal(r->cpu.r[R_EBX], 1);
@@ -181,17 +140,17 @@ static void mov_ss_shadow(void **state)
 {
     Rig *r = *state;
     static const uint8_t code[] = { 0x8e, 0xd0, 0x40, 0x40, 0x90 }; /* mov ss, ax */
-    load(r, 0x1000, code, sizeof(code));
+    rig_load(r, 0x1000, code, sizeof(code));
     r->cpu.r[R_EAX] = 0;
     r->cpu.eflags |= X86_EFLAGS_IF;
-    run(r, 1); /* mov ss, ax */
+    rig_run(r, 1); /* mov ss, ax */
     r->cpu.intr = true;
     cpu_raise_nmi(&r->cpu);
-    run(r, 1); /* inc ax, in the shadow */
+    rig_run(r, 1); /* inc ax, in the shadow */
     assert_int_equal(r->acks, 0);
     assert_int_equal(r->cpu.r[R_EBX], 0);
     assert_int_equal(r->cpu.r[R_EAX] & 0xffff, 1);
-    run(r, 1); /* NMI first (it outranks INTR), then the handler's inc bx */
+    rig_run(r, 1); /* NMI first (it outranks INTR), then the handler's inc bx */
     assert_int_equal(r->cpu.r[R_EBX], 1);
     assert_int_equal(r->cpu.eip, NMI_HANDLER + 1);
     assert_int_equal(stack_word(r, 0), 0x1003);
@@ -202,17 +161,17 @@ static void mov_ss_shadow(void **state)
 static void single_step(void **state)
 {
     Rig *r = *state;
-    load(r, 0x1000, nops, sizeof(nops));
+    rig_load(r, 0x1000, nops, sizeof(nops));
     set_ivt(r, X86_TRAP_DB, NMI_HANDLER);
     r->cpu.eflags |= X86_EFLAGS_TF;
     debug_update(&r->cpu); /* as cpu_set_eflags would */
-    run(r, 1); /* nop, then #DB */
+    rig_run(r, 1); /* nop, then #DB */
     assert_int_equal(r->cpu.eip, NMI_HANDLER);
     assert_int_equal(stack_word(r, 0), 0x1001);
     assert_true(r->cpu.dr[6] & X86_DR6_BS);
     assert_false(r->cpu.eflags & X86_EFLAGS_TF);
-    run(r, 2); /* inc bx; iret (TF back on) */
-    run(r, 1); /* the next nop, then #DB again */
+    rig_run(r, 2); /* inc bx; iret (TF back on) */
+    rig_run(r, 1); /* the next nop, then #DB again */
     assert_int_equal(stack_word(r, 0), 0x1002);
     assert_int_equal(r->cpu.r[R_EBX], 1);
 }
@@ -224,15 +183,15 @@ static void io_breakpoint(void **state)
 {
     Rig *r = *state;
     static const uint8_t code[] = { 0xe6, 0x81, 0xe6, 0x80, 0x90 }; /* out 0x81, al; out 0x80, al */
-    load(r, 0x1000, code, sizeof(code));
+    rig_load(r, 0x1000, code, sizeof(code));
     set_ivt(r, X86_TRAP_DB, NMI_HANDLER);
     r->cpu.cr4 |= X86_CR4_DE;
     r->cpu.dr[0] = 0x80;
     r->cpu.dr[7] = 0x400 | 0x1 | (2u << 16); /* L0, R/W0 = 10, LEN0 = 00 */
     debug_update(&r->cpu);
-    run(r, 1); /* out 0x81: no hit */
+    rig_run(r, 1); /* out 0x81: no hit */
     assert_int_equal(r->cpu.eip, 0x1002);
-    run(r, 1); /* out 0x80, then #DB */
+    rig_run(r, 1); /* out 0x80, then #DB */
     assert_int_equal(r->cpu.eip, NMI_HANDLER);
     assert_int_equal(stack_word(r, 0), 0x1004);
     assert_int_equal(r->cpu.dr[6] & 0xf, 1);

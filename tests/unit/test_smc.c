@@ -6,61 +6,22 @@
  * but not running. Each runs the real dispatcher on a tiny real-mode
  * machine with a flat code segment at 0.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "cpu/access.h"
-#include "translate/translate.h"
-
-typedef struct Rig {
-    PhysMem *mem;
-    Cpu cpu;
-    TCache *tc;
-} Rig;
+#include "rig.h"
 
 static int rig_setup(void **state)
 {
     static Rig rig;
-    const char *err;
-    rig.mem = mem_create(2u << 20, &err);
-    assert_non_null(rig.mem);
-    cpu_init(&rig.cpu, rig.mem);
-    rig.tc = tc_create(&rig.cpu);
-    assert_non_null(rig.tc);
-    /* real mode, CS = 0 */
-    rig.cpu.seg[SEG_CS].sel = 0;
-    rig.cpu.seg[SEG_CS].base = 0;
+    rig_init(&rig);
     *state = &rig;
     return 0;
 }
 
 static int rig_teardown(void **state)
 {
-    Rig *r = *state;
-    tc_destroy(r->tc);
-    mem_destroy(r->mem);
+    rig_free(*state);
     return 0;
 }
 
-static void load(Rig *r, uint32_t addr, const uint8_t *code, size_t n)
-{
-    memcpy(r->mem->ram + addr, code, n);
-    r->cpu.eip = addr;
-}
-
-/* Run exactly n instructions. */
-static void run(Rig *r, uint64_t n)
-{
-    r->cpu.deadline = r->cpu.icount + n;
-    int why = cpu_exec(&r->cpu);
-    assert_int_equal(why, EXIT_NONE);
-    assert_int_equal(r->cpu.icount, r->cpu.deadline);
-}
 
 /* mov byte [0x1006], 5 patches the immediate of the very next
  * instruction, mov al, 1, which is in the same block. */
@@ -72,9 +33,9 @@ static void next_instruction(void **state)
         0xb0, 0x01,                   /* 1005: mov al, 1 */
         0x90,                         /* 1007: nop */
     };
-    load(r, 0x1000, code, sizeof(code));
+    rig_load(r, 0x1000, code, sizeof(code));
     r->cpu.r[R_EAX] = 0;
-    run(r, 2);
+    rig_run(r, 2);
     assert_int_equal(r->cpu.r[R_EAX] & 0xff, 5);
     assert_int_equal(r->cpu.eip, 0x1007);
 }
@@ -91,9 +52,9 @@ static void later_in_block(void **state)
         0x90,                         /* 2008: nop */
         0xb3, 0x02,                   /* 2009: mov bl, 2 */
     };
-    load(r, 0x2000, code, sizeof(code));
+    rig_load(r, 0x2000, code, sizeof(code));
     r->cpu.r[R_EBX] = 0;
-    run(r, 6);
+    rig_run(r, 6);
     assert_int_equal(r->cpu.r[R_EBX] & 0xff, 7);
 }
 
@@ -112,10 +73,10 @@ static void patch_own_immediate(void **state)
         0x00, 0xc3,             /* add bl, al */
         0xe2, 0xf6,             /* loop 3000 */
     };
-    load(r, 0x3000, code, sizeof(code));
+    rig_load(r, 0x3000, code, sizeof(code));
     r->cpu.r[R_EBX] = 0;
     r->cpu.r[R_ECX] = 5;
-    run(r, 5 * 4);
+    rig_run(r, 5 * 4);
     assert_int_equal(r->cpu.r[R_EBX] & 0xff, 10);
     assert_int_equal(r->cpu.r[R_ECX] & 0xffff, 0);
     assert_int_equal(r->mem->ram[0x3001], 5);
@@ -135,12 +96,12 @@ static void earlier_block(void **state)
         0xe8, 0xf5, 0xef,             /* 5008: call 4000 */
     };
     memcpy(r->mem->ram + 0x4000, target, sizeof(target));
-    load(r, 0x5000, caller, sizeof(caller));
+    rig_load(r, 0x5000, caller, sizeof(caller));
     r->cpu.seg[SEG_SS].base = 0;
     r->cpu.r[R_ESP] = 0x8000;
-    run(r, 3);
+    rig_run(r, 3);
     assert_int_equal(r->cpu.r[R_ECX] & 0xff, 0x11);
-    run(r, 4);
+    rig_run(r, 4);
     assert_int_equal(r->cpu.r[R_ECX] & 0xff, 0x22);
     assert_int_equal(r->cpu.eip, 0x500b);
 }
@@ -153,9 +114,9 @@ static void write_beside_code(void **state)
         0xc6, 0x06, 0x00, 0x61, 0x99, /* 6000: mov byte [0x6100], 0x99 */
         0xeb, 0xf9,                   /* 6005: jmp 6000 */
     };
-    load(r, 0x6000, code, sizeof(code));
+    rig_load(r, 0x6000, code, sizeof(code));
     uint64_t before = r->tc->blocks_invalidated;
-    run(r, 10);
+    rig_run(r, 10);
     assert_int_equal(r->mem->ram[0x6100], 0x99);
     assert_int_equal(r->tc->blocks_invalidated, before);
 }
