@@ -71,6 +71,7 @@ bool cpu_protected(const Cpu *c)
 
 void cpu_update_mode(Cpu *c)
 {
+    int old_cpl = c->cpl;
     c->code32 = (c->seg[SEG_CS].attr & SEG_ATTR_DB) != 0;
     c->stack32 = (c->seg[SEG_SS].attr & SEG_ATTR_DB) != 0;
     if (!(c->cr0 & X86_CR0_PE))
@@ -80,6 +81,8 @@ void cpu_update_mode(Cpu *c)
     else
         c->cpl = c->seg[SEG_CS].sel & 3;
     debug_update(c); /* #AC depends on CPL */
+    if (c->cpl != old_cpl && c->trace.cpl_change)
+        c->trace.cpl_change(c->trace.opaque, c, old_cpl);
 }
 
 uint32_t cpu_get_eflags(Cpu *c)

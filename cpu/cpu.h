@@ -136,8 +136,19 @@ typedef struct DescTable {
     uint16_t limit;
 } DescTable;
 
-/* Decoded instruction (DESIGN.md section 3): 32 bytes. */
+/* Hooks a tracer sets to watch interrupts and privilege changes. */
 typedef struct Cpu Cpu;
+typedef struct CpuTrace {
+    void *opaque;
+    /* Before an interrupt or exception is delivered (soft: INT n/INT3/INTO). */
+    void (*interrupt)(void *opaque, Cpu *c, int vector, int soft, bool has_err, uint32_t err);
+    /* After it was delivered: CS:EIP and CPL are the handler's. */
+    void (*delivered)(void *opaque, Cpu *c);
+    /* CPL changed by anything else (far transfers, IRET, SYSENTER...). */
+    void (*cpl_change)(void *opaque, Cpu *c, int old_cpl);
+} CpuTrace;
+
+/* Decoded instruction (DESIGN.md section 3): 32 bytes. */
 typedef struct Insn Insn;
 typedef void (*InsnFn)(Cpu *c, const Insn *in);
 
@@ -244,9 +255,10 @@ struct Cpu {
     CpuIo io;
     PhysMem *mem;
     void *tcache; /* translate/'s code cache, opaque to cpu/ */
+    const void *cur_block; /* the block running now (for traces), opaque */
 
-    /* Trace hooks for frontend/ (-d int); may be NULL. */
-    void (*trace_exc)(Cpu *c, int vector, uint32_t err, bool has_err);
+    /* Trace hooks for frontend/ (-d int,cpl); any may be NULL. */
+    CpuTrace trace;
 };
 
 #define DBG_SLOW_DR7 0x01     /* DR7 enables a breakpoint */

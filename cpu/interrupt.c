@@ -151,12 +151,14 @@ static void interrupt_protected(Cpu *c, int vector, int soft, bool has_err, uint
 
 void cpu_interrupt(Cpu *c, int vector, int soft, bool has_err, uint32_t err)
 {
-    if (c->trace_exc)
-        c->trace_exc(c, vector, err, has_err);
+    if (c->trace.interrupt)
+        c->trace.interrupt(c->trace.opaque, c, vector, soft, has_err, err);
     if (c->cr0 & X86_CR0_PE)
         interrupt_protected(c, vector, soft, has_err, err);
     else
         interrupt_real(c, vector);
+    if (c->trace.delivered)
+        c->trace.delivered(c->trace.opaque, c);
     c->halted = false;
     c->exit_req = 1;
 }

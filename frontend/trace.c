@@ -51,17 +51,70 @@ static void trace_executing(void *opaque, Cpu *c, const Block *b)
             c->r[R_ESP], c->eflags);
 }
 
-static Tracer *active; /* for the CPU's exception hook, which has no opaque */
+static const char *const vector_names[32] = {
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#09", "#TS", "#NP", "#SS", "#GP",
+    "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#21", "#22", "#23", "#24", "#25", "#26", "#27",
+    "#28", "#29", "#30", "#31",
+};
 
-static void trace_exc(Cpu *c, int vector, uint32_t err, bool has_err)
+/* Disassemble the instruction at CS:EIP without faulting: the bytes are read
+ * from physical memory, so a trace never changes what the guest sees. */
+static void print_insn(Tracer *t, Cpu *c, uint32_t eip)
 {
-    Tracer *t = active;
-    if (!t)
-        return;
+    /* The instruction ran in the running block's code segment and mode,
+     * which a far transfer may just have replaced. */
+    const Block *b = c->cur_block;
+    uint32_t cs_base = b ? b->cs_base : c->seg[SEG_CS].base;
+    bool code32 = b ? (b->mode & BLOCK_MODE_CODE32) != 0 : c->code32;
+    uint8_t bytes[15];
+    uint32_t lin = cs_base + eip;
+    for (int i = 0; i < 15; i++)
+        bytes[i] = (uint8_t)mem_phys_read(c->mem, mem_lin_to_phys(c->mem, lin + (uint32_t)i), 1);
+    cs_insn *insn = NULL;
+    size_t n = cs_disasm(t->cs[code32 ? 1 : 0], bytes, sizeof(bytes), eip, 1, &insn);
+    if (n == 1)
+        fprintf(t->out, "%s %s", insn->mnemonic, insn->op_str);
+    else
+        fprintf(t->out, "(bytes %02x %02x %02x %02x)", bytes[0], bytes[1], bytes[2], bytes[3]);
+    if (insn)
+        cs_free(insn, n);
+}
+
+/* One line per interrupt or exception: what, the error code, where from
+ * (CS:EIP, ring and the instruction), and - once delivered - where to. */
+static void trace_interrupt(void *opaque, Cpu *c, int vector, int soft, bool has_err, uint32_t err)
+{
+    Tracer *t = opaque;
+    if (t->pending)
+        fprintf(t->out, " -> delivery faulted\n");
     t->int_counts[vector & 0xff]++;
-    fprintf(t->out, "INT 0x%02x at %04x:%08x (cpl %d)", vector, c->seg[SEG_CS].sel, c->insn_eip, c->cpl);
+    const char *kind = soft ? "int" : c->fault_depth ? "exception" : "interrupt";
+    fprintf(t->out, "%s 0x%02x", kind, vector);
+    if (!soft && c->fault_depth && vector < 32)
+        fprintf(t->out, " %s", vector_names[vector]);
     if (has_err)
-        fprintf(t->out, " error %08x", err);
+        fprintf(t->out, " error 0x%04x", err);
+    fprintf(t->out, " at %04x:%08x cpl %d: ", c->seg[SEG_CS].sel, c->insn_eip, c->cpl);
+    print_insn(t, c, c->insn_eip);
+    t->pending = true;
+}
+
+static void trace_delivered(void *opaque, Cpu *c)
+{
+    Tracer *t = opaque;
+    if (!t->pending)
+        return;
+    fprintf(t->out, " -> %04x:%08x cpl %d\n", c->seg[SEG_CS].sel, c->eip, c->cpl);
+    t->pending = false;
+}
+
+static void trace_cpl(void *opaque, Cpu *c, int old_cpl)
+{
+    Tracer *t = opaque;
+    if (!t->cpl || t->pending)
+        return; /* a change inside interrupt delivery is on the interrupt's line */
+    fprintf(t->out, "cpl %d -> %d at %04x:%08x by ", old_cpl, c->cpl, c->seg[SEG_CS].sel, c->eip);
+    print_insn(t, c, c->insn_eip);
     fputc('\n', t->out);
 }
 
@@ -80,8 +133,10 @@ bool tracer_init(Tracer *t, const char *flags, const char *file, Cpu *c, TCache 
             t->exec = true;
         else if (!strcmp(tok, "int"))
             t->ints = true;
+        else if (!strcmp(tok, "cpl"))
+            t->cpl = true;
         else {
-            *err = "-d: unknown trace flag (in_asm, exec and int exist)";
+            *err = "-d: unknown trace flag (in_asm, exec, int and cpl exist)";
             return false;
         }
     }
@@ -104,20 +159,26 @@ bool tracer_init(Tracer *t, const char *flags, const char *file, Cpu *c, TCache 
         tc->trace.translated = trace_translated;
     if (t->exec)
         tc->trace.executing = trace_executing;
+    c->trace.opaque = t;
     if (t->ints) {
-        active = t;
-        c->trace_exc = trace_exc;
+        c->trace.interrupt = trace_interrupt;
+        c->trace.delivered = trace_delivered;
     }
+    if (t->cpl)
+        c->trace.cpl_change = trace_cpl;
     return true;
 }
 
 void tracer_finish(Tracer *t)
 {
+    if (t->pending)
+        fputc('\n', t->out);
     if (t->ints) {
         fprintf(t->out, "Interrupt and exception totals:\n");
         for (int v = 0; v < 256; v++)
             if (t->int_counts[v])
-                fprintf(t->out, "  0x%02x: %llu\n", v, (unsigned long long)t->int_counts[v]);
+                fprintf(t->out, "  0x%02x %-4s %llu\n", v, v < 32 ? vector_names[v] : "",
+                        (unsigned long long)t->int_counts[v]);
     }
     if (t->cs_open) {
         cs_close(&t->cs[0]);
@@ -127,6 +188,4 @@ void tracer_finish(Tracer *t)
         fclose(t->out);
     else if (t->out)
         fflush(t->out);
-    if (active == t)
-        active = NULL;
 }

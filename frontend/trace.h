@@ -12,7 +12,8 @@
 typedef struct Tracer {
     FILE *out;
     bool own_out;
-    bool in_asm, exec, ints;
+    bool in_asm, exec, ints, cpl;
+    bool pending; /* an interrupt line waits for its destination */
     csh cs[2]; /* 16-bit, 32-bit */
     bool cs_open;
     uint64_t int_counts[256];

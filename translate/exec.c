@@ -104,7 +104,7 @@ static __attribute__((noinline, cold)) void step_debug(Cpu *c, TCache *tc)
     /* RF clears at the start of each instruction, after the breakpoint
      * check; an IRET may load it again. */
     c->eflags &= ~X86_EFLAGS_RF;
-    b->exec_count++;
+    c->cur_block = b;
     if (tc->trace.executing)
         tc->trace.executing(tc->trace.opaque, c, b);
     if (tc->coverage) {
@@ -213,7 +213,7 @@ static int exec_loop(Cpu *c, TCache *tc)
             n = 1;
         if (left < n)
             n = (uint32_t)left;
-        b->exec_count++;
+        c->cur_block = b;
         if (tc->trace.executing)
             tc->trace.executing(tc->trace.opaque, c, b);
         if (tc->coverage)

@@ -42,7 +42,6 @@ struct Block {
     BlockPage pages[2];
     Block *hash_next;
     Block *zombie_next;
-    uint64_t exec_count;
     Insn insn[];
 };
 

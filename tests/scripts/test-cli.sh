@@ -1,10 +1,11 @@
 #!/bin/bash
 # Command-line behaviour: bad input gets exactly one clear line on stderr and
 # exit status 2; --help exits 0 and lists what works.
-# Usage: test-cli.sh RINGSIDE DEMO_ROM
+# Usage: test-cli.sh RINGSIDE DEMO_ROM [EXCEPTION_ROM]
 set -u
 rs=$1
 rom=$2
+exc_rom=${3:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
@@ -74,6 +75,20 @@ if [ "$st" -eq 143 ] && [ "$(cat "$tmp/con")" = "A" ] && grep -q "stopped by sig
 else
     fail=$((fail + 1))
     echo "FAIL: SIGTERM: status $st (want 143), console '$(cat "$tmp/con")' (want A)"
+fi
+
+# The teaching trace: each exception with its name, the faulting instruction
+# disassembled, where it went, and totals per vector at exit.
+if [ -n "$exc_rom" ]; then
+    "$rs" -display none -bios "$exc_rom" -d int -D "$tmp/trace" >/dev/null 2>&1
+    if grep -q "^exception 0x00 #DE at 0008:[0-9a-f]* cpl 0: div ebx -> 0008:[0-9a-f]* cpl 0$" "$tmp/trace" &&
+        grep -q "^  0x06 #UD  " "$tmp/trace"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "FAIL: -d int trace of $exc_rom:"
+        head -5 "$tmp/trace" | sed 's/^/    /'
+    fi
 fi
 
 echo "$pass passed, $fail failed"
