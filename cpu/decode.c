@@ -36,6 +36,7 @@ static void parse_operands(OpRow *r)
         int kind = IMM_NONE;
         switch (tok[0]) {
         case 'E': case 'G': case 'S': case 'C': case 'D':
+        case 'P': case 'Q': case 'N': /* MMX */
             r->modrm = 1;
             break;
         case 'M':

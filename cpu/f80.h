@@ -164,6 +164,23 @@ void f80_xtract(F80Ctx *ctx, F80 a, F80 *exp, F80 *sig);
  */
 F80 f80_prem(F80Ctx *ctx, F80 a, F80 b, bool ieee);
 
+/*
+ * Transcendentals (f80_trans.c): rounded under ctx->rc to 64 bits always
+ * (precision control does not apply), within 1 ulp, PE on every inexact
+ * result. a = ST(0), b = ST(1) for the two-operand ones, whose result
+ * replaces ST(1). FSIN/FCOS/FSINCOS/FPTAN with |a| >= 2^63 set F80_C2 in
+ * ctx->flags and return a unchanged (the handler then leaves the stack
+ * alone); their arguments are reduced by a 66-bit pi/2 as on the x87.
+ */
+F80 f80_f2xm1(F80Ctx *ctx, F80 a);          /* 2^a - 1 */
+F80 f80_fyl2x(F80Ctx *ctx, F80 a, F80 b);   /* b * log2(a) */
+F80 f80_fyl2xp1(F80Ctx *ctx, F80 a, F80 b); /* b * log2(a + 1) */
+F80 f80_fpatan(F80Ctx *ctx, F80 a, F80 b);  /* atan2(b, a) */
+F80 f80_fsin(F80Ctx *ctx, F80 a);
+F80 f80_fcos(F80Ctx *ctx, F80 a);
+F80 f80_fptan(F80Ctx *ctx, F80 a); /* tan only; FPTAN pushes 1.0 */
+void f80_fsincos(F80Ctx *ctx, F80 a, F80 *sin, F80 *cos);
+
 /* Tag-word class of a register's contents (SDM vol. 1 8.1.7): 0 valid,
  * 1 zero, 2 special (NaN, infinity, denormal, pseudo-denormal,
  * unsupported); 3, empty, is the handlers' to track. */

@@ -192,12 +192,25 @@ static void arith_mem(Cpu *c, const Insn *in, int esc)
     F80Ctx x = fpu_ctx(f);
     uint32_t ea = insn_ea(c, in);
     F80 b;
+    F80Ctx conv = x;
     switch (esc) {
-    case 0xd8: b = f80_from_f32(&x, cpu_rd32(c, in->seg, ea)); break;
-    case 0xdc: b = f80_from_f64(&x, fpu_rd64(c, in->seg, ea)); break;
+    case 0xd8: b = f80_from_f32(&conv, cpu_rd32(c, in->seg, ea)); break;
+    case 0xdc: b = f80_from_f64(&conv, fpu_rd64(c, in->seg, ea)); break;
     case 0xda: b = f80_from_int((int32_t)cpu_rd32(c, in->seg, ea)); break;
     default: b = f80_from_int((int16_t)cpu_rd16(c, in->seg, ea)); break;
     }
+    /* The conversion's flags are the operation's, with the operation's
+     * precedence (SDM vol. 1 4.9.2; found by tests/fpudiff): an SNaN
+     * operand stays signaling, so that a QNaN in ST(0) is the result (SDM
+     * vol. 1 table 4-7) and the operation raises the IE itself; a denormal
+     * operand's DE does not count beside a NaN, an unsupported or a
+     * missing ST(0). */
+    if (conv.flags & F80_IE)
+        b.sig &= ~F80_QUIET_BIT;
+    if ((conv.flags & F80_DE) && !fpu_empty(f, 0) && !f80_is_nan(fpu_st(f, 0)) &&
+        !f80_is_unsupported(fpu_st(f, 0)) &&
+        !(in->reg == 7 && f80_tag(fpu_st(f, 0)) == 1)) /* denormal / 0: ZE only */
+        x.flags |= F80_DE;
     if (in->reg == 2 || in->reg == 3)
         fcom(c, &x, false, b, false, in->reg - 2);
     else
@@ -270,7 +283,10 @@ static void binary01(Cpu *c, int which)
     }
     if (!fpu_commit(c, x.flags))
         return;
-    if (which != 0)
+    /* No reduction (a NaN result: an invalid or NaN operand, a stack
+     * underflow) leaves C0, C2 and C3 as they were, as the host x87 does
+     * (tests/fpudiff, AMD EPYC host). */
+    if (which != 0 && !f80_is_nan(r))
         f->sw = (uint16_t)((f->sw & ~(F80_C0 | F80_C2 | F80_C3)) |
                            (x.flags & (F80_C0 | F80_C2 | F80_C3)));
     fpu_set(f, 0, r);
@@ -358,12 +374,82 @@ static void fcmov(Cpu *c, int cc, int i)
         fpu_set(f, 0, fpu_st(f, i));
 }
 
-/* Transcendentals: not yet. They must not quietly compute nothing, so they
- * raise #UD. XXX: F2XM1, FYL2X, FPTAN, FPATAN, FYL2XP1, FSINCOS, FSIN,
- * FCOS need correctly rounded (or x87-exact) software versions in f80.c. */
-static _Noreturn void fpu_unimplemented(Cpu *c)
+/* ---- transcendentals (the arithmetic in f80_trans.c) ----------------- */
+
+/* Set C2 from the operation (FSIN, FCOS, FPTAN, FSINCOS: 1 = out of range). */
+static void set_c2(Fpu *f, uint16_t flags)
 {
-    cpu_raise(c, X86_TRAP_UD, 0);
+    f->sw = (uint16_t)((f->sw & ~F80_C2) | (flags & F80_C2));
+}
+
+/* F2XM1 (which 0), FSIN (1), FCOS (2): ST(0) = fn(ST(0)). */
+static void trans_unary(Cpu *c, int which)
+{
+    Fpu *f = &c->fpu;
+    F80Ctx x = fpu_ctx(f);
+    F80 a = fpu_st(f, 0), r;
+    if (fpu_empty(f, 0)) {
+        x.flags |= FPU_UNDERFLOW;
+        r = f80_indefinite();
+    } else if (which == 0) {
+        r = f80_f2xm1(&x, a);
+    } else {
+        r = which == 1 ? f80_fsin(&x, a) : f80_fcos(&x, a);
+    }
+    if (!fpu_commit(c, x.flags))
+        return;
+    if (which != 0)
+        set_c2(f, x.flags);
+    fpu_set(f, 0, r);
+}
+
+/* FYL2X (0), FYL2XP1 (1), FPATAN (2): ST(1) = fn(ST(0), ST(1)), pop. */
+static void trans_binary(Cpu *c, int which)
+{
+    Fpu *f = &c->fpu;
+    F80Ctx x = fpu_ctx(f);
+    F80 a = fpu_st(f, 0), b = fpu_st(f, 1), r;
+    if (fpu_empty(f, 0) || fpu_empty(f, 1)) {
+        x.flags |= FPU_UNDERFLOW;
+        r = f80_indefinite();
+    } else if (which == 0) {
+        r = f80_fyl2x(&x, a, b);
+    } else if (which == 1) {
+        r = f80_fyl2xp1(&x, a, b);
+    } else {
+        r = f80_fpatan(&x, a, b);
+    }
+    if (!fpu_commit(c, x.flags))
+        return;
+    fpu_set(f, 1, r);
+    fpu_pop(f);
+}
+
+/* FPTAN (which 0: ST(0) = tan, push 1.0) and FSINCOS (1: ST(0) = sin, push
+ * cos). Out of range (C2) leaves the stack alone; a full stack is a stack
+ * overflow whose masked response fills both with the real indefinite. */
+static void trans_push(Cpu *c, int which)
+{
+    Fpu *f = &c->fpu;
+    F80Ctx x = fpu_ctx(f);
+    F80 a = fpu_st(f, 0), r0 = f80_indefinite(), r1 = f80_indefinite();
+    if (fpu_empty(f, 0)) {
+        x.flags |= FPU_UNDERFLOW;
+    } else if (!fpu_empty(f, 7)) {
+        x.flags |= FPU_OVERFLOW;
+    } else if (which == 0) {
+        r0 = f80_fptan(&x, a);
+        r1 = f80_is_nan(r0) ? r0 : f80_make(0, F80_EXP_BIAS, F80_INT_BIT);
+    } else {
+        f80_fsincos(&x, a, &r0, &r1);
+    }
+    if (!fpu_commit(c, x.flags))
+        return;
+    set_c2(f, x.flags);
+    if (x.flags & F80_C2)
+        return;
+    fpu_set(f, 0, r0);
+    fpu_push(f, r1);
 }
 
 static void d9_reg(Cpu *c, const Insn *in)
@@ -410,7 +496,10 @@ static void d9_reg(Cpu *c, const Insn *in)
             f->top = (f->top + 1) & 7;
             f->sw &= ~F80_C1;
             return;
-        default: fpu_unimplemented(c); /* F2XM1 FYL2X FPTAN FPATAN */
+        case 0: trans_unary(c, 0); return;  /* F2XM1 */
+        case 1: trans_binary(c, 0); return; /* FYL2X */
+        case 2: trans_push(c, 0); return;   /* FPTAN */
+        default: trans_binary(c, 2); return; /* FPATAN */
         }
     default:
         switch (i) {
@@ -418,7 +507,10 @@ static void d9_reg(Cpu *c, const Insn *in)
         case 2: unary(c, 2); return;    /* FSQRT */
         case 4: unary(c, 3); return;    /* FRNDINT */
         case 5: binary01(c, 0); return; /* FSCALE */
-        default: fpu_unimplemented(c);  /* FYL2XP1 FSINCOS FSIN FCOS */
+        case 1: trans_binary(c, 1); return; /* FYL2XP1 */
+        case 3: trans_push(c, 1); return;   /* FSINCOS */
+        case 6: trans_unary(c, 1); return;  /* FSIN */
+        default: trans_unary(c, 2); return; /* FCOS */
         }
     }
 }

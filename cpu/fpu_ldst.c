@@ -34,6 +34,8 @@ static void fload(Cpu *c, const Insn *in, int kind)
         break;
     }
     }
+    if (!fpu_empty(&c->fpu, 7)) /* the stack overflow takes precedence over DE */
+        x.flags &= (uint16_t)~F80_DE;
     fpu_push_checked(c, &x, v);
 }
 

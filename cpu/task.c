@@ -139,8 +139,13 @@ static void task_switch(Cpu *c, uint16_t sel, Descriptor nd, int reason, uint32_
         eip = cpu_lin_rd16(c, nb + 0x0e);
         /* a 16-bit TSS holds FLAGS only; the upper half is kept */
         flags = (c->eflags & 0xffff0000u & ~X86_EFLAGS_VM) | cpu_lin_rd16(c, nb + 0x10);
+        /* The SDM leaves the upper halves of the general registers
+         * "modified and not maintained" (vol. 3, 7.6), so keeping them is
+         * not required; Bochs (and QEMU before 6.1) set them to 0xFFFF, and
+         * test386.asm's 16-bit TSS checks expect 0xFFFFxxxx. QEMU 6.1+
+         * keeps them (tests/guest/flat/prot_task16_regs.S). */
         for (int i = 0; i < 8; i++)
-            r[i] = (c->r[i] & 0xffff0000u) | cpu_lin_rd16(c, nb + 0x12 + 2 * (uint32_t)i);
+            r[i] = 0xffff0000u | cpu_lin_rd16(c, nb + 0x12 + 2 * (uint32_t)i);
         for (int s = 0; s < SEG_COUNT; s++)
             segs[s] = 0;
         for (int i = 0; i < 4; i++)

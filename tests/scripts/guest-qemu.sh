@@ -22,6 +22,8 @@ declare -A known=(
     [flat_debug_gd]="QEMU does not implement DR7.GD: MOV DR raises no #DB with DR6.BD (SDM vol. 3, 17.2.4)"
     [flat_prot_ext]="QEMU 7.2 leaves the EXT bit (bit 0) clear in the error code of a fault raised while delivering an exception (SDM vol. 3, 6.13)"
     [flat_prot_tbit]="QEMU 7.2 ignores the T bit of a TSS: no #DB (DR6.BT) after a task switch to it (SDM vol. 3, 7.2.1, 17.3.1.5)"
+    [flat_prot_task16_regs]="QEMU 6.1+ keeps the old upper halves of EAX..EDI on a switch to a 16-bit TSS; the SDM leaves them undefined (vol. 3, 7.6), Bochs and test386.asm use 0xFFFF, as ringside does"
+    [flat_mmx_alias]="QEMU 7.2 leaves bits 64-79 of an x87 register unchanged when an MMX instruction writes it (SDM vol. 1, 9.5.1: all ones), raises no #MF for an MMX instruction with an x87 exception pending, and no #NM/#UD for EMMS with CR0.TS/EM (SDM vol. 2, PADDB and EMMS exceptions)"
     [flat_prot_vme]="QEMU 7.2 raises #GP(0) for CLI/STI in virtual-8086 mode with IOPL < 3 and CR4.VME = 1, where they change VIF (SDM vol. 3, 20.3; vol. 2, CLI and STI)"
 )
 

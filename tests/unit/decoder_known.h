@@ -232,6 +232,22 @@ static bool m_endbr(const Case *k)
     return k_op(k) == 0x11e && k_starts(k->cs_name, "endbr") && k_same_len(k);
 }
 
+/* An MMX row (0F 60-7F, D0-FE) with a 66, F2 or F3 prefix: the SSE form. */
+static bool k_mmx_sse_prefixed(const Case *k)
+{
+    int op = k_op(k);
+    if (!k_in(op, 0x160, 0x17f) && !k_in(op, 0x1d0, 0x1fe))
+        return false;
+    for (int i = 0; i < k->npfx; i++)
+        if (k->buf[i] == 0x66 || k->buf[i] == 0xf2 || k->buf[i] == 0xf3)
+            return true;
+    return false;
+}
+static bool m_mmx_prefixed(const Case *k)
+{
+    return k->verdict == OURS_REAL && k_mmx_sse_prefixed(k) && k_same_len(k);
+}
+
 /* ---- capstone rejects, we decode a real instruction ------------------------ */
 
 static bool m_sreg67(const Case *k)
@@ -246,6 +262,10 @@ static bool m_hintnop_reg(const Case *k)
 static bool m_call66_rep_long(const Case *k)
 {
     return k_op(k) == 0xe8 && k_pfx_after(k, 0x66, "\xf2\xf3") && k->len + 2 > 15;
+}
+static bool m_mmx_shift_mem(const Case *k)
+{
+    return k_in(k_op(k), 0x171, 0x173) && k->in->mod != 3;
 }
 static bool m_moffs66_rep(const Case *k)
 {
@@ -297,9 +317,13 @@ static const Known known_list[] = {
       "(XRSTORS, XSAVEC, XSAVES, VMPTRLD, RDRAND, RDSEED, ...), 0F 00 /6; #UD for us; "
       "lengths agree" },
     { "mmx-sse", KNOWN_DIFF, m_mmx_sse,
-      "MMX/SSE/SSE2/SSE3 and other later encodings (0F 10-17, 28-2F, 50-7F, AE, B8, C2-C6, "
-      "D0-FE): our F_UD rows decode their ModRM/immediate for the length and raise #UD "
-      "(MMX/SSE are not run yet); lengths agree" },
+      "SSE/SSE2/SSE3 and other later encodings (0F 10-17, 28-2F, 50-5F, 6C/6D, 70, 78-7D, "
+      "AE /2-/7, B8, C2-C6, the non-MMX rows of D0-FE): our F_UD rows decode their "
+      "ModRM/immediate for the length and raise #UD; lengths agree" },
+    { "mmx-sse-prefixed", KNOWN_DIFF, m_mmx_prefixed,
+      "an MMX opcode with a 66, F2 or F3 prefix is an SSE/SSE2 instruction on xmm registers "
+      "(MOVDQA, MOVDQU, MOVQ xmm, ...); a Pentium II lacks them: our MMX handlers raise #UD "
+      "for those prefixes at run time; lengths agree" },
     { "x87-names", KNOWN_DIFF, m_x87_names,
       "x87 escapes D8-DF are one (x87) row per opcode byte until the FPU lands; capstone "
       "names the x87 instruction; lengths agree" },
@@ -335,6 +359,9 @@ static const Known known_list[] = {
     { "call-66-rep-15", KNOWN_CSINV, m_call66_rep_long,
       "the call-66-rep capstone bug above, where the two extra bytes it wants run past the "
       "15-byte string" },
+    { "mmx-shift-imm-memory", KNOWN_CSINV, m_mmx_shift_mem,
+      "0F 71/72/73 (MMX shifts by an immediate) with a memory ModRM: no such form; we "
+      "decode the length and the handlers raise #UD at run time" },
     { "moffs-66-rep", KNOWN_CSINV, m_moffs66_rep,
       "capstone bug: MOV AL/eAX, moffs (A0-A3) with a 66 prefix followed by F2/F3 is "
       "rejected; a CPU ignores the REP prefix" },

@@ -200,8 +200,23 @@ static void test_unmasked(void)
 static void test_misc(void)
 {
     real_mode();
-    EQ(step("d9 f0"), 6); /* F2XM1: XXX not yet */
-    EQ(step("d9 fe"), 6); /* FSIN */
+    /* Transcendentals (f80_trans.c, cross-checked by test_f80_trans): the
+     * stack effects. */
+    EQ(step("d9 e8"), -1); /* fld1 */
+    EQ(step("d9 f0"), -1); /* F2XM1: 2^1 - 1 = 1, exact */
+    EQ(c->fpu.st[c->fpu.top].se, 0x3fff);
+    EQ(c->fpu.st[c->fpu.top].sig, 0x8000000000000000ull);
+    EQ(step("d9 f2"), -1); /* FPTAN: tan 1, then push 1.0 */
+    EQ(c->fpu.top, 6);
+    EQ(step("d9 f3"), -1); /* FPATAN: atan2(tan 1, 1) ~ 1, pops */
+    EQ(c->fpu.top, 7);
+    EQ(c->fpu.st[7].se == 0x3fff || c->fpu.st[7].se == 0x3ffe, 1);
+    EQ(step("d9 fb"), -1); /* FSINCOS: sin in ST(1), cos pushed */
+    EQ(c->fpu.top, 6);
+    EQ(step("d9 fe"), -1); /* FSIN */
+    EQ(step("dd d8"), -1); /* fstp st0 */
+    EQ(step("dd d8"), -1);
+    EQ(c->fpu.top, 0);
     EQ(step("d9 d1"), 6); /* reserved */
     EQ(step("dd 0e 00 00"), 6); /* FISTTP m64: SSE3 */
     EQ(step("de d8"), 6);

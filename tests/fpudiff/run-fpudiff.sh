@@ -1,0 +1,154 @@
+#!/bin/bash
+# run-fpudiff.sh - the x87 differential test against the host's x87 unit
+# (issue 3, "Done means" 3): random x87 operations (ops.def: arithmetic in
+# register and m32fp/m64fp/m16int/m32int forms, FSQRT, FRNDINT, FSCALE,
+# FXTRACT, FPREM, FPREM1, FABS, FCHS, the compares, FXAM, loads and stores
+# of every format, FBLD/FBSTP, FLDCW, FNSTSW, FNSTENV, FCMOVcc, the stack
+# and constant instructions) on operands biased to special values, under
+# every rounding and precision control, run natively (fpudiff_native, gcc
+# -m32) and inside ringside (fpudiff.rom, flat 32-bit). The status, control
+# and tag words, the non-empty registers, the memory operand, AX and (FCOMI)
+# EFLAGS are compared bit for bit, through one hash per batch of 16
+# operations. The transcendentals (F2XM1, FYL2X, FYL2XP1, FPTAN, FPATAN,
+# FSIN, FCOS, FSINCOS) are left out unless FPUDIFF_TRANS=1.
+#
+# usage: run-fpudiff.sh RINGSIDE FPUDIFF_NATIVE FPUDIFF_ROM OUTDIR
+#
+# Environment:
+#   FPUDIFF_SEED     32-bit seed, decimal or 0x-hex, or "random" (default 1)
+#   FPUDIFF_FIRST    first batch (default 0)
+#   FPUDIFF_BATCHES  batches of 16 operations (default 62500: 1,000,000)
+#   FPUDIFF_TRANS    1: include the transcendentals (default 0)
+#   FPUDIFF_JOBS     ringside processes to split the run between (default 2)
+#   FPUDIFF_SHOW     failing batches to print per operation (default 5)
+#   FPUDIFF_ARGS     more ringside options (e.g. -singlestep)
+#
+# Differences left out (the host is an AMD EPYC; to settle against the SDM
+# and an Intel host, then fix in cpu/fpu.c and drop the mask):
+#   K_C1   C1 after FCMOVcc, FCOMI/FUCOMI(P) (the host keeps C1, ringside
+#          clears it), FFREE (the host clears it, ringside keeps it) and
+#          FLD ST(i) with an empty ST(i) (the host clears it);
+#   K_PREM C0-C3 after an FPREM/FPREM1 whose result is a NaN (no
+#          reduction: the host keeps C0 and C3, clears C2).
+# The operation after one of these always starts afresh, so a masked bit
+# does not carry into the next comparison.
+#
+# A failing batch is re-run on both sides with one line per operation
+# ("B.K name cw=... inputs -> sw= tw= cw= st0=... mem= ax= fl="), and the
+# operations whose lines differ are printed. The output ends "N passed, M
+# failed" counting operations (a failing batch counts its differing
+# operations as failed, the rest as passed); the exit status is 0 iff all
+# matched.
+set -u
+if [ $# -ne 4 ]; then
+    echo "usage: $0 RINGSIDE FPUDIFF_NATIVE FPUDIFF_ROM OUTDIR" >&2
+    exit 2
+fi
+ringside=$1 native=$2 rom=$3 out=$4
+seed=${FPUDIFF_SEED:-1}
+if [ "$seed" = random ]; then
+    seed=0x$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')
+fi
+seedhex=$(printf '%08x' "$((seed))")
+first=${FPUDIFF_FIRST:-0}
+count=${FPUDIFF_BATCHES:-62500}
+trans=${FPUDIFF_TRANS:-0}
+jobs=${FPUDIFF_JOBS:-2}
+show=${FPUDIFF_SHOW:-5}
+ops=$((count * 16))
+mkdir -p "$out"
+rm -f "$out"/guest-*.txt "$out"/fpudiff-*.rom "$out"/ringside-*.log "$out"/detail-*.txt
+echo "fpudiff_host: seed=0x$seedhex first=$first batches=$count ($ops operations)," \
+     "transcendentals $([ "$trans" = 1 ] && echo on || echo off)" \
+     "(FPUDIFF_SEED, FPUDIFF_FIRST, FPUDIFF_BATCHES, FPUDIFF_TRANS change them)"
+
+fail() {
+    echo "fpudiff_host: $*"
+    echo "0 passed, $ops failed"
+    exit 1
+}
+
+targs=()
+[ "$trans" = 1 ] && targs=(--trans)
+"$native" --seed "0x$seedhex" --first "$first" --count "$count" "${targs[@]}" > "$out/native.txt" ||
+    fail "the native run failed (status $?)"
+
+off=$(grep -obUa 'RSFPU seed=' "$rom" | head -n 1 | cut -d: -f1)
+[ -n "$off" ] || fail "no parameter block in $rom"
+# run_guest OUT FIRST COUNT DETAIL: one ringside process
+run_guest() {
+    local r="$1.rom"
+    cp "$rom" "$r"
+    printf 'RSFPU seed=%s first=%08x count=%08x trans=%d detail=%d' \
+        "$seedhex" "$2" "$3" "$trans" "$4" | dd of="$r" bs=1 seek="$off" conv=notrunc status=none
+    # shellcheck disable=SC2086
+    "$ringside" -display none -no-reboot -bios "$r" -debugcon "file:$1.txt" \
+        --max-insns $(($3 * 16 * 20000 + 50000000)) ${FPUDIFF_ARGS:-} > "$1.log" 2>&1
+    local st=$?
+    rm -f "$r"
+    if [ "$st" -ne 1 ] || ! grep -qx end "$1.txt"; then
+        echo "ringside stopped with status $st: $(tail -n 1 "$1.log") $(grep -h HARNESS "$1.txt")" >> "$1.log"
+        return 1
+    fi
+    return 0
+}
+
+per=$(( (count + jobs - 1) / jobs ))
+pids=()
+t0=$(date +%s%N)
+for ((j = 0; j < jobs; j++)); do
+    c=$((count - j * per < per ? count - j * per : per))
+    [ "$c" -gt 0 ] || break
+    run_guest "$out/guest-$j" $((first + j * per)) "$c" 0 &
+    pids+=($!)
+done
+runs_ok=1
+for p in "${pids[@]}"; do wait "$p" || runs_ok=0; done
+t1=$(date +%s%N)
+for ((j = 0; j < ${#pids[@]}; j++)); do cat "$out/guest-$j.txt"; done > "$out/guest.txt"
+echo "fpudiff_host: ringside ran $ops operations in $(( (t1 - t0) / 1000000 )) ms" \
+     "(${#pids[@]} process(es)); the native run is in $out/native.txt, the guest's in $out/guest.txt"
+if [ "$runs_ok" -ne 1 ]; then
+    echo "fpudiff_host: a ringside run did not finish:"
+    cat "$out"/guest-*.log | grep 'stopped with' | sed 's/^/  /'
+fi
+
+# The batches whose lines differ or are missing.
+awk '$1 ~ /^[0-9]+$/ && NF == 2' "$out/native.txt" | sort > "$out/native.sorted"
+awk '$1 ~ /^[0-9]+$/ && NF == 2' "$out/guest.txt" | sort > "$out/guest.sorted"
+comm -23 "$out/native.sorted" "$out/guest.sorted" | cut -d' ' -f1 | sort -n > "$out/bad-batches.txt"
+nbad=$(wc -l < "$out/bad-batches.txt")
+failed=0
+if [ "$nbad" -gt 0 ]; then
+    echo
+    echo "$nbad of $count batches differ (all in $out/bad-batches.txt); per operation:"
+    shown=0
+    : > "$out/bad-ops.txt"
+    while read -r b; do
+        "$native" --seed "0x$seedhex" --first "$b" --count 1 --detail "${targs[@]}" > "$out/detail-n-$b.txt"
+        if ! run_guest "$out/detail-g-$b" "$b" 1 1; then
+            echo "--- batch $b: the guest did not finish it: $(tail -n 1 "$out/detail-g-$b.log")"
+            failed=$((failed + 16))
+            continue
+        fi
+        # the per-operation lines that differ
+        paste -d'\n' "$out/detail-n-$b.txt" "$out/detail-g-$b.txt" | awk -v o="$out/bad-ops.txt" -v show=$((shown < show)) '
+            NR % 2 == 1 { n = $0; next }
+            n != $0 && n != "end" {
+                split(n, a, " "); print a[2] >> o
+                if (show) { print "  native: " n; print "  guest:  " $0 }
+            }'
+        failed=$((failed + $(paste -d'\n' "$out/detail-n-$b.txt" "$out/detail-g-$b.txt" |
+            awk 'NR % 2 == 1 { n = $0; next } n != $0 { k++ } END { print k + 0 }')))
+        shown=$((shown + 1))
+    done < "$out/bad-batches.txt"
+    echo
+    echo "Failing operations by instruction:"
+    sort "$out/bad-ops.txt" | uniq -c | sort -rn | sed 's/^/  /'
+fi
+passed=$((ops - failed))
+if [ "$runs_ok" -ne 1 ] && [ "$failed" -eq 0 ]; then
+    failed=1
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
