@@ -259,12 +259,13 @@ static Xf ln_ratio(Xf s)
     return sum;
 }
 
-/* log2 of a finite positive x that is not a power of two. */
-static Xf log2_xf(const F80Parts *p)
+/* log2 of a finite positive x (not a power of two, or the result loses
+ * its exactness: see FYL2X). */
+static Xf log2_xf(Xf x)
 {
-    int32_t e = p->exp - F80_EXP_BIAS;
-    Xf m = {0, 0, u128(p->sig, 0)};
-    if (p->sig >= 0xb504f333f9de6484ull) { /* m >= sqrt(2): use m/2 */
+    int32_t e = x.e;
+    Xf m = {0, 0, x.m};
+    if (x.m.hi >= 0xb504f333f9de6484ull) { /* m >= sqrt(2): use m/2 */
         m.e = -1;
         e += 1;
     }
@@ -430,12 +431,32 @@ F80 f80_f2xm1(F80Ctx *ctx, F80 a)
     /* 2^+-1 - 1 is exact: 1 and -0.5. */
     if (p.exp == F80_EXP_BIAS && p.sig == F80_INT_BIT)
         return p.sign ? f80_make(1, F80_EXP_BIAS - 1, F80_INT_BIT) : a;
-    Xf x = xf_from_parts(&p), v;
-    if (x.e >= 15) /* far outside the defined range: -1 or overflow */
-        v = x.sign ? xf_sub((Xf){0, -200, {F80_INT_BIT, 0}}, XF_ONE) : (Xf){0, 1 << 20, XF_ONE.m};
-    else
-        v = expm1_xf(xf_mul(x, XF_LN2));
-    return xf_round(ctx, v, true);
+    /* Outside -1..1 the result is undefined (SDM); the host returns the
+     * operand unchanged with PE. */
+    if (p.exp >= F80_EXP_BIAS) {
+        ctx->flags |= F80_PE;
+        return a;
+    }
+    return xf_round(ctx, expm1_xf(xf_mul(xf_from_parts(&p), XF_LN2)), true);
+}
+
+/*
+ * y * log2(2^e) = y * e, one rounding at 64 bits. The host reports even
+ * this exact product as inexact (and a tiny one as underflow) for every
+ * power of two but 1: it goes through the general logarithm. Matched here.
+ */
+static F80 log_pow2(F80Ctx *ctx, F80 y, int32_t e)
+{
+    F80Ctx c64 = *ctx;
+    c64.pc = 64;
+    F80 r = f80_mul(&c64, y, f80_from_int(e));
+    ctx->flags = c64.flags;
+    if (e != 0) {
+        ctx->flags |= F80_PE;
+        if (f80_exp(r) == 0 && r.sig != 0)
+            ctx->flags |= F80_UE;
+    }
+    return r;
 }
 
 /* y * log2(x): a = x = ST(0), b = y = ST(1). */
@@ -468,23 +489,9 @@ static F80 fyl2x_inner(F80Ctx *ctx, F80 a, F80 b)
     }
     if (py.cls == F80_CLS_ZERO)
         return f80_make(py.sign ^ below_one, 0, 0);
-    if (px.sig == F80_INT_BIT) {
-        /* A power of two: y * e, one rounding at 64 bits. */
-        F80Ctx c64 = *ctx;
-        c64.pc = 64;
-        r = f80_mul(&c64, b, f80_from_int(px.exp - F80_EXP_BIAS));
-        ctx->flags = c64.flags;
-        /* The host reports even an exact y * e as inexact (and a tiny one
-         * as underflow) for every power of two but 1: it goes through the
-         * general logarithm. Matched here. */
-        if (px.exp != F80_EXP_BIAS) {
-            ctx->flags |= F80_PE;
-            if (f80_exp(r) == 0 && r.sig != 0)
-                ctx->flags |= F80_UE;
-        }
-        return r;
-    }
-    return xf_round(ctx, xf_mul(xf_from_parts(&py), log2_xf(&px)), true);
+    if (px.sig == F80_INT_BIT)
+        return log_pow2(ctx, b, px.exp - F80_EXP_BIAS);
+    return xf_round(ctx, xf_mul(xf_from_parts(&py), log2_xf(xf_from_parts(&px))), true);
 }
 
 /* y * log2(x + 1): a = x = ST(0), b = y = ST(1). */
@@ -505,15 +512,26 @@ static F80 fyl2xp1_inner(F80Ctx *ctx, F80 a, F80 b)
             return invalid(ctx);
         return f80_make(sign, 0, 0);
     }
-    Xf x = xf_from_parts(&px);
-    if (px.sign && !xf_mag_lt(x, xf_neg(XF_ONE)))
-        return invalid(ctx); /* x <= -1: outside the defined range */
     if (py.cls == F80_CLS_INF)
         return f80_make(sign, F80_EXP_MAX, F80_INT_BIT);
     if (py.cls == F80_CLS_ZERO)
         return f80_make(sign, 0, 0);
-    Xf two = {0, 1, {F80_INT_BIT, 0}};
-    Xf l = xf_mul(ln_ratio(xf_div(x, xf_add(two, x))), XF_LOG2E);
+    Xf x = xf_from_parts(&px);
+    if (px.sign && px.exp >= F80_EXP_BIAS) {
+        /* x <= -1, far outside the defined range: the host returns the
+         * operand unchanged with PE. */
+        ctx->flags |= F80_PE;
+        return a;
+    }
+    Xf two = {0, 1, {F80_INT_BIT, 0}}, l;
+    if (px.exp < F80_EXP_BIAS - 1) /* |x| < 0.5: x / (2 + x) keeps every bit of x */
+        l = xf_mul(ln_ratio(xf_div(x, xf_add(two, x))), XF_LOG2E);
+    else { /* beyond the defined range, where 1 + x loses little */
+        Xf sum = xf_add(XF_ONE, x);
+        if (sum.m.hi == F80_INT_BIT && sum.m.lo == 0) /* 1 + x = 2^e exactly */
+            return log_pow2(ctx, b, sum.e);
+        l = log2_xf(sum);
+    }
     return xf_round(ctx, xf_mul(xf_from_parts(&py), l), true);
 }
 

@@ -287,14 +287,14 @@ static void operands(int op, T80 *a, T80 *b)
     if (rndn(10) == 0) {
         *a = special();
         *b = special();
-        /* F2XM1 and FYL2XP1 are undefined outside |x| <= 1 and
-         * |x| < 1 - sqrt(2)/2 (the host returns the operand with PE or an
-         * approximation there): keep the specials inside. */
+        /* FYL2XP1 is undefined outside |x| < 1 - sqrt(2)/2; the host's
+         * approximation loses accuracy between that and 1 (at 1 and beyond
+         * it is accurate again, and for x <= -1 it returns the operand
+         * with PE, as does F2XM1 for |x| > 1; f80_trans.c copies those).
+         * Keep the specials out of 0.25 <= |x| < 1. */
         int e = a->se & 0x7fff;
         bool finite = e != 0x7fff && (a->sig & F80_INT_BIT);
-        if (op == OP_F2XM1 && finite && e >= 16383 && (e > 16383 || a->sig != F80_INT_BIT))
-            a->se = (uint16_t)((a->se & 0x8000) | 16382);
-        if (op == OP_FYL2XP1 && finite && e >= 16381)
+        if (op == OP_FYL2XP1 && finite && (e == 16381 || e == 16382))
             a->se = (uint16_t)((a->se & 0x8000) | 16380);
         return;
     }
