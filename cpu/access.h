@@ -65,7 +65,7 @@ static inline uint8_t *seg_fast(Cpu *c, int seg, uint32_t off, uint32_t size, in
     uint32_t lin = s->base + off;
     if (unlikely((lin & PAGE_MASK) > PAGE_SIZE - size))
         return NULL;
-    uint8_t *page = (acc == SEG_ACC_WR ? c->mem->tlb_wr : c->mem->tlb_rd)[lin >> PAGE_SHIFT];
+    uint8_t *page = (acc == SEG_ACC_WR ? c->tlb_wr : c->tlb_rd)[lin >> PAGE_SHIFT];
     return page ? page + (lin & PAGE_MASK) : NULL;
 }
 

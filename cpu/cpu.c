@@ -81,6 +81,11 @@ void cpu_update_mode(Cpu *c)
     else
         c->cpl = c->seg[SEG_CS].sel & 3;
     debug_update(c); /* #AC depends on CPL */
+    if (c->mem) {
+        bool user = c->cpl == 3 && (c->cr0 & X86_CR0_PG);
+        c->tlb_rd = c->mem->tlb[user][0];
+        c->tlb_wr = c->mem->tlb[user][1];
+    }
     if (c->cpl != old_cpl && c->trace.cpl_change)
         c->trace.cpl_change(c->trace.opaque, c, old_cpl);
 }
@@ -187,42 +192,77 @@ void cpu_check_read(Cpu *c, int seg, uint32_t off, uint32_t len)
     seg_check(c, seg, off, len, false);
 }
 
-static uint32_t lin_read(Cpu *c, uint32_t lin, int size)
+/* Linear -> physical for one access: A20 alone without paging, else the
+ * page walk, whose failure is #PF with CR2 = the linear address. */
+uint32_t cpu_translate(Cpu *c, uint32_t lin, int access, bool user)
+{
+    if (!(c->cr0 & X86_CR0_PG))
+        return mem_lin_to_phys(c->mem, lin);
+    PagingRegs r = { c->cr0, c->cr3, c->cr4 };
+    uint32_t phys, err;
+    if (!paging_walk(c->mem, &r, lin, access, user, &phys, &err)) {
+        c->cr2 = lin;
+        cpu_raise(c, X86_TRAP_PF, err);
+    }
+    return phys;
+}
+
+static uint32_t lin_read(Cpu *c, uint32_t lin, int size, bool user)
 {
     PhysMem *m = c->mem;
     if ((lin & PAGE_MASK) + (uint32_t)size > PAGE_SIZE) {
         uint32_t v = 0;
         for (int i = 0; i < size; i++)
-            v |= lin_read(c, lin + (uint32_t)i, 1) << (8 * i);
+            v |= lin_read(c, lin + (uint32_t)i, 1, user) << (8 * i);
         return v;
     }
-    uint8_t *page = m->tlb_rd[lin >> PAGE_SHIFT];
-    if (!page)
-        page = mem_tlb_fill(m, lin, false);
+    uint8_t *page = m->tlb[user][0][lin >> PAGE_SHIFT];
+    uint32_t phys = 0;
+    if (!page) {
+        phys = cpu_translate(c, lin, PG_ACC_READ, user);
+        page = mem_tlb_fill(m, lin, phys, false, user);
+    }
     if (page) {
         uint32_t v = 0;
         memcpy(&v, page + (lin & PAGE_MASK), (size_t)size);
         return v;
     }
-    return mem_phys_read(m, mem_lin_to_phys(m, lin), size);
+    return mem_phys_read(m, phys, size);
 }
 
-static void lin_write(Cpu *c, uint32_t lin, uint32_t v, int size)
+static void lin_write(Cpu *c, uint32_t lin, uint32_t v, int size, bool user)
 {
     PhysMem *m = c->mem;
     if ((lin & PAGE_MASK) + (uint32_t)size > PAGE_SIZE) {
+        /* Both pages are translated (and may fault) before any byte is
+         * written, so a faulting split write changes nothing. */
+        uint32_t first = PAGE_SIZE - (lin & PAGE_MASK);
+        uint32_t p1 = cpu_translate(c, lin, PG_ACC_WRITE, user);
+        uint32_t p2 = cpu_translate(c, lin + first, PG_ACC_WRITE, user);
         for (int i = 0; i < size; i++)
-            lin_write(c, lin + (uint32_t)i, (v >> (8 * i)) & 0xff, 1);
+            mem_phys_write(m, (uint32_t)i < first ? p1 + (uint32_t)i : p2 + ((uint32_t)i - first),
+                           (v >> (8 * i)) & 0xff, 1);
         return;
     }
-    uint8_t *page = m->tlb_wr[lin >> PAGE_SHIFT];
-    if (!page)
-        page = mem_tlb_fill(m, lin, true);
+    uint8_t *page = m->tlb[user][1][lin >> PAGE_SHIFT];
+    uint32_t phys = 0;
+    if (!page) {
+        phys = cpu_translate(c, lin, PG_ACC_WRITE, user);
+        page = mem_tlb_fill(m, lin, phys, true, user);
+    }
     if (page) {
         memcpy(page + (lin & PAGE_MASK), &v, (size_t)size);
         return;
     }
-    mem_phys_write(m, mem_lin_to_phys(m, lin), v, size);
+    mem_phys_write(m, phys, v, size);
+}
+
+/* A segment access is a user access at CPL 3 with paging on; descriptor
+ * table and TSS accesses (cpu_lin_*) are supervisor ones (SDM vol. 3,
+ * 4.6). */
+static inline bool cpu_user(const Cpu *c)
+{
+    return c->cpl == 3 && (c->cr0 & X86_CR0_PG);
 }
 
 /* With data breakpoints or alignment checking armed, every access through
@@ -233,11 +273,11 @@ uint32_t cpu_mem_read_slow(Cpu *c, int seg, uint32_t off, int size)
     uint32_t lin = seg_check(c, seg, off, (uint32_t)size, false);
     if (unlikely(c->mem_checks)) {
         debug_align_check(c, lin, size);
-        uint32_t v = lin_read(c, lin, size);
+        uint32_t v = lin_read(c, lin, size, cpu_user(c));
         debug_mem_access(c, lin, size, false);
         return v;
     }
-    return lin_read(c, lin, size);
+    return lin_read(c, lin, size, cpu_user(c));
 }
 
 void cpu_mem_write_slow(Cpu *c, int seg, uint32_t off, uint32_t v, int size)
@@ -245,19 +285,19 @@ void cpu_mem_write_slow(Cpu *c, int seg, uint32_t off, uint32_t v, int size)
     uint32_t lin = seg_check(c, seg, off, (uint32_t)size, true);
     if (unlikely(c->mem_checks)) {
         debug_align_check(c, lin, size);
-        lin_write(c, lin, v, size);
+        lin_write(c, lin, v, size, cpu_user(c));
         debug_mem_access(c, lin, size, true);
         return;
     }
-    lin_write(c, lin, v, size);
+    lin_write(c, lin, v, size, cpu_user(c));
 }
 
-uint8_t cpu_lin_rd8(Cpu *c, uint32_t lin) { return (uint8_t)lin_read(c, lin, 1); }
-uint16_t cpu_lin_rd16(Cpu *c, uint32_t lin) { return (uint16_t)lin_read(c, lin, 2); }
-uint32_t cpu_lin_rd32(Cpu *c, uint32_t lin) { return lin_read(c, lin, 4); }
-void cpu_lin_wr8(Cpu *c, uint32_t lin, uint8_t v) { lin_write(c, lin, v, 1); }
-void cpu_lin_wr16(Cpu *c, uint32_t lin, uint16_t v) { lin_write(c, lin, v, 2); }
-void cpu_lin_wr32(Cpu *c, uint32_t lin, uint32_t v) { lin_write(c, lin, v, 4); }
+uint8_t cpu_lin_rd8(Cpu *c, uint32_t lin) { return (uint8_t)lin_read(c, lin, 1, false); }
+uint16_t cpu_lin_rd16(Cpu *c, uint32_t lin) { return (uint16_t)lin_read(c, lin, 2, false); }
+uint32_t cpu_lin_rd32(Cpu *c, uint32_t lin) { return lin_read(c, lin, 4, false); }
+void cpu_lin_wr8(Cpu *c, uint32_t lin, uint8_t v) { lin_write(c, lin, v, 1, false); }
+void cpu_lin_wr16(Cpu *c, uint32_t lin, uint16_t v) { lin_write(c, lin, v, 2, false); }
+void cpu_lin_wr32(Cpu *c, uint32_t lin, uint32_t v) { lin_write(c, lin, v, 4, false); }
 
 /* ---- ports ------------------------------------------------------------ */
 

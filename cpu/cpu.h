@@ -21,6 +21,7 @@
 
 #include "cpu/fpu.h"
 #include "mmu/mem.h"
+#include "mmu/paging.h"
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -254,6 +255,9 @@ struct Cpu {
 
     CpuIo io;
     PhysMem *mem;
+    /* The fast-path tables for the current privilege (mem->tlb[user][..]),
+     * set by cpu_update_mode: user ones only at CPL 3 with paging. */
+    uint8_t **tlb_rd, **tlb_wr;
     void *tcache; /* translate/'s code cache, opaque to cpu/ */
     const void *cur_block; /* the block running now (for traces), opaque */
 
@@ -313,6 +317,9 @@ void cpu_mem_write_slow(Cpu *c, int seg, uint32_t off, uint32_t v, int size);
 void cpu_check_write(Cpu *c, int seg, uint32_t off, uint32_t len);
 void cpu_check_read(Cpu *c, int seg, uint32_t off, uint32_t len);
 /* Linear-address access, no segmentation: descriptor tables, the IVT. */
+/* Linear -> physical for an access (PG_ACC_*) at user or supervisor
+ * level: the page walk when CR0.PG, raising #PF (CR2 set) on a fault. */
+uint32_t cpu_translate(Cpu *c, uint32_t lin, int access, bool user);
 uint8_t cpu_lin_rd8(Cpu *c, uint32_t lin);
 uint16_t cpu_lin_rd16(Cpu *c, uint32_t lin);
 uint32_t cpu_lin_rd32(Cpu *c, uint32_t lin);

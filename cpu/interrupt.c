@@ -118,6 +118,9 @@ static void interrupt_protected(Cpu *c, int vector, int soft, bool has_err, uint
         c->eflags &= ~X86_EFLAGS_VM; /* segment loads below are protected */
         seg_load_cache(c, SEG_SS, new_ss, sd);
         c->r[R_ESP] = new_esp;
+        /* CS first, so CPL is the handler's: the pushes onto the inner
+         * stack are supervisor accesses under paging (SDM vol. 3, 4.6). */
+        seg_load_cache(c, SEG_CS, (uint16_t)((sel & ~3u) | (unsigned)dpl), d);
         cpu_update_mode(c);
         if (vm) {
             push_gate(c, gate32, c->seg[SEG_GS].sel);

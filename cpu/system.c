@@ -183,11 +183,11 @@ DEFINE_OPV(out_DX_eAX)
 
 #define CPUID_MAX_LEAF 2
 
-/* CPUID.1:EDX: only what is implemented. XXX: PSE, PGE, MTRR, DE
- * with their issues. */
+/* CPUID.1:EDX: only what is implemented. XXX: MTRR, DE, PAE with their
+ * issues. */
 #define CPUID_FEATURES_EDX                                                     \
-    ((1u << 0) /* FPU */ | (1u << 1) /* VME */ | (1u << 4) /* TSC */ | (1u << 5) /* MSR */ |       \
-     (1u << 8) /* CX8 */ | (1u << 11) /* SEP */ | (1u << 15) /* CMOV */ |                        \
+    ((1u << 0) /* FPU */ | (1u << 1) /* VME */ | (1u << 3) /* PSE */ | (1u << 4) /* TSC */ | (1u << 5) /* MSR */ |       \
+     (1u << 8) /* CX8 */ | (1u << 11) /* SEP */ | (1u << 13) /* PGE */ | (1u << 15) /* CMOV */ |                        \
      (1u << 23) /* MMX */ | (1u << 24) /* FXSR */)
 
 void op_cpuid(Cpu *c, const Insn *in)
@@ -507,10 +507,13 @@ void op_lmsw(Cpu *c, const Insn *in)
     cpu_set_cr0(c, (c->cr0 & ~0xeu) | (v & 0xfu));
 }
 
-/* CR4 bits we implement (VME and PVI: stack.c, control.c, CLI/STI above).
- * XXX: PSE, PAE, MCE, PGE with their issues; until then setting them is
- * #GP(0), as for a reserved bit. */
-#define CR4_SUPPORTED (X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PCE)
+/* CR4 bits we implement (VME and PVI: stack.c, control.c, CLI/STI above;
+ * PSE: mmu/paging.c; PGE is accepted, and global entries are flushed like
+ * the others, which flushes more than needed but never too little).
+ * XXX: PAE, MCE with their issues; until then setting them is #GP(0), as
+ * for a reserved bit. */
+#define CR4_SUPPORTED                                                                              \
+    (X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE | X86_CR4_PGE | X86_CR4_PCE)
 
 /* CR0, CR2, CR3, CR4 exist; CR1 and CR5-CR7 are #UD (before the CPL
  * check, as an invalid encoding). MOV CR works in real mode. */
@@ -546,6 +549,8 @@ void op_mov_Cd_Rd(Cpu *c, const Insn *in)
     default:
         if (v & ~(uint32_t)CR4_SUPPORTED)
             cpu_raise(c, X86_TRAP_GP, 0);
+        if ((c->cr4 ^ v) & (X86_CR4_PSE | X86_CR4_PGE | X86_CR4_PAE))
+            mem_tlb_flush(c->mem); /* translations change (SDM vol. 3, 4.10.4.1) */
         c->cr4 = v;
         break;
     }
@@ -572,7 +577,10 @@ void op_wbinvd(Cpu *c, const Insn *in)
     require_cpl0(c);
 }
 
-/* XXX: flushes every entry until the page walker can drop one page. */
+/* INVLPG flushes every entry, not only the page's: simpler, and correct
+ * (a 4 MiB page is cached as 4 KiB entries, and the jump cache is keyed
+ * by linear address; both are cleared by a full flush). XXX: drop one
+ * page when the shadow tables of issue 4 track large pages. */
 void op_invlpg(Cpu *c, const Insn *in)
 {
     (void)in;

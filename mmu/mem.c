@@ -25,10 +25,11 @@ PhysMem *mem_create(uint32_t ram_size, const char **err)
     m->ram_size = ram_size;
     m->ram = calloc(1, ram_size);
     m->code_page = calloc(ram_size >> PAGE_SHIFT, 1);
-    m->tlb_rd = calloc(LIN_PAGES, sizeof(uint8_t *));
-    m->tlb_wr = calloc(LIN_PAGES, sizeof(uint8_t *));
+    for (int u = 0; u < 2; u++)
+        for (int w = 0; w < 2; w++)
+            m->tlb[u][w] = calloc(LIN_PAGES, sizeof(uint8_t *));
     m->filled = calloc(MEM_MAX_FILLED, sizeof(uint32_t));
-    if (!m->ram || !m->code_page || !m->tlb_rd || !m->tlb_wr || !m->filled) {
+    if (!m->ram || !m->code_page || !m->tlb[0][0] || !m->tlb[0][1] || !m->tlb[1][0] || !m->tlb[1][1] || !m->filled) {
         mem_destroy(m);
         *err = "cannot allocate guest RAM on the host (try a smaller -m)";
         return NULL;
@@ -44,8 +45,9 @@ void mem_destroy(PhysMem *m)
     free(m->ram);
     free(m->rom);
     free(m->code_page);
-    free(m->tlb_rd);
-    free(m->tlb_wr);
+    for (int u = 0; u < 2; u++)
+        for (int w = 0; w < 2; w++)
+            free(m->tlb[u][w]);
     free(m->filled);
     free(m);
 }
@@ -196,10 +198,10 @@ void mem_phys_write(PhysMem *m, uint32_t paddr, uint32_t val, int size)
         m->code_write(m->code_opaque, paddr, (uint32_t)size);
 }
 
-uint8_t *mem_tlb_fill(PhysMem *m, uint32_t lin, bool write)
+uint8_t *mem_tlb_fill(PhysMem *m, uint32_t lin, uint32_t phys, bool write, bool user)
 {
     uint32_t page = lin >> PAGE_SHIFT;
-    uint32_t paddr = mem_lin_to_phys(m, lin & ~PAGE_MASK);
+    uint32_t paddr = phys & ~PAGE_MASK;
     bool rom;
     uint8_t *host = phys_host(m, paddr, &rom);
     if (!host)
@@ -212,12 +214,9 @@ uint8_t *mem_tlb_fill(PhysMem *m, uint32_t lin, bool write)
         return NULL;
     if (m->nfilled == MEM_MAX_FILLED)
         mem_tlb_flush(m);
-    if (!m->tlb_rd[page] && !m->tlb_wr[page])
+    if (!m->tlb[0][0][page] && !m->tlb[0][1][page] && !m->tlb[1][0][page] && !m->tlb[1][1][page])
         m->filled[m->nfilled++] = page;
-    if (write)
-        m->tlb_wr[page] = host;
-    else
-        m->tlb_rd[page] = host;
+    m->tlb[user][write][page] = host;
     m->tlb_fills++;
     return host;
 }
@@ -225,8 +224,8 @@ uint8_t *mem_tlb_fill(PhysMem *m, uint32_t lin, bool write)
 void mem_tlb_flush(PhysMem *m)
 {
     for (uint32_t i = 0; i < m->nfilled; i++) {
-        m->tlb_rd[m->filled[i]] = NULL;
-        m->tlb_wr[m->filled[i]] = NULL;
+        uint32_t p = m->filled[i];
+        m->tlb[0][0][p] = m->tlb[0][1][p] = m->tlb[1][0][p] = m->tlb[1][1][p] = NULL;
     }
     m->nfilled = 0;
     m->tlb_flushes++;
@@ -241,8 +240,9 @@ void mem_mark_code(PhysMem *m, uint32_t paddr)
      * takes the slow path and invalidates the code. */
     uint8_t *host = m->ram + (paddr & ~PAGE_MASK);
     for (uint32_t i = 0; i < m->nfilled; i++)
-        if (m->tlb_wr[m->filled[i]] == host)
-            m->tlb_wr[m->filled[i]] = NULL;
+        for (int u = 0; u < 2; u++)
+            if (m->tlb[u][1][m->filled[i]] == host)
+                m->tlb[u][1][m->filled[i]] = NULL;
 }
 
 void mem_unmark_code(PhysMem *m, uint32_t paddr)

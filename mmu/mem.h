@@ -9,10 +9,12 @@
  *   MMIO regions             callbacks with (opaque, offset, size)
  *   anything else            open bus: reads all ones, writes ignored
  *
- * The fast path: two flat tables indexed by linear page number, one for
- * reads and one for writes, whose entries are host pointers to the page or
- * NULL for "take the slow path". Paging is not modelled yet, so a linear
- * address maps to the physical address masked by A20. Entries filled are
+ * The fast path: flat tables indexed by linear page number, one for reads
+ * and one for writes at supervisor level and the same pair at user level
+ * (a user access may only use what the walker allowed a user), whose
+ * entries are host pointers to the page or NULL for "take the slow path".
+ * The CPU points at the pair for its CPL. A write entry is filled only
+ * after a write walk, which has set the dirty bit. Entries filled are
  * remembered so a flush costs what was filled, not 2^20.
  */
 #ifndef RINGSIDE_MEM_H
@@ -57,9 +59,8 @@ typedef struct PhysMem {
     void (*code_write)(void *opaque, uint32_t paddr, uint32_t len);
     void *code_opaque;
 
-    /* Linear fast path. */
-    uint8_t **tlb_rd;
-    uint8_t **tlb_wr;
+    /* Linear fast path: tlb[user][write]. */
+    uint8_t **tlb[2][2];
     uint32_t *filled; /* linear page numbers with a non-NULL entry */
     uint32_t nfilled;
 
@@ -81,15 +82,18 @@ void mem_phys_write(PhysMem *m, uint32_t paddr, uint32_t val, int size);
 /* Host pointer to a RAM or ROM page for reading, or NULL. */
 const uint8_t *mem_phys_page(PhysMem *m, uint32_t paddr);
 
-/* Linear -> physical (A20 only until paging exists). */
+/* Linear -> physical without paging (A20 only); the CPU walks the page
+ * tables itself when CR0.PG is set (cpu.c, paging.c). */
 static inline uint32_t mem_lin_to_phys(const PhysMem *m, uint32_t lin)
 {
     return lin & m->a20_mask;
 }
 
-/* Fill the fast-path entry for a linear page; returns the host page or NULL
- * if the page must stay on the slow path for this kind of access. */
-uint8_t *mem_tlb_fill(PhysMem *m, uint32_t lin, bool write);
+/* Fill the fast-path entry for the linear page of lin, which the walker
+ * (or A20 alone) resolved to physical address phys, for this kind of
+ * access and privilege; returns the host page or NULL if the page must
+ * stay on the slow path. */
+uint8_t *mem_tlb_fill(PhysMem *m, uint32_t lin, uint32_t phys, bool write, bool user);
 void mem_tlb_flush(PhysMem *m);
 
 /* Code-page tracking for self-modifying code. */

@@ -134,24 +134,47 @@ static void tc_code_write(void *opaque, uint32_t paddr, uint32_t len)
     }
 }
 
+static bool block_user(const Cpu *c)
+{
+    return c->cpl == 3 && (c->cr0 & X86_CR0_PG);
+}
+
 static uint32_t block_mode(const Cpu *c)
 {
     return (c->code32 ? BLOCK_MODE_CODE32 : 0) | ((c->cr0 & X86_CR0_PE) ? BLOCK_MODE_PE : 0) |
-           ((c->eflags & X86_EFLAGS_VM) ? BLOCK_MODE_VM : 0);
+           ((c->eflags & X86_EFLAGS_VM) ? BLOCK_MODE_VM : 0) |
+           (c->cpl == 3 && (c->cr0 & X86_CR0_PG) ? BLOCK_MODE_USER : 0);
 }
 
 /* Copy up to `want` code bytes starting at linear address lin into buf,
  * stopping at the CS limit. Returns how many bytes could be read. */
-static int fetch_code(Cpu *c, uint32_t eip, uint8_t *buf, int want)
+static int fetch_code(Cpu *c, uint32_t eip, uint8_t *buf, int want, uint32_t *pf_lin, uint32_t *pf_err)
 {
     const SegReg *cs = &c->seg[SEG_CS];
+    bool user = c->cpl == 3 && (c->cr0 & X86_CR0_PG);
     int n = 0;
     while (n < want) {
         uint32_t off = eip + (uint32_t)n;
         if (off < eip || off > cs->limit)
             break;
         uint32_t lin = cs->base + off;
-        uint32_t phys = mem_lin_to_phys(c->mem, lin);
+        uint32_t phys;
+        if (n == 0) {
+            phys = cpu_translate(c, lin, PG_ACC_FETCH, user);
+        } else {
+            /* Bytes past the first page are fetched only if that page is
+             * mapped; a fault there belongs to the first instruction only
+             * if it needs those bytes (translate() raises it then). */
+            PagingRegs r = { c->cr0, c->cr3, c->cr4 };
+            uint32_t err;
+            if ((c->cr0 & X86_CR0_PG) && !paging_walk(c->mem, &r, lin, PG_ACC_FETCH, user, &phys, &err)) {
+                *pf_lin = lin;
+                *pf_err = err;
+                break;
+            }
+            if (!(c->cr0 & X86_CR0_PG))
+                phys = mem_lin_to_phys(c->mem, lin);
+        }
         const uint8_t *page = mem_phys_page(c->mem, phys);
         int chunk = (int)(PAGE_SIZE - (phys & PAGE_MASK));
         if (chunk > want - n)
@@ -186,7 +209,9 @@ static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
     uint8_t buf[PAGE_SIZE + 16];
     uint32_t lin = c->seg[SEG_CS].base + c->eip;
     int in_page = (int)(PAGE_SIZE - (lin & PAGE_MASK));
-    int avail = fetch_code(c, c->eip, buf, in_page + 15);
+    uint32_t pf_lin = 0, pf_err = ~0u; /* ~0u: no fault on the next page */
+    int avail = fetch_code(c, c->eip, buf, in_page + 15, &pf_lin, &pf_err);
+    bool pf = pf_err != ~0u;
     Insn insns[BLOCK_MAX_INSNS];
     int n = 0, pos = 0;
     bool code32 = (mode & BLOCK_MODE_CODE32) != 0;
@@ -202,6 +227,10 @@ static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
             /* The first instruction runs past the CS limit (or into memory
              * that cannot be fetched): #GP(0), precisely. */
             c->insn_eip = c->eip;
+            if (pf) {
+                c->cr2 = pf_lin;
+                cpu_raise(c, X86_TRAP_PF, pf_err);
+            }
             cpu_raise(c, X86_TRAP_GP, 0);
         }
         pos += len;
@@ -228,7 +257,7 @@ static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
                                (uint16_t)(first_end > PAGE_SIZE ? PAGE_SIZE : first_end), NULL };
     b->npages = 1;
     if (first_end > PAGE_SIZE) {
-        uint32_t phys2 = mem_lin_to_phys(c->mem, (lin & ~PAGE_MASK) + PAGE_SIZE);
+        uint32_t phys2 = cpu_translate(c, (lin & ~PAGE_MASK) + PAGE_SIZE, PG_ACC_FETCH, block_user(c));
         b->pages[1] = (BlockPage){ phys2 >> PAGE_SHIFT, 0, (uint16_t)(first_end - PAGE_SIZE), NULL };
         b->npages = 2;
     }
@@ -240,6 +269,18 @@ static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
     if (tc->trace.translated)
         tc->trace.translated(tc->trace.opaque, c, b, buf);
     return b;
+}
+
+/* A block that runs onto a second page matches only if that page is
+ * still mapped to the same physical page (with paging it may not be). */
+static bool second_page_ok(Cpu *c, const Block *b, uint32_t lin)
+{
+    if (b->npages < 2 || !(c->cr0 & X86_CR0_PG))
+        return true;
+    PagingRegs r = { c->cr0, c->cr3, c->cr4 };
+    uint32_t phys, err;
+    return paging_walk(c->mem, &r, (lin & ~PAGE_MASK) + PAGE_SIZE, PG_ACC_FETCH, block_user(c), &phys, &err) &&
+           phys >> PAGE_SHIFT == b->pages[1].page;
 }
 
 /* The block for the CPU's current CS:EIP, translated if need be. May
@@ -263,9 +304,10 @@ Block *tc_find(TCache *tc, Cpu *c)
     Block *b = *slot;
     if (likely(b && b->lin == lin && b->cs_base == cs_base && b->mode == mode))
         return b;
-    uint32_t phys = mem_lin_to_phys(c->mem, lin);
+    c->insn_eip = c->eip; /* a #PF on the fetch is the next instruction's */
+    uint32_t phys = cpu_translate(c, lin, PG_ACC_FETCH, block_user(c));
     for (b = tc->hash[tc_hash(phys, cs_base, mode)]; b; b = b->hash_next)
-        if (b->phys == phys && b->cs_base == cs_base && b->mode == mode)
+        if (b->phys == phys && b->cs_base == cs_base && b->mode == mode && second_page_ok(c, b, lin))
             break;
     if (!b)
         b = translate(tc, c, phys, mode);

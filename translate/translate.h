@@ -48,6 +48,7 @@ struct Block {
 #define BLOCK_MODE_CODE32 0x1
 #define BLOCK_MODE_PE 0x2
 #define BLOCK_MODE_VM 0x4
+#define BLOCK_MODE_USER 0x8 /* CPL 3 with paging: the fetch was checked for a user */
 
 typedef struct TCache TCache;
 

@@ -169,7 +169,7 @@ int main(void)
     c->r[R_EDX] = 0x3f8; c->r[R_EAX] = 0xaabbccdd; EQ(step("66 ef"), -1); EQ(last_port, 0x3f8); EQ(last_val, 0xaabbccdd); EQ(last_size, 4);
     EQ(step("ed"), -1); EQ(c->r[R_EAX], 0xaabb5678);
     c->r[R_EAX] = 0; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 2); EQ(c->r[R_EBX], 0x756e6547);
-    c->r[R_EAX] = 1; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 0x652); EQ(c->r[R_EDX], 0x1808933); /* FPU VME TSC MSR CX8 SEP CMOV MMX FXSR */
+    c->r[R_EAX] = 1; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 0x652); EQ(c->r[R_EDX], 0x180a93b); /* FPU VME PSE TSC MSR CX8 SEP PGE CMOV MMX FXSR */
     c->r[R_EAX] = 0x80000000; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 0x03020101);
     c->icount = 1000; c->tsc_offset = 0; EQ(step("0f 31"), -1); EQ(c->r[R_EAX], 1000);
     c->r[R_ECX] = 0x10; c->r[R_EDX] = 5; c->r[R_EAX] = 77; EQ(step("0f 30"), -1);
@@ -196,7 +196,7 @@ int main(void)
     c->r[R_EAX] = 0xffffffff; EQ(step("0f 01 e0"), -1); EQ(c->r[R_EAX], 0xffff0000 | (c->cr0 & 0xffff));
     EQ(step("66 0f 01 e0"), -1); EQ(c->r[R_EAX], c->cr0);
     /* mov cr */
-    c->r[R_EAX] = X86_CR4_PSE; EQ(step("0f 22 e0"), 13);
+    c->r[R_EAX] = X86_CR4_PAE; EQ(step("0f 22 e0"), 13);
     c->r[R_EAX] = X86_CR4_TSD | X86_CR4_DE; EQ(step("0f 22 e0"), -1); EQ(c->cr4, 0xc);
     EQ(step("0f 20 e3"), -1); EQ(c->r[R_EBX], 0xc);
     EQ(step("0f 20 cb"), 6); EQ(step("0f 22 eb"), 6);
