@@ -182,9 +182,22 @@ static uint32_t seg_check(Cpu *c, int seg, uint32_t off, uint32_t len, bool writ
     return s->base + off;
 }
 
+/* Check a whole destination before an instruction writes any of it: the
+ * segment, and with paging every page it touches, so that ENTER, PUSHA,
+ * far calls and interrupt pushes fault before they change anything.
+ * XXX: the walk sets the accessed and dirty bits of those pages, also of
+ * a page ENTER only probes (its final ESP) and never writes. */
 void cpu_check_write(Cpu *c, int seg, uint32_t off, uint32_t len)
 {
-    seg_check(c, seg, off, len, true);
+    uint32_t lin = seg_check(c, seg, off, len, true);
+    if (!(c->cr0 & X86_CR0_PG) || len == 0)
+        return;
+    uint32_t last = lin + len - 1;
+    for (uint32_t page = lin & ~PAGE_MASK;; page += PAGE_SIZE) {
+        cpu_translate(c, page < lin ? lin : page, PG_ACC_WRITE, c->cpl == 3);
+        if (page == (last & ~PAGE_MASK))
+            break;
+    }
 }
 
 void cpu_check_read(Cpu *c, int seg, uint32_t off, uint32_t len)
