@@ -183,10 +183,11 @@ DEFINE_OPV(out_DX_eAX)
 
 #define CPUID_MAX_LEAF 2
 
-/* CPUID.1:EDX: only what is implemented. XXX: MTRR, DE, PAE with their
- * issues. */
+/* CPUID.1:EDX: only what is implemented. DE: CR4.DE gives I/O breakpoints
+ * and makes DR4/DR5 #UD (cpu/debug.c, mov_Dd_Rd). XXX: MTRR, PAE with
+ * their issues. */
 #define CPUID_FEATURES_EDX                                                     \
-    ((1u << 0) /* FPU */ | (1u << 1) /* VME */ | (1u << 3) /* PSE */ | (1u << 4) /* TSC */ | (1u << 5) /* MSR */ |       \
+    ((1u << 0) /* FPU */ | (1u << 1) /* VME */ | (1u << 2) /* DE */ | (1u << 3) /* PSE */ | (1u << 4) /* TSC */ | (1u << 5) /* MSR */ |       \
      (1u << 8) /* CX8 */ | (1u << 11) /* SEP */ | (1u << 13) /* PGE */ | (1u << 15) /* CMOV */ |                        \
      (1u << 23) /* MMX */ | (1u << 24) /* FXSR */)
 

@@ -169,7 +169,7 @@ int main(void)
     c->r[R_EDX] = 0x3f8; c->r[R_EAX] = 0xaabbccdd; EQ(step("66 ef"), -1); EQ(last_port, 0x3f8); EQ(last_val, 0xaabbccdd); EQ(last_size, 4);
     EQ(step("ed"), -1); EQ(c->r[R_EAX], 0xaabb5678);
     c->r[R_EAX] = 0; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 2); EQ(c->r[R_EBX], 0x756e6547);
-    c->r[R_EAX] = 1; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 0x652); EQ(c->r[R_EDX], 0x180a93b); /* FPU VME PSE TSC MSR CX8 SEP PGE CMOV MMX FXSR */
+    c->r[R_EAX] = 1; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 0x652); EQ(c->r[R_EDX], 0x180a93f); /* FPU VME DE PSE TSC MSR CX8 SEP PGE CMOV MMX FXSR */
     c->r[R_EAX] = 0x80000000; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 0x03020101);
     c->icount = 1000; c->tsc_offset = 0; EQ(step("0f 31"), -1); EQ(c->r[R_EAX], 1000);
     c->r[R_ECX] = 0x10; c->r[R_EDX] = 5; c->r[R_EAX] = 77; EQ(step("0f 30"), -1);
