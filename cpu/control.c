@@ -348,12 +348,6 @@ static Descriptor ret_check_ss(Cpu *c, uint16_t sel, int rpl)
     return d;
 }
 
-static void seg_load_desc(Cpu *c, int s, uint16_t sel, Descriptor d)
-{
-    c->seg[s] = (SegReg){ .sel = sel, .attr = desc_attr(d), .base = desc_base(d), .limit = desc_limit(d) };
-    seg_update_access(c, s);
-}
-
 /* After a return to an outer level, data segment registers the new CPL may
  * not use become null (SDM RET, IRET: data and non-conforming code
  * segments with DPL < CPL). */
@@ -383,7 +377,7 @@ static void ret_far_protected(Cpu *c, int w, uint16_t sel, uint32_t eip, uint32_
         if (eip > desc_limit(d))
             cpu_raise(c, X86_TRAP_GP, 0);
         seg_set_accessed(c, sel, &d);
-        seg_load_desc(c, SEG_CS, sel, d);
+        seg_load_cache(c, SEG_CS, sel, d);
         c->eip = eip;
         cpu_update_mode(c); /* CS.D may differ */
         stack_set_ptr(c, stack_ptr(c) + popped + release);
@@ -398,8 +392,8 @@ static void ret_far_protected(Cpu *c, int w, uint16_t sel, uint32_t eip, uint32_
         cpu_raise(c, X86_TRAP_GP, 0);
     seg_set_accessed(c, sel, &d);
     seg_set_accessed(c, ss, &sd);
-    seg_load_desc(c, SEG_CS, sel, d);
-    seg_load_desc(c, SEG_SS, ss, sd);
+    seg_load_cache(c, SEG_CS, sel, d);
+    seg_load_cache(c, SEG_SS, ss, sd);
     c->eip = eip;
     cpu_update_mode(c); /* CPL = RPL, and SS.B for the pointer below */
     /* A 16-bit SS takes only SP; ESP's upper half stays as it was, as on
