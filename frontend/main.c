@@ -14,6 +14,7 @@
 #include "frontend/options.h"
 #include "frontend/trace.h"
 #include "hw/bus.h"
+#include "hw/clock.h"
 #include "hw/debugport.h"
 #include "hw/port92.h"
 #include "translate/translate.h"
@@ -24,6 +25,7 @@ typedef struct Machine {
     Cpu cpu;
     TCache *tc;
     IoBus bus;
+    Clock clock;
     DebugCon debugcons[MAX_DEBUGCONS + 2];
     FILE *files[MAX_DEBUGCONS + MAX_CHARDEVS];
     int nfiles;
@@ -194,9 +196,14 @@ static int run(Machine *m)
     sa.sa_handler = on_stop_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    c->deadline = m->opts.max_insns ? m->opts.max_insns : UINT64_MAX;
+    uint64_t limit = m->opts.max_insns ? m->opts.max_insns : UINT64_MAX;
     for (;;) {
-        int r = cpu_exec(c);
+        /* Run exactly up to the instruction at which the next event is
+         * due (DESIGN.md section 5), then fire what is due. */
+        uint64_t next = clock_next_deadline(&m->clock);
+        c->deadline = next < limit ? next : limit;
+        int r = c->icount < c->deadline ? cpu_exec(c) : EXIT_NONE;
+        clock_run_due(&m->clock);
         if (stop_signal) {
             fprintf(stderr, "ringside: stopped by signal %d\n", (int)stop_signal);
             return 128 + stop_signal;
@@ -213,13 +220,17 @@ static int run(Machine *m)
             continue;
         }
         if (r == EXIT_HALT) {
-            /* No device can raise an interrupt on this machine yet, so a
-             * halted CPU would sleep forever: stop instead of hanging. */
+            /* Halted: guest time jumps to the next event, whose interrupt
+             * may wake the CPU. With interrupts disabled, or with nothing
+             * scheduled and no input that could arrive, it would sleep
+             * forever: stop instead of hanging. */
+            if ((c->eflags & X86_EFLAGS_IF) && clock_skip_to_next(&m->clock))
+                continue;
             fprintf(stderr, "ringside: the guest halted at %04x:%08x with nothing to wake it; stopping\n",
                     c->seg[SEG_CS].sel, c->eip);
             return 0;
         }
-        if (r == EXIT_NONE && c->icount >= c->deadline) {
+        if (c->icount >= limit) {
             if (m->opts.max_insns)
                 fprintf(stderr, "ringside: stopped after %llu instructions (--max-insns)\n",
                         (unsigned long long)c->icount);
@@ -237,6 +248,9 @@ static int setup(Machine *m)
     if (m->opts.singlestep)
         m->tc->max_insns = 1;
     bus_init(&m->bus);
+    /* 2^shift ns per instruction; the TSC counts instructions, so the
+     * guest sees a CPU of 1 GHz >> shift. */
+    clock_init(&m->clock, &m->cpu.icount, 1000ull << m->opts.icount_shift);
     m->cpu.io = (CpuIo){ m, machine_in, machine_out };
     if ((status = setup_debugcons(m)) != 0)
         return status;

@@ -13,9 +13,8 @@
 #include <string.h>
 
 static const char *const not_yet[] = {
-    "-hda", "-hdb", "-hdc", "-hdd", "-cdrom", "-fda", "-fdb", "-boot", "-kernel", "-initrd",
-    "-append", "-serial", "-nic", "-netdev", "-net", "-s", "-gdb", "-snapshot", "-monitor",
-    "-drive", "-smp", "-cpu", "-machine", "-M", "-vga", "-usb", "-icount", "-rtc", "-loadvm",
+    "-nic", "-netdev", "-net", "-s", "-gdb", "-monitor",
+    "-drive", "-smp", "-cpu", "-machine", "-M", "-vga", "-usb", "-loadvm",
     "-k", "-full-screen", "-S", "-record", "-replay", "--record", "--replay", "-accel",
     "-enable-kvm", "-audiodev", "-soundhw", "-chroot", "-daemonize", "-pidfile", "-name",
     "-object", "-global", "-trace",
@@ -26,7 +25,24 @@ static void usage(FILE *f)
 {
     fputs("Usage: ringside [options]\n"
           "A pure-software x86 PC emulator. Options that work now:\n"
-          "  -bios FILE          firmware image of 64, 128 or 256 KiB (required for now)\n"
+          "  -bios FILE          firmware image of 64, 128 or 256 KiB (default: SeaBIOS\n"
+          "                      from Debian's seabios package, with SeaVGABIOS)\n"
+          "  -hda/-hdb/-hdc/-hdd FILE  IDE hard disk images (raw, a multiple of 512 bytes)\n"
+          "  -cdrom FILE         ISO image on the secondary IDE master\n"
+          "  -fda/-fdb FILE      floppy images (160K to 2.88M)\n"
+          "  -boot [order=]LETTERS  boot order: a floppy, c disk, d CD-ROM (default cad)\n"
+          "  -snapshot           keep every disk write in memory; the images never change\n"
+          "  -kernel FILE        boot a Linux bzImage directly (with -initrd, -append)\n"
+          "  -initrd FILE        initial ramdisk for -kernel\n"
+          "  -append CMDLINE     kernel command line for -kernel\n"
+          "  -serial DEV         next COM port: stdio, file:PATH, tcp:127.0.0.1:PORT,server[,nowait],\n"
+          "                      null or none (COM1 defaults to null)\n"
+          "  -rtc base=utc|localtime|YYYY-MM-DDTHH:MM:SS\n"
+          "                      guest clock start (default: the host's time, UTC)\n"
+          "  -icount shift=N     guest time is 2^N ns per instruction (default 0)\n"
+          "  --wait-text TEXT    end with status 0 once TEXT is on the text screen or\n"
+          "                      a serial port's output (status 4 if the run ends before)\n"
+          "  --screen-text FILE  write the VGA text screen to FILE at exit\n"
           "  -m SIZE             guest RAM, in MiB or with a M/G suffix (default 128)\n"
           "  -display none       run headless (the only display so far)\n"
           "  -nographic          same as -display none\n"
@@ -49,7 +65,7 @@ static void usage(FILE *f)
           "  --max-insns N       stop after N guest instructions (exit status 0)\n"
           "  --stats             print instruction and code-cache counts at exit\n"
           "  -h, --help          this text\n"
-          "Not yet implemented (refused): disks, -kernel, serial, network, gdb, SDL display.\n",
+          "Not yet implemented (refused): network, gdb, SDL display.\n",
           f);
 }
 
@@ -198,6 +214,47 @@ static bool parse_chardev(Options *o, const char *v, int *status)
     return true;
 }
 
+/* -boot order=LETTERS (or just LETTERS; once=, menu= are not supported). */
+static bool parse_boot(Options *o, const char *v, int *status)
+{
+    const char *order = !strncmp(v, "order=", 6) ? v + 6 : v;
+    if (!*order || strlen(order) > 8 || strspn(order, "acdn") != strlen(order))
+        return fail(status, "-boot %s: give order=LETTERS from a (floppy), c (disk), d (CD-ROM), n (network)", v);
+    o->boot = order;
+    return true;
+}
+
+/* -rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS]; other keys are refused. */
+static bool parse_rtc(Options *o, const char *v, int *status)
+{
+    if (strncmp(v, "base=", 5) != 0 || strchr(v, ','))
+        return fail(status, "-rtc %s: only base=utc, base=localtime or base=YYYY-MM-DDTHH:MM:SS", v);
+    const char *b = v + 5;
+    if (!strcmp(b, "utc"))
+        return true;
+    if (!strcmp(b, "localtime")) {
+        o->rtc_localtime = true;
+        return true;
+    }
+    int y, mo, d, h = 0, mi = 0, se = 0;
+    char tail;
+    int n = sscanf(b, "%d-%d-%dT%d:%d:%d%c", &y, &mo, &d, &h, &mi, &se, &tail);
+    if (!(n == 3 || n == 6) || y < 1970 || y > 2099 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+        mi > 59 || se > 59 || h < 0 || mi < 0 || se < 0)
+        return fail(status, "-rtc %s: the date must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS, 1970-2099", v);
+    /* Days from the civil date (proleptic Gregorian), without the host's
+     * time zone: the value is UTC by definition. */
+    int yy = y - (mo <= 2);
+    int era = yy / 400;
+    int yoe = yy - era * 400;
+    int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = (int64_t)era * 146097 + doe - 719468;
+    o->rtc_base = days * 86400 + h * 3600 + mi * 60 + se;
+    o->rtc_base_set = true;
+    return true;
+}
+
 bool options_parse(Options *o, int argc, char **argv, int *status)
 {
     memset(o, 0, sizeof(*o));
@@ -230,12 +287,19 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
             o->singlestep = true;
             continue;
         }
+        if (!strcmp(a, "-snapshot")) {
+            o->snapshot = true;
+            continue;
+        }
         for (int k = 0; not_yet[k]; k++)
             if (!strcmp(a, not_yet[k]))
                 return fail(status, "option %s is not implemented yet (see ringside --help)", a);
         static const char *const with_value[] = { "-bios", "-m", "-display", "-d", "-D", "-debugcon",
                                                   "-device", "-chardev", "--coverage", "--max-insns",
-                                                  NULL };
+                                                  "-hda", "-hdb", "-hdc", "-hdd", "-cdrom", "-fda",
+                                                  "-fdb", "-boot", "-kernel", "-initrd", "-append",
+                                                  "-serial", "-rtc", "-icount", "--wait-text",
+                                                  "--screen-text", NULL };
         bool known = false;
         for (int k = 0; with_value[k]; k++)
             if (!strcmp(a, with_value[k]))
@@ -247,6 +311,41 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
         const char *v = argv[++i];
         if (!strcmp(a, "-bios")) {
             o->bios = v;
+            o->bios_given = true;
+        } else if (!strncmp(a, "-hd", 3)) {
+            o->hd[a[3] - 'a'] = v;
+        } else if (!strcmp(a, "-cdrom")) {
+            o->cdrom = v;
+        } else if (!strncmp(a, "-fd", 3)) {
+            o->fd[a[3] - 'a'] = v;
+        } else if (!strcmp(a, "-boot")) {
+            if (!parse_boot(o, v, status))
+                return false;
+        } else if (!strcmp(a, "-kernel")) {
+            o->kernel = v;
+        } else if (!strcmp(a, "-initrd")) {
+            o->initrd = v;
+        } else if (!strcmp(a, "-append")) {
+            o->append = v;
+        } else if (!strcmp(a, "-serial")) {
+            if (o->nserials == MAX_SERIALS)
+                return fail(status, "-serial %s: only COM1 and COM2 exist", v);
+            o->serial[o->nserials++] = v;
+        } else if (!strcmp(a, "-rtc")) {
+            if (!parse_rtc(o, v, status))
+                return false;
+        } else if (!strcmp(a, "-icount")) {
+            uint64_t n;
+            const char *val = !strncmp(v, "shift=", 6) ? v + 6 : v;
+            if (!parse_u64(val, &n) || n > 10)
+                return fail(status, "-icount %s: give shift=N with N from 0 to 10 (2^N ns per instruction)", v);
+            o->icount_shift = (uint32_t)n;
+        } else if (!strcmp(a, "--wait-text")) {
+            if (!*v)
+                return fail(status, "%s: give a non-empty text", "--wait-text");
+            o->wait_text = v;
+        } else if (!strcmp(a, "--screen-text")) {
+            o->screen_file = v;
         } else if (!strcmp(a, "-m")) {
             char buf[64];
             snprintf(buf, sizeof(buf), "%s", v);
@@ -282,7 +381,9 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
                 return fail(status, "--max-insns %s: give a positive instruction count", v);
         }
     }
-    if (!o->bios)
-        return fail(status, "%s", "no firmware given: use -bios FILE (a 64, 128 or 256 KiB ROM image)");
+    if ((o->initrd || o->append) && !o->kernel)
+        return fail(status, "%s", "-initrd and -append need -kernel");
+    if (o->cdrom && o->hd[2])
+        return fail(status, "%s", "-cdrom and -hdc both want the secondary IDE master; drop one");
     return true;
 }

@@ -22,8 +22,27 @@ typedef struct DebugconOpt {
     char spec[4096];  /* stdio, file:PATH, null */
 } DebugconOpt;
 
+#define MAX_SERIALS 2
+#define MAX_HDS 4
+
 typedef struct Options {
-    const char *bios;
+    const char *bios;      /* NULL: SeaBIOS from Debian's seabios package */
+    const char *vgabios;   /* NULL: SeaVGABIOS (stdvga) from the same package */
+    bool bios_given;       /* -bios: a test ROM or another firmware; no VGA BIOS */
+    const char *hd[MAX_HDS]; /* -hda..-hdd: IDE primary master/slave, secondary master/slave */
+    const char *cdrom;     /* -cdrom: secondary master unless -hdc takes it */
+    const char *fd[2];     /* -fda, -fdb */
+    const char *boot;      /* -boot order=...: letters a, c, d, n */
+    bool snapshot;         /* writes go to memory, never to the images */
+    const char *serial[MAX_SERIALS]; /* -serial specs for COM1, COM2 */
+    int nserials;
+    const char *kernel, *initrd, *append;
+    bool rtc_base_set;
+    int64_t rtc_base;      /* -rtc base=: guest start time, seconds since 1970 UTC */
+    bool rtc_localtime;
+    uint32_t icount_shift; /* -icount shift=N: 2^N ns per instruction (default 0) */
+    const char *wait_text; /* --wait-text: end with status 0 once this is on screen or serial */
+    const char *screen_file; /* --screen-text FILE: the text screen at exit */
     uint32_t ram_mb;
     bool display_none;
     bool no_reboot;

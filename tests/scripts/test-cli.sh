@@ -18,7 +18,7 @@ expect() {
     "$rs" "$@" >"$tmp/out" 2>"$tmp/err"
     local st=$? lines
     lines=$(wc -l <"$tmp/err")
-    if [ "$st" -eq "$want" ] && [ "$lines" -eq 1 ] && grep -qE "$pat" "$tmp/err"; then
+    if [ "$st" -eq "$want" ] && [ "$lines" -eq 1 ] && grep -qE -- "$pat" "$tmp/err"; then
         pass=$((pass + 1))
     else
         fail=$((fail + 1))
@@ -28,9 +28,13 @@ expect() {
 }
 
 head -c 1000 /dev/zero >"$tmp/small.bin"
-expect 2 "use -bios FILE"
-expect 2 "option -hda is not implemented yet" -hda disk.img -bios "$rom"
-expect 2 "option -kernel is not implemented yet" -bios "$rom" -kernel bzImage
+expect 2 "-initrd and -append need -kernel" -bios "$rom" -initrd initrd.img
+expect 2 "give order=LETTERS" -bios "$rom" -boot order=z
+expect 2 "the date must be" -bios "$rom" -rtc base=2001-13-01
+expect 2 "only base=utc" -bios "$rom" -rtc clock=vm
+expect 2 "2\\^N ns per instruction" -bios "$rom" -icount shift=11
+expect 2 "only COM1 and COM2" -bios "$rom" -serial null -serial null -serial null
+expect 2 "option -gdb is not implemented yet" -bios "$rom" -gdb tcp::1234
 expect 2 "unknown option '--bogus'" --bogus
 expect 2 "needs a value" -bios
 expect 2 "No such file" -bios "$tmp/missing.bin"
