@@ -39,6 +39,8 @@ void cpu_reset(Cpu *c)
     c->eflags = X86_EFLAGS_FIXED;
     c->cr0 = X86_CR0_ET | X86_CR0_NW | X86_CR0_CD;
     c->cr2 = c->cr3 = c->cr4 = 0;
+    c->efer = 0;
+    memset(c->pdpte, 0, sizeof(c->pdpte));
     memset(c->dr, 0, sizeof(c->dr));
     c->dr[6] = 0xffff0ff0u;
     c->dr[7] = 0x00000400u;
@@ -53,6 +55,10 @@ void cpu_reset(Cpu *c)
     c->fault_depth = 0;
     c->msr_sysenter_cs = c->msr_sysenter_esp = c->msr_sysenter_eip = 0;
     c->mtrr_deftype = 0; /* RESET disables the MTRRs (SDM vol. 3, 11.11.5) */
+    c->msr_pat = 0x0007040600070406ull; /* power-on PAT (SDM vol. 3, table 11-12) */
+    /* The BSP flag, the default base; EN clear because this CPU has no
+     * local APIC (CPUID.1:EDX.APIC = 0). */
+    c->msr_apic_base = 0xfee00100ull;
     c->nmi_pending = c->nmi_blocked = false;
     fpu_reset(c); /* FNINIT state (SDM vol. 3, table 9-1) */
     c->dbg_pending = 0;
@@ -117,6 +123,15 @@ void cpu_set_cr0(Cpu *c, uint32_t val)
     if ((val & X86_CR0_NW) && !(val & X86_CR0_CD))
         cpu_raise(c, X86_TRAP_GP, 0);
     uint32_t changed = c->cr0 ^ val;
+    /* Turning on PAE paging, or changing CD/NW/PG under it, loads the
+     * PDPTEs; a reserved bit in one is #GP(0) and nothing changes (SDM
+     * vol. 3, 4.4.1). */
+    if ((val & X86_CR0_PG) && (c->cr4 & X86_CR4_PAE) && (changed & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW))) {
+        uint64_t pd[4];
+        if (!paging_load_pdptes(c->mem, c->cr3, pd))
+            cpu_raise(c, X86_TRAP_GP, 0);
+        memcpy(c->pdpte, pd, sizeof(pd));
+    }
     c->cr0 = val;
     if (changed & (X86_CR0_PE | X86_CR0_PG | X86_CR0_WP)) {
         for (int s = 0; s < SEG_COUNT; s++)
@@ -125,6 +140,36 @@ void cpu_set_cr0(Cpu *c, uint32_t val)
         mem_tlb_flush(c->mem);
     }
     debug_update(c); /* CR0.AM */
+    c->exit_req = 1;
+}
+
+void cpu_set_cr3(Cpu *c, uint32_t val)
+{
+    if ((c->cr0 & X86_CR0_PG) && (c->cr4 & X86_CR4_PAE)) {
+        uint64_t pd[4];
+        if (!paging_load_pdptes(c->mem, val, pd))
+            cpu_raise(c, X86_TRAP_GP, 0);
+        memcpy(c->pdpte, pd, sizeof(pd));
+    }
+    c->cr3 = val;
+    mem_tlb_flush_nonglobal(c->mem); /* G entries stay with CR4.PGE (4.10.4.1) */
+    c->exit_req = 1;
+}
+
+/* Callers have checked the reserved bits. */
+void cpu_set_cr4(Cpu *c, uint32_t val)
+{
+    uint32_t changed = c->cr4 ^ val;
+    const uint32_t paging_bits = X86_CR4_PSE | X86_CR4_PGE | X86_CR4_PAE;
+    if ((c->cr0 & X86_CR0_PG) && (val & X86_CR4_PAE) && (changed & paging_bits)) {
+        uint64_t pd[4];
+        if (!paging_load_pdptes(c->mem, c->cr3, pd))
+            cpu_raise(c, X86_TRAP_GP, 0);
+        memcpy(c->pdpte, pd, sizeof(pd));
+    }
+    c->cr4 = val;
+    if (changed & paging_bits)
+        mem_tlb_flush(c->mem); /* translations change, globals too (4.10.4.1) */
     c->exit_req = 1;
 }
 
@@ -207,17 +252,24 @@ void cpu_check_read(Cpu *c, int seg, uint32_t off, uint32_t len)
 
 /* Linear -> physical for one access: A20 alone without paging, else the
  * page walk, whose failure is #PF with CR2 = the linear address. */
-uint32_t cpu_translate(Cpu *c, uint32_t lin, int access, bool user)
+static uint32_t translate_attr(Cpu *c, uint32_t lin, int access, bool user, unsigned *attr)
 {
+    *attr = 0;
     if (!(c->cr0 & X86_CR0_PG))
         return mem_lin_to_phys(c->mem, lin);
-    PagingRegs r = { c->cr0, c->cr3, c->cr4 };
+    PagingRegs r = cpu_paging_regs(c);
     uint32_t phys, err;
-    if (!paging_walk(c->mem, &r, lin, access, user, &phys, &err)) {
+    if (!paging_walk_attr(c->mem, &r, lin, access, user, &phys, &err, attr)) {
         c->cr2 = lin;
         cpu_raise(c, X86_TRAP_PF, err);
     }
     return phys;
+}
+
+uint32_t cpu_translate(Cpu *c, uint32_t lin, int access, bool user)
+{
+    unsigned attr;
+    return translate_attr(c, lin, access, user, &attr);
 }
 
 static uint32_t lin_read(Cpu *c, uint32_t lin, int size, bool user)
@@ -232,8 +284,12 @@ static uint32_t lin_read(Cpu *c, uint32_t lin, int size, bool user)
     uint8_t *page = m->tlb[user][0][lin >> PAGE_SHIFT];
     uint32_t phys = 0;
     if (!page) {
-        phys = cpu_translate(c, lin, PG_ACC_READ, user);
-        page = mem_tlb_fill(m, lin, phys, false, user);
+        unsigned attr;
+        m->tlb_misses++;
+        phys = translate_attr(c, lin, PG_ACC_READ, user, &attr);
+        page = mem_tlb_fill_attr(m, lin, phys, false, user, attr);
+    } else {
+        m->tlb_slow_hits++;
     }
     if (page) {
         uint32_t v = 0;
@@ -260,8 +316,12 @@ static void lin_write(Cpu *c, uint32_t lin, uint32_t v, int size, bool user)
     uint8_t *page = m->tlb[user][1][lin >> PAGE_SHIFT];
     uint32_t phys = 0;
     if (!page) {
-        phys = cpu_translate(c, lin, PG_ACC_WRITE, user);
-        page = mem_tlb_fill(m, lin, phys, true, user);
+        unsigned attr;
+        m->tlb_misses++;
+        phys = translate_attr(c, lin, PG_ACC_WRITE, user, &attr);
+        page = mem_tlb_fill_attr(m, lin, phys, true, user, attr);
+    } else {
+        m->tlb_slow_hits++;
     }
     if (page) {
         memcpy(page + (lin & PAGE_MASK), &v, (size_t)size);

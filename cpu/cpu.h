@@ -203,6 +203,8 @@ struct Cpu {
     DescTable gdtr, idtr;
     SegReg ldtr, tr;
     uint32_t cr0, cr2, cr3, cr4;
+    uint64_t efer;     /* IA32_EFER: only NXE */
+    uint64_t pdpte[4]; /* PAE PDPTEs, loaded with CR3 (SDM vol. 3, 4.4.1) */
     uint32_t dr[8];
 
     /* Cached mode bits, updated whenever CS, SS or CR0 change. */
@@ -219,6 +221,8 @@ struct Cpu {
     uint64_t mtrr_var[16];   /* MSRs 0x200-0x20f: PHYSBASE0, PHYSMASK0, ... */
     uint64_t mtrr_fixed[11]; /* 0x250, 0x258, 0x259, 0x268-0x26f */
     uint64_t mtrr_deftype;   /* 0x2ff */
+    uint64_t msr_pat;        /* 0x277: page attribute table (stored; types change nothing) */
+    uint64_t msr_apic_base;  /* 0x1b: no local APIC exists, so EN stays as written, unused */
 
     Fpu fpu; /* the x87 (cpu/fpu.c) */
 
@@ -305,6 +309,15 @@ void cpu_load_cs(Cpu *c, uint16_t sel, uint32_t eip); /* far JMP/CALL/RET */
 void cpu_set_eflags(Cpu *c, uint32_t val, uint32_t mask);
 uint32_t cpu_get_eflags(Cpu *c);
 void cpu_set_cr0(Cpu *c, uint32_t val);
+/* MOV CR3 / CR4 (mmu): PDPTE loads with PAE (#GP on reserved bits), TLB
+ * flushes (global entries survive a CR3 load). */
+void cpu_set_cr3(Cpu *c, uint32_t val);
+void cpu_set_cr4(Cpu *c, uint32_t val);
+/* What the page walker needs from the CPU. */
+static inline PagingRegs cpu_paging_regs(const Cpu *c)
+{
+    return (PagingRegs){ c->cr0, c->cr3, c->cr4, (c->efer & EFER_NXE) != 0, c->pdpte };
+}
 bool cpu_protected(const Cpu *c);
 
 /* Memory access through segmentation (and, later, paging): the inline

@@ -285,6 +285,11 @@ void op_cmpxchg8b(Cpu *c, const Insn *in)
     uint32_t lo = cpu_rd32(c, in->seg, ea);
     uint32_t hi = cpu_rd32(c, in->seg, ea + 4);
     bool eq = lo == c->r[R_EAX] && hi == c->r[R_EDX];
+    /* The operand is a quadword: with alignment checking armed it must be
+     * 8-aligned (SDM vol. 3, 6.15 #AC, table 6-7), not just 4-aligned as
+     * the two dword reads checked. Faults before anything is written. */
+    if (unlikely(c->mem_checks))
+        debug_align_check(c, c->seg[in->seg].base + ea, 8);
     cpu_check_write(c, in->seg, ea, 8);
     cpu_wr32(c, in->seg, ea, eq ? c->r[R_EBX] : lo);
     cpu_wr32(c, in->seg, ea + 4, eq ? c->r[R_ECX] : hi);

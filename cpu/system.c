@@ -182,12 +182,14 @@ DEFINE_OPV(out_DX_eAX)
 /* ---- CPUID, RDTSC, RDPMC ---------------------------------------------- */
 
 #define CPUID_MAX_LEAF 2
+#define CPUID_EXT_BASE 0x80000000u
 
 /* CPUID.1:EDX: only what is implemented. DE: CR4.DE gives I/O breakpoints
- * and makes DR4/DR5 #UD (cpu/debug.c, mov_Dd_Rd). XXX: MTRR, PAE with
+ * and makes DR4/DR5 #UD (cpu/debug.c, mov_Dd_Rd). PAE: mmu/paging.c. XXX: MTRR with
  * their issues. */
 #define CPUID_FEATURES_EDX                                                     \
     ((1u << 0) /* FPU */ | (1u << 1) /* VME */ | (1u << 2) /* DE */ | (1u << 3) /* PSE */ | (1u << 4) /* TSC */ | (1u << 5) /* MSR */ |       \
+     (1u << 6) /* PAE */ |                                                                                                              \
      (1u << 8) /* CX8 */ | (1u << 11) /* SEP */ | (1u << 13) /* PGE */ | (1u << 15) /* CMOV */ |                        \
      (1u << 23) /* MMX */ | (1u << 24) /* FXSR */)
 
@@ -196,7 +198,14 @@ void op_cpuid(Cpu *c, const Insn *in)
     (void)in;
     uint32_t leaf = c->r[R_EAX], a = 0, b = 0, cx = 0, d = 0;
     /* Intel CPUs answer a leaf above the maximum with the highest basic
-     * leaf's values (SDM CPUID, "invalid input"). */
+     * leaf's values (SDM CPUID, "invalid input"). The extended leaves
+     * exist for NX only (0x80000001 EDX bit 20; mmu/paging.c). */
+    if (leaf == CPUID_EXT_BASE || leaf == CPUID_EXT_BASE + 1) {
+        c->r[R_EAX] = leaf == CPUID_EXT_BASE ? CPUID_EXT_BASE + 1 : 0;
+        c->r[R_EBX] = c->r[R_ECX] = 0;
+        c->r[R_EDX] = leaf == CPUID_EXT_BASE ? 0 : (1u << 20) /* NX */;
+        return;
+    }
     if (leaf > CPUID_MAX_LEAF)
         leaf = CPUID_MAX_LEAF;
     switch (leaf) {
@@ -268,6 +277,8 @@ enum {
     MSR_IA32_SYSENTER_CS = 0x174,
     MSR_IA32_SYSENTER_ESP = 0x175,
     MSR_IA32_SYSENTER_EIP = 0x176,
+    MSR_IA32_APIC_BASE = 0x1b,
+    MSR_IA32_PAT = 0x277,
     MSR_MTRR_PHYSBASE0 = 0x200, /* .. 0x20f, base/mask pairs */
     MSR_MTRR_FIX64K_00000 = 0x250,
     MSR_MTRR_FIX16K_80000 = 0x258,
@@ -322,6 +333,9 @@ static bool msr_read(Cpu *c, uint32_t msr, uint64_t *v)
     case MSR_IA32_SYSENTER_ESP: *v = c->msr_sysenter_esp; return true;
     case MSR_IA32_SYSENTER_EIP: *v = c->msr_sysenter_eip; return true;
     case MSR_MTRR_DEF_TYPE: *v = c->mtrr_deftype; return true;
+    case MSR_IA32_APIC_BASE: *v = c->msr_apic_base; return true;
+    case MSR_IA32_PAT: *v = c->msr_pat; return true;
+    case MSR_EFER: *v = c->efer; return true;
     }
     return false;
 }
@@ -365,6 +379,29 @@ static bool msr_write(Cpu *c, uint32_t msr, uint64_t v)
         return true;
     case MSR_IA32_SYSENTER_EIP:
         c->msr_sysenter_eip = (uint32_t)v;
+        return true;
+    case MSR_EFER:
+        /* Only NXE: no SYSCALL, no long mode on this CPU. */
+        if (v & ~(uint64_t)EFER_NXE)
+            return false;
+        if ((c->efer ^ v) & EFER_NXE)
+            mem_tlb_flush(c->mem); /* what may be fetched changes */
+        c->efer = v;
+        return true;
+    case MSR_IA32_APIC_BASE:
+        /* BSP (bit 8) is read-only; base 35:12 and EN (11) are stored.
+         * Bits 7:0, 9, 10 and 63:36 are reserved (SDM vol. 3, 10.4.4). */
+        if ((v & ~0x0000000ffffff900ull) || ((v ^ c->msr_apic_base) & 0x100))
+            return false;
+        c->msr_apic_base = v;
+        return true;
+    case MSR_IA32_PAT:
+        /* Eight entries; each must name a valid memory type (0, 1, 4-7)
+         * with bits 7:3 clear (SDM vol. 3, 11.12.2); 7 is UC-. */
+        for (int i = 0; i < 64; i += 8)
+            if (((v >> i) & 0xf8) || ((v >> i) & 7) == 2 || ((v >> i) & 7) == 3)
+                return false;
+        c->msr_pat = v;
         return true;
     case MSR_MTRR_DEF_TYPE:
         if ((v & ~MTRR_DEFTYPE_BITS) || !mtrr_type_ok(v))
@@ -509,12 +546,12 @@ void op_lmsw(Cpu *c, const Insn *in)
 }
 
 /* CR4 bits we implement (VME and PVI: stack.c, control.c, CLI/STI above;
- * PSE: mmu/paging.c; PGE is accepted, and global entries are flushed like
- * the others, which flushes more than needed but never too little).
- * XXX: PAE, MCE with their issues; until then setting them is #GP(0), as
- * for a reserved bit. */
+ * PSE, PAE, PGE: mmu/paging.c and cpu_set_cr3/cr4 in cpu.c).
+ * XXX: MCE with its issue; until then setting it is #GP(0), as for a
+ * reserved bit. */
 #define CR4_SUPPORTED                                                                              \
-    (X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE | X86_CR4_PGE | X86_CR4_PCE)
+    (X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE | \
+     X86_CR4_PCE)
 
 /* CR0, CR2, CR3, CR4 exist; CR1 and CR5-CR7 are #UD (before the CPL
  * check, as an invalid encoding). MOV CR works in real mode. */
@@ -544,15 +581,12 @@ void op_mov_Cd_Rd(Cpu *c, const Insn *in)
         c->cr2 = v;
         break;
     case 3:
-        c->cr3 = v;
-        mem_tlb_flush(c->mem);
+        cpu_set_cr3(c, v);
         break;
     default:
         if (v & ~(uint32_t)CR4_SUPPORTED)
             cpu_raise(c, X86_TRAP_GP, 0);
-        if ((c->cr4 ^ v) & (X86_CR4_PSE | X86_CR4_PGE | X86_CR4_PAE))
-            mem_tlb_flush(c->mem); /* translations change (SDM vol. 3, 4.10.4.1) */
-        c->cr4 = v;
+        cpu_set_cr4(c, v);
         break;
     }
     c->exit_req = 1;
@@ -578,15 +612,14 @@ void op_wbinvd(Cpu *c, const Insn *in)
     require_cpl0(c);
 }
 
-/* INVLPG flushes every entry, not only the page's: simpler, and correct
- * (a 4 MiB page is cached as 4 KiB entries, and the jump cache is keyed
- * by linear address; both are cleared by a full flush). XXX: drop one
- * page when the shadow tables of issue 4 track large pages. */
+/* INVLPG drops the entries of the page holding the linear address (all
+ * of a 4M/2M page's 4K entries, global or not) and the code cache's jump
+ * entries for it (mem_tlb_flush_page). The operand is only an address:
+ * no segment checks, nothing read. */
 void op_invlpg(Cpu *c, const Insn *in)
 {
-    (void)in;
     require_cpl0(c);
-    mem_tlb_flush(c->mem);
+    mem_tlb_flush_page(c->mem, c->seg[in->seg].base + insn_ea(c, in));
     c->exit_req = 1;
 }
 

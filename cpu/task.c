@@ -191,7 +191,11 @@ static void task_switch(Cpu *c, uint16_t sel, Descriptor nd, int reason, uint32_
     /* Load the new task. From here on a fault belongs to the new task. */
     if (n32 && (c->cr0 & X86_CR0_PG)) {
         c->cr3 = cr3;
-        mem_tlb_flush(c->mem);
+        /* XXX: with PAE the PDPTEs load here too; a reserved bit in one
+         * should fault, and is ignored. Global entries survive (4.10.4.1). */
+        if (c->cr4 & X86_CR4_PAE)
+            paging_load_pdptes(c->mem, cr3, c->pdpte);
+        mem_tlb_flush_nonglobal(c->mem);
     }
     c->eip = c->insn_eip = eip;
     for (int i = 0; i < 8; i++)

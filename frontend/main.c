@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cpu/access.h"
 #include "frontend/options.h"
@@ -16,7 +17,8 @@
 #include "hw/bus.h"
 #include "hw/clock.h"
 #include "hw/debugport.h"
-#include "hw/port92.h"
+#include "frontend/boot.h"
+#include "hw/pc.h"
 #include "translate/translate.h"
 
 typedef struct Machine {
@@ -30,9 +32,91 @@ typedef struct Machine {
     FILE *files[MAX_DEBUGCONS + MAX_CHARDEVS];
     int nfiles;
     DebugExit debugexit;
-    Port92 port92;
+    Pc pc;
+    PcConfig pcc;
     Tracer tracer;
+    /* --wait-text: the text is looked for on the screen every 10 ms of
+     * guest time and in the serial output as it is sent. */
+    Event wait_event;
+    bool wait_found;
+    char serial_tail[2][256];
 } Machine;
+
+static void wait_text_found(Machine *m)
+{
+    m->wait_found = true;
+    bus_request_stop(&m->bus, 0);
+}
+
+/* Serial output: to the backend file, and through the --wait-text matcher. */
+typedef struct SerialSink {
+    Machine *m;
+    int port;
+    FILE *out;
+} SerialSink;
+
+static SerialSink serial_sinks[PC_SERIALS];
+
+static void serial_sink_write(void *opaque, const uint8_t *buf, int len)
+{
+    SerialSink *s = opaque;
+    if (s->out) {
+        fwrite(buf, 1, (size_t)len, s->out);
+        fflush(s->out);
+    }
+    const char *want = s->m->opts.wait_text;
+    if (!want || s->m->wait_found)
+        return;
+    char *tail = s->m->serial_tail[s->port];
+    size_t cap = sizeof(s->m->serial_tail[0]) - 1;
+    for (int i = 0; i < len; i++) {
+        size_t n = strlen(tail);
+        if (n == cap) {
+            memmove(tail, tail + 1, cap - 1);
+            n--;
+        }
+        tail[n] = buf[i] ? (char)buf[i] : ' ';
+        tail[n + 1] = 0;
+        if (strstr(tail, want)) {
+            wait_text_found(s->m);
+            return;
+        }
+    }
+}
+
+static void wait_text_tick(void *opaque)
+{
+    Machine *m = opaque;
+    static char screen[16384];
+    if (m->wait_found)
+        return;
+    if (vga_is_text_mode(&m->pc.vga)) {
+        vga_text_screen(&m->pc.vga, screen, sizeof(screen));
+        /* Rows end in '\n'; the text may not span two rows. */
+        if (strstr(screen, m->opts.wait_text)) {
+            wait_text_found(m);
+            return;
+        }
+    }
+    event_schedule(&m->clock, &m->wait_event, clock_now(&m->clock) + 10000000);
+}
+
+static void cpu_intr_set(void *opaque, int n, int level)
+{
+    Cpu *c = opaque;
+    (void)n;
+    c->intr = level != 0;
+    /* End the running block so the interrupt is taken at the next
+     * instruction boundary. */
+    if (level)
+        c->exit_req = 1;
+}
+
+static int cpu_irq_ack(void *opaque)
+{
+    Machine *m = opaque;
+    return pc_irq_ack(&m->pc);
+}
 
 static uint32_t machine_in(void *opaque, uint16_t port, int size)
 {
@@ -111,7 +195,7 @@ static int setup_debugcons(Machine *m)
 {
     Options *o = &m->opts;
     int n = 0;
-    if (o->default_debugcon) {
+    if (o->default_debugcon && o->bios_given) {
         if (!debugcon_create(&m->bus, &m->debugcons[n++], 0xe9, stdout) ||
             !debugcon_create(&m->bus, &m->debugcons[n++], 0x402, stdout))
             return die("cannot register the debug console ports", NULL);
@@ -168,7 +252,7 @@ static void write_coverage(Machine *m)
 static void machine_reset(Machine *m)
 {
     cpu_reset(&m->cpu);
-    port92_reset(&m->port92);
+    pc_reset(&m->pc);
     tc_flush(m->tc);
     m->bus.reset = false;
 }
@@ -239,6 +323,106 @@ static int run(Machine *m)
     }
 }
 
+static int open_image(Machine *m, const char *opt, const char *path, bool read_only, BlockDev **out)
+{
+    const char *err = NULL;
+    *out = block_open(path, read_only, m->opts.snapshot, &err);
+    if (!*out) {
+        fprintf(stderr, "ringside: %s %s: %s\n", opt, path, err);
+        return 2;
+    }
+    return 0;
+}
+
+/* The PC board: disks, serial ports, firmware config, the VGA BIOS. */
+static int setup_board(Machine *m)
+{
+    Options *o = &m->opts;
+    PcConfig *cfg = &m->pcc;
+    int status;
+    static const char *const hd_opt[MAX_HDS] = { "-hda", "-hdb", "-hdc", "-hdd" };
+    cfg->ram_size = m->mem->ram_size;
+    for (int i = 0; i < MAX_HDS; i++)
+        if (o->hd[i] && (status = open_image(m, hd_opt[i], o->hd[i], false, &cfg->ide[i])) != 0)
+            return status;
+    if (o->cdrom) {
+        if ((status = open_image(m, "-cdrom", o->cdrom, true, &cfg->ide[2])) != 0)
+            return status;
+        cfg->ide_cdrom[2] = true;
+    }
+    for (int i = 0; i < 2; i++)
+        if (o->fd[i] && (status = open_image(m, i ? "-fdb" : "-fda", o->fd[i], false, &cfg->fd[i])) != 0)
+            return status;
+    cfg->boot_order = o->boot;
+    cfg->rtc_start = o->rtc_base_set ? o->rtc_base : (int64_t)time(NULL);
+    if (!o->rtc_base_set && o->rtc_localtime) {
+        struct tm tm;
+        time_t now = (time_t)cfg->rtc_start;
+        localtime_r(&now, &tm);
+        cfg->rtc_start += tm.tm_gmtoff;
+    }
+    for (int i = 0; i < PC_SERIALS; i++) {
+        serial_sinks[i] = (SerialSink){ m, i, NULL };
+        const char *spec = i < o->nserials ? o->serial[i] : "null";
+        if (!strcmp(spec, "stdio")) {
+            serial_sinks[i].out = stdout;
+        } else if (!strncmp(spec, "file:", 5)) {
+            serial_sinks[i].out = open_output(m, NULL, false, false, spec + 5);
+            if (!serial_sinks[i].out)
+                return die("-serial: cannot open the file for writing", spec + 5);
+        } else if (strcmp(spec, "null") != 0 && strcmp(spec, "none") != 0) {
+            return die("-serial: use stdio, file:PATH, null or none, not", spec);
+        }
+        cfg->serial[i] = (SerialBackend){ &serial_sinks[i], serial_sink_write };
+    }
+    uint8_t *vgabios = NULL;
+    if (!o->bios_given) {
+        const char *err = NULL;
+        size_t n;
+        const char *path = o->vgabios ? o->vgabios : SEAVGABIOS_PATH;
+        vgabios = boot_read_file(path, 1u << 20, &n, &err);
+        if (!vgabios) {
+            fprintf(stderr, "ringside: VGA BIOS %s: %s (install Debian's seabios package: apt-get install seabios)\n",
+                    path, err);
+            return 2;
+        }
+        cfg->vgabios = vgabios;
+        cfg->vgabios_size = (uint32_t)n;
+    }
+    char err[512];
+    if (!pc_init(&m->pc, &m->bus, &m->clock, m->mem, cfg, irq_line(cpu_intr_set, &m->cpu, 0), err, sizeof(err)))
+        return die(err, NULL);
+    m->cpu.irq_ack = cpu_irq_ack;
+    m->cpu.irq_opaque = m;
+    if (o->kernel) {
+        if (!boot_linux(&m->pc.fwcfg, cfg->ram_size, o->kernel, o->initrd, o->append, err, sizeof(err)))
+            return die(err, NULL);
+        pc_boot_rom_first(&m->pc, "genroms/linuxboot.bin");
+    }
+    if (o->wait_text) {
+        event_init(&m->wait_event, "wait-text", wait_text_tick, m);
+        event_schedule(&m->clock, &m->wait_event, 10000000);
+    }
+    return 0;
+}
+
+static void write_screen_text(Machine *m)
+{
+    FILE *f = fopen(m->opts.screen_file, "w");
+    if (!f) {
+        fprintf(stderr, "ringside: --screen-text: cannot open %s: %s\n", m->opts.screen_file, strerror(errno));
+        return;
+    }
+    static char screen[16384];
+    if (vga_is_text_mode(&m->pc.vga)) {
+        vga_text_screen(&m->pc.vga, screen, sizeof(screen));
+        fputs(screen, f);
+    } else {
+        fputs("(the VGA is in a graphics mode)\n", f);
+    }
+    fclose(f);
+}
+
 /* Wire the devices and options onto a created CPU and code cache.
  * Returns 0, or the exit status after printing why. */
 static int setup(Machine *m)
@@ -257,8 +441,8 @@ static int setup(Machine *m)
     if (m->opts.exit_port >= 0 &&
         !debugexit_create(&m->bus, &m->debugexit, (uint16_t)m->opts.exit_port, (uint16_t)m->opts.exit_size))
         return die("the test exit port overlaps another device", NULL);
-    if (!port92_create(&m->bus, &m->port92, m->mem))
-        return die("cannot register port 0x92", NULL);
+    if ((status = setup_board(m)) != 0)
+        return status;
     if (!tracer_init(&m->tracer, m->opts.trace_flags, m->opts.trace_file, &m->cpu, m->tc, &err))
         return die(err, NULL);
     if (m->opts.coverage_file) {
@@ -279,7 +463,14 @@ int main(int argc, char **argv)
 
     const char *err = NULL;
     size_t rom_size;
+    if (!m->opts.bios)
+        m->opts.bios = SEABIOS_PATH;
     uint8_t *rom = read_file(m->opts.bios, &rom_size, &err);
+    if (!rom && !m->opts.bios_given) {
+        fprintf(stderr, "ringside: SeaBIOS %s: %s (install Debian's seabios package: apt-get install seabios, "
+                        "or give -bios FILE)\n", m->opts.bios, err);
+        return 2;
+    }
     if (!rom)
         return die(m->opts.bios, err);
     m->mem = mem_create(m->opts.ram_mb * 1024u * 1024u, &err);
@@ -311,12 +502,24 @@ int main(int argc, char **argv)
                     (unsigned long long)m->tc->blocks_invalidated);
         if (m->opts.coverage_file)
             write_coverage(m);
+        if (m->opts.screen_file)
+            write_screen_text(m);
+        if (m->opts.wait_text && !m->wait_found && status < 128) {
+            fprintf(stderr, "ringside: --wait-text: \"%s\" did not appear before the run ended\n",
+                    m->opts.wait_text);
+            status = 4;
+        }
     }
     tracer_finish(&m->tracer);
     for (int i = 0; i < m->nfiles; i++)
         fclose(m->files[i]);
     free(m->tc->coverage);
     tc_destroy(m->tc);
+    pc_free(&m->pc);
+    for (int i = 0; i < 4; i++)
+        block_close(m->pcc.ide[i]);
+    for (int i = 0; i < 2; i++)
+        block_close(m->pcc.fd[i]);
     mem_destroy(m->mem);
     return status;
 }

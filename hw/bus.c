@@ -28,6 +28,25 @@ bool bus_register(IoBus *bus, uint16_t base, uint16_t count, const IoOps *ops, v
     return true;
 }
 
+bool bus_unregister(IoBus *bus, uint16_t base, uint16_t count)
+{
+    int idx = bus->map[base];
+    if (!idx || bus->ranges[idx - 1].base != base || bus->ranges[idx - 1].count != count)
+        return false;
+    for (uint32_t p = base; p < (uint32_t)base + count; p++)
+        bus->map[p] = 0;
+    /* Move the last range into the hole so the indexes stay dense. */
+    int last = bus->nranges - 1;
+    if (idx - 1 != last) {
+        IoRange *r = &bus->ranges[last];
+        bus->ranges[idx - 1] = *r;
+        for (uint32_t p = r->base; p < (uint32_t)r->base + r->count; p++)
+            bus->map[p] = (uint8_t)idx;
+    }
+    bus->nranges--;
+    return true;
+}
+
 static IoRange *range_of(IoBus *bus, uint16_t port, int size)
 {
     int idx = bus->map[port];

@@ -37,6 +37,9 @@ typedef struct IoBus {
 
 void bus_init(IoBus *bus);
 bool bus_register(IoBus *bus, uint16_t base, uint16_t count, const IoOps *ops, void *opaque);
+/* Remove the range registered at exactly (base, count), as a PCI device does
+ * when the guest moves or disables an I/O BAR; false if there is none. */
+bool bus_unregister(IoBus *bus, uint16_t base, uint16_t count);
 uint32_t bus_in(IoBus *bus, uint16_t port, int size);
 void bus_out(IoBus *bus, uint16_t port, uint32_t val, int size);
 void bus_request_stop(IoBus *bus, int status);

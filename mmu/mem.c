@@ -1,20 +1,31 @@
 /*
- * mem.c - physical memory map, open bus, and the linear fast-path tables.
+ * mem.c - physical memory map, PAM shadowing, host regions, open bus,
+ * dirty tracking, DMA copies, and the linear fast-path tables.
  * See mem.h for the map.
  */
 #include "mmu/mem.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define ROM_LOW_END 0x100000u
 #define ROM_LOW_MAX 0x20000u
 #define HOLE_START 0xa0000u
+#define PHYS_PAGES (1u << 20)
+/* RAM stops below the PCI hole (0xe0000000), where the chipset puts BARs
+ * such as the VGA linear framebuffer; 1 MiB is what real mode needs. */
+#define RAM_MIN (1u << 20)
+#define RAM_MAX (3584u << 20)
 
 PhysMem *mem_create(uint32_t ram_size, const char **err)
 {
-    if (ram_size < 1024 * 1024 || ram_size > 3584u * 1024 * 1024) {
-        *err = "RAM size must be between 1 MiB and 3584 MiB (-m)";
+    if (ram_size < RAM_MIN || ram_size > RAM_MAX) {
+        *err = "RAM size must be between 1 MiB and 3584 MiB (-m): the PCI hole starts at 3.5 GiB";
+        return NULL;
+    }
+    if (ram_size & PAGE_MASK) {
+        *err = "RAM size must be a multiple of 4 KiB";
         return NULL;
     }
     PhysMem *m = calloc(1, sizeof(*m));
@@ -28,8 +39,11 @@ PhysMem *mem_create(uint32_t ram_size, const char **err)
     for (int u = 0; u < 2; u++)
         for (int w = 0; w < 2; w++)
             m->tlb[u][w] = calloc(LIN_PAGES, sizeof(uint8_t *));
+    m->tlb_attr = calloc(LIN_PAGES, 1);
+    m->page_flags = calloc(PHYS_PAGES, 1);
     m->filled = calloc(MEM_MAX_FILLED, sizeof(uint32_t));
-    if (!m->ram || !m->code_page || !m->tlb[0][0] || !m->tlb[0][1] || !m->tlb[1][0] || !m->tlb[1][1] || !m->filled) {
+    if (!m->ram || !m->code_page || !m->tlb[0][0] || !m->tlb[0][1] || !m->tlb[1][0] || !m->tlb[1][1] ||
+        !m->filled || !m->tlb_attr || !m->page_flags) {
         mem_destroy(m);
         *err = "cannot allocate guest RAM on the host (try a smaller -m)";
         return NULL;
@@ -48,8 +62,24 @@ void mem_destroy(PhysMem *m)
     for (int u = 0; u < 2; u++)
         for (int w = 0; w < 2; w++)
             free(m->tlb[u][w]);
+    free(m->tlb_attr);
+    free(m->page_flags);
     free(m->filled);
     free(m);
+}
+
+/* Translated code from [base, base+size) is stale after a map change. */
+static void map_changed(PhysMem *m, uint32_t base, uint32_t size)
+{
+    mem_tlb_flush(m);
+    if (!m->code_write)
+        return;
+    for (uint32_t p = base & ~PAGE_MASK; p - base < size; p += PAGE_SIZE) {
+        if (mem_is_code(m, p))
+            m->code_write(m->code_opaque, p, PAGE_SIZE);
+        if (p + PAGE_SIZE == 0)
+            break;
+    }
 }
 
 bool mem_set_rom(PhysMem *m, const uint8_t *data, uint32_t size, const char **err)
@@ -67,16 +97,16 @@ bool mem_set_rom(PhysMem *m, const uint8_t *data, uint32_t size, const char **er
     free(m->rom);
     m->rom = rom;
     m->rom_size = size;
-    mem_tlb_flush(m);
+    map_changed(m, ROM_LOW_END - ROM_LOW_MAX, ROM_LOW_MAX);
     return true;
 }
 
 bool mem_add_mmio(PhysMem *m, uint32_t base, uint32_t size, const MmioOps *ops, void *opaque)
 {
-    if (m->nmmio == MEM_MAX_MMIO)
+    if (m->nmmio == MEM_MAX_MMIO || size == 0)
         return false;
     m->mmio[m->nmmio++] = (MmioRegion){ base, size, ops, opaque };
-    mem_tlb_flush(m);
+    map_changed(m, base, size);
     return true;
 }
 
@@ -89,42 +119,25 @@ void mem_set_a20(PhysMem *m, bool enabled)
     }
 }
 
+bool mem_set_pam(PhysMem *m, uint32_t base, uint32_t size, bool read_ram, bool write_ram)
+{
+    if (base < MEM_PAM_BASE || size == 0 || (base | size) & (MEM_PAM_GRANULE - 1) || base + size > ROM_LOW_END)
+        return false;
+    uint8_t v = (uint8_t)(PAM_SET | (read_ram ? PAM_READ_RAM : 0) | (write_ram ? PAM_WRITE_RAM : 0));
+    bool changed = false;
+    for (uint32_t a = base; a < base + size; a += MEM_PAM_GRANULE) {
+        uint8_t *g = &m->pam[(a - MEM_PAM_BASE) / MEM_PAM_GRANULE];
+        changed |= *g != v;
+        *g = v;
+    }
+    if (changed)
+        map_changed(m, base, size);
+    return true;
+}
+
 static uint32_t rom_low_size(const PhysMem *m)
 {
     return m->rom_size < ROM_LOW_MAX ? m->rom_size : ROM_LOW_MAX;
-}
-
-/* Host pointer for reading the byte at paddr if it is RAM or ROM, else NULL.
- * Plain RAM is everything below ram_size except the legacy hole and the
- * low ROM window. */
-static uint8_t *phys_host(PhysMem *m, uint32_t paddr, bool *is_rom)
-{
-    *is_rom = false;
-    for (int i = 0; i < m->nmmio; i++)
-        if (paddr - m->mmio[i].base < m->mmio[i].size)
-            return NULL;
-    if (m->rom) {
-        uint32_t low = rom_low_size(m);
-        if (paddr >= ROM_LOW_END - low && paddr < ROM_LOW_END) {
-            *is_rom = true;
-            return m->rom + (m->rom_size - low) + (paddr - (ROM_LOW_END - low));
-        }
-        if (paddr >= (uint32_t)(0u - m->rom_size)) {
-            *is_rom = true;
-            return m->rom + (paddr - (uint32_t)(0u - m->rom_size));
-        }
-    }
-    if (paddr >= HOLE_START && paddr < 0xc0000u)
-        return NULL;
-    if (paddr < m->ram_size)
-        return m->ram + paddr;
-    return NULL;
-}
-
-const uint8_t *mem_phys_page(PhysMem *m, uint32_t paddr)
-{
-    bool rom;
-    return phys_host(m, paddr & ~PAGE_MASK, &rom);
 }
 
 static MmioRegion *find_mmio(PhysMem *m, uint32_t paddr)
@@ -135,10 +148,82 @@ static MmioRegion *find_mmio(PhysMem *m, uint32_t paddr)
     return NULL;
 }
 
+/* The firmware byte at paddr (low alias or top of 4G), or NULL. */
+static uint8_t *rom_at(PhysMem *m, uint32_t paddr)
+{
+    if (!m->rom)
+        return NULL;
+    uint32_t low = rom_low_size(m);
+    if (paddr >= ROM_LOW_END - low && paddr < ROM_LOW_END)
+        return m->rom + (m->rom_size - low) + (paddr - (ROM_LOW_END - low));
+    if (paddr >= (uint32_t)(0u - m->rom_size))
+        return m->rom + (paddr - (uint32_t)(0u - m->rom_size));
+    return NULL;
+}
+
+enum { K_NONE, K_RAM, K_ROM, K_HOST };
+
+static uint8_t *phys_span(PhysMem *m, uint32_t paddr, uint32_t n, bool write, int *kind);
+
+/* What an access of one kind reaches at paddr: a host pointer and its
+ * kind (RAM, ROM: read-only, HOST: a host region), or NULL for MMIO, open
+ * bus and discarded writes (*is_mmio says which). */
+static uint8_t *phys_lookup(PhysMem *m, uint32_t paddr, bool write, int *kind)
+{
+    *kind = K_NONE;
+    if (find_mmio(m, paddr))
+        return NULL;
+    for (int i = 0; i < m->nhost; i++)
+        if (paddr - m->host[i].base < m->host[i].size) {
+            *kind = K_HOST;
+            return m->host[i].host + (paddr - m->host[i].base);
+        }
+    if (paddr - MEM_PAM_BASE < ROM_LOW_END - MEM_PAM_BASE) {
+        uint8_t pam = m->pam[(paddr - MEM_PAM_BASE) / MEM_PAM_GRANULE];
+        if (pam & PAM_SET) {
+            if (write ? (pam & PAM_WRITE_RAM) : (pam & PAM_READ_RAM)) {
+                *kind = K_RAM;
+                return m->ram + paddr;
+            }
+            if (write)
+                return NULL;
+            uint8_t *r = rom_at(m, paddr);
+            if (r)
+                *kind = K_ROM;
+            return r;
+        }
+    }
+    uint8_t *r = rom_at(m, paddr);
+    if (r) {
+        *kind = K_ROM;
+        return write ? NULL : r;
+    }
+    if (paddr >= HOLE_START && paddr < 0xc0000u)
+        return NULL;
+    if (paddr < m->ram_size) {
+        *kind = K_RAM;
+        return m->ram + paddr;
+    }
+    return NULL;
+}
+
+const uint8_t *mem_phys_page(PhysMem *m, uint32_t paddr)
+{
+    int kind;
+    return phys_lookup(m, paddr & ~PAGE_MASK, false, &kind);
+}
+
+static inline void note_write(PhysMem *m, uint32_t paddr)
+{
+    uint8_t *f = &m->page_flags[paddr >> PAGE_SHIFT];
+    if (*f & PGF_TRACKED)
+        *f |= PGF_DIRTY;
+}
+
 static uint8_t phys_read8(PhysMem *m, uint32_t paddr)
 {
-    bool rom;
-    uint8_t *p = phys_host(m, paddr, &rom);
+    int kind;
+    uint8_t *p = phys_lookup(m, paddr, false, &kind);
     if (p)
         return *p;
     MmioRegion *r = find_mmio(m, paddr);
@@ -149,11 +234,11 @@ static uint8_t phys_read8(PhysMem *m, uint32_t paddr)
 
 static void phys_write8(PhysMem *m, uint32_t paddr, uint8_t v)
 {
-    bool rom;
-    uint8_t *p = phys_host(m, paddr, &rom);
+    int kind;
+    uint8_t *p = phys_lookup(m, paddr, true, &kind);
     if (p) {
-        if (!rom)
-            *p = v;
+        *p = v;
+        note_write(m, paddr);
         return;
     }
     MmioRegion *r = find_mmio(m, paddr);
@@ -165,13 +250,14 @@ uint32_t mem_phys_read(PhysMem *m, uint32_t paddr, int size)
 {
     MmioRegion *r = find_mmio(m, paddr);
     /* A whole access inside one MMIO region goes to it at its size; any
-     * other access is split into bytes, which is also right for an access
-     * straddling two regions. */
+     * other access that is not inside one page of host memory is split
+     * into bytes, each going where it lands (two regions, RAM and MMIO,
+     * or two pages of different kinds). */
     if (r && paddr - r->base + (uint32_t)size <= r->size)
         return r->ops->read(r->opaque, paddr - r->base, size);
     if (!r && (paddr & PAGE_MASK) + (uint32_t)size <= PAGE_SIZE) {
-        bool rom;
-        uint8_t *p = phys_host(m, paddr, &rom);
+        int kind;
+        uint8_t *p = phys_span(m, paddr, (uint32_t)size, false, &kind);
         if (p) {
             uint32_t v = 0;
             memcpy(&v, p, (size_t)size);
@@ -198,37 +284,301 @@ void mem_phys_write(PhysMem *m, uint32_t paddr, uint32_t val, int size)
         m->code_write(m->code_opaque, paddr, (uint32_t)size);
 }
 
-uint8_t *mem_tlb_fill(PhysMem *m, uint32_t lin, uint32_t phys, bool write, bool user)
+/* ---- DMA ---------------------------------------------------------------- */
+
+/* Bytes from paddr to the end of its page, at most len. */
+static uint32_t page_chunk(uint32_t paddr, uint32_t len)
+{
+    uint32_t n = PAGE_SIZE - (paddr & PAGE_MASK);
+    return n < len ? n : len;
+}
+
+/* The host pointer for n bytes (within one page) at paddr if they all
+ * reach the same kind of host memory contiguously, else NULL. Host
+ * regions, PAM granules and ROM windows are whole pages, so checking the
+ * ends suffices for them; an MMIO region may sit anywhere inside. */
+static uint8_t *phys_span(PhysMem *m, uint32_t paddr, uint32_t n, bool write, int *kind)
+{
+    for (int i = 0; i < m->nmmio; i++)
+        if (m->mmio[i].base - paddr < n || paddr - m->mmio[i].base < m->mmio[i].size)
+            return NULL;
+    uint8_t *p = phys_lookup(m, paddr, write, kind);
+    int k2;
+    if (p && phys_lookup(m, paddr + n - 1, write, &k2) == p + n - 1 && k2 == *kind)
+        return p;
+    return NULL;
+}
+
+void mem_dma_write(PhysMem *m, uint32_t paddr, const void *buf, uint32_t len)
+{
+    const uint8_t *src = buf;
+    while (len) {
+        uint32_t n = page_chunk(paddr, len);
+        int kind;
+        uint8_t *p = phys_span(m, paddr, n, true, &kind);
+        if (p) {
+            memcpy(p, src, n);
+            note_write(m, paddr);
+            if (m->code_write && mem_is_code(m, paddr))
+                m->code_write(m->code_opaque, paddr, n);
+        } else {
+            /* MMIO, ROM, open bus, or a page of mixed kinds: dwords where
+             * aligned, bytes elsewhere; each lands where it belongs. */
+            uint32_t i = 0;
+            while (i < n) {
+                uint32_t a = paddr + i;
+                if (!(a & 3) && n - i >= 4) {
+                    uint32_t v;
+                    memcpy(&v, src + i, 4);
+                    MmioRegion *r = find_mmio(m, a);
+                    if (r && a - r->base + 4 <= r->size) {
+                        r->ops->write(r->opaque, a - r->base, v, 4);
+                        i += 4;
+                        continue;
+                    }
+                }
+                phys_write8(m, a, src[i]);
+                i++;
+            }
+            if (m->code_write && mem_is_code(m, paddr))
+                m->code_write(m->code_opaque, paddr, n);
+        }
+        src += n;
+        paddr += n;
+        len -= n;
+    }
+}
+
+void mem_dma_read(PhysMem *m, uint32_t paddr, void *buf, uint32_t len)
+{
+    uint8_t *dst = buf;
+    while (len) {
+        uint32_t n = page_chunk(paddr, len);
+        int kind;
+        uint8_t *p = phys_span(m, paddr, n, false, &kind);
+        if (p) {
+            memcpy(dst, p, n);
+        } else {
+            uint32_t i = 0;
+            while (i < n) {
+                uint32_t a = paddr + i;
+                if (!(a & 3) && n - i >= 4) {
+                    MmioRegion *r = find_mmio(m, a);
+                    if (r && a - r->base + 4 <= r->size) {
+                        uint32_t v = r->ops->read(r->opaque, a - r->base, 4);
+                        memcpy(dst + i, &v, 4);
+                        i += 4;
+                        continue;
+                    }
+                }
+                dst[i] = phys_read8(m, a);
+                i++;
+            }
+        }
+        dst += n;
+        paddr += n;
+        len -= n;
+    }
+}
+
+/* ---- host regions and dirty tracking ----------------------------------- */
+
+static void set_tracked(PhysMem *m, uint32_t base, uint32_t size, bool on)
+{
+    if (!size)
+        return;
+    uint32_t last = (base + size - 1) >> PAGE_SHIFT;
+    for (uint32_t p = base >> PAGE_SHIFT; p <= last; p++)
+        m->page_flags[p] = on ? (PGF_TRACKED | PGF_DIRTY) : 0;
+}
+
+bool mem_map_host(PhysMem *m, uint32_t base, uint32_t size, uint8_t *host)
+{
+    if (m->nhost == MEM_MAX_HOST || !host || size == 0 || ((base | size) & PAGE_MASK) ||
+        (uint64_t)base + size > 0x100000000ull)
+        return false;
+    for (int i = 0; i < m->nhost; i++)
+        if (base < m->host[i].base + m->host[i].size && m->host[i].base < base + size)
+            return false;
+    m->host[m->nhost++] = (HostRegion){ base, size, host };
+    set_tracked(m, base, size, true);
+    map_changed(m, base, size);
+    return true;
+}
+
+void mem_unmap_host(PhysMem *m, uint32_t base)
+{
+    for (int i = 0; i < m->nhost; i++)
+        if (m->host[i].base == base) {
+            HostRegion h = m->host[i];
+            m->host[i] = m->host[--m->nhost];
+            set_tracked(m, h.base, h.size, false);
+            map_changed(m, h.base, h.size);
+            return;
+        }
+}
+
+void mem_track_dirty(PhysMem *m, uint32_t base, uint32_t size)
+{
+    set_tracked(m, base, size, true);
+    /* Write entries filled before tracking would miss writes. */
+    mem_tlb_flush(m);
+}
+
+/* The physical address a host pointer stands for, if it is RAM or a host
+ * region; ~0u otherwise. */
+static uint32_t host_to_phys(const PhysMem *m, const uint8_t *p)
+{
+    if (p >= m->ram && p < m->ram + m->ram_size)
+        return (uint32_t)(p - m->ram);
+    for (int i = 0; i < m->nhost; i++)
+        if (p >= m->host[i].host && p < m->host[i].host + m->host[i].size)
+            return m->host[i].base + (uint32_t)(p - m->host[i].host);
+    return ~0u;
+}
+
+bool mem_test_and_clear_dirty(PhysMem *m, uint32_t paddr, uint32_t len)
+{
+    if (!len)
+        return false;
+    bool dirty = false, cleared = false;
+    uint32_t first = paddr >> PAGE_SHIFT, last = (uint32_t)(((uint64_t)paddr + len - 1) >> PAGE_SHIFT);
+    if (last >= PHYS_PAGES)
+        last = PHYS_PAGES - 1;
+    for (uint32_t p = first; p <= last; p++) {
+        uint8_t *f = &m->page_flags[p];
+        if (!(*f & PGF_TRACKED)) {
+            dirty = true;
+        } else if (*f & PGF_DIRTY) {
+            dirty = cleared = true;
+            *f &= (uint8_t)~PGF_DIRTY;
+        }
+    }
+    if (!cleared)
+        return dirty;
+    /* One pass over the filled entries: a write entry that reaches a page
+     * now clean is dropped, so the next write takes the slow path (which
+     * marks the page dirty again). */
+    for (uint32_t i = 0; i < m->nfilled; i++) {
+        uint32_t lp = m->filled[i];
+        for (int u = 0; u < 2; u++) {
+            uint8_t *h = m->tlb[u][1][lp];
+            if (!h)
+                continue;
+            uint32_t pp = host_to_phys(m, h);
+            if (pp != ~0u && (pp >> PAGE_SHIFT) >= first && (pp >> PAGE_SHIFT) <= last &&
+                !(m->page_flags[pp >> PAGE_SHIFT] & PGF_DIRTY))
+                m->tlb[u][1][lp] = NULL;
+        }
+    }
+    return dirty;
+}
+
+/* ---- the fast-path tables ---------------------------------------------- */
+
+uint8_t *mem_tlb_fill_attr(PhysMem *m, uint32_t lin, uint32_t phys, bool write, bool user, unsigned attr)
 {
     uint32_t page = lin >> PAGE_SHIFT;
     uint32_t paddr = phys & ~PAGE_MASK;
-    bool rom;
-    uint8_t *host = phys_host(m, paddr, &rom);
+    int kind;
+    /* The whole page must be one kind of host memory for this access. */
+    uint8_t *host = phys_span(m, paddr, PAGE_SIZE, write, &kind);
     if (!host)
         return NULL;
-    /* The whole page must be the same kind of memory. */
-    bool rom_end;
-    if (phys_host(m, paddr + PAGE_MASK, &rom_end) != host + PAGE_MASK || rom_end != rom)
+    if (write && (kind == K_ROM || mem_is_code(m, paddr)))
         return NULL;
-    if (write && (rom || mem_is_code(m, paddr)))
-        return NULL;
-    if (m->nfilled == MEM_MAX_FILLED)
+    if (write)
+        note_write(m, paddr); /* the write that follows makes the page dirty */
+    if (m->nfilled == MEM_MAX_FILLED && !(m->tlb_attr[page] & TLBA_FILLED))
         mem_tlb_flush(m);
-    if (!m->tlb[0][0][page] && !m->tlb[0][1][page] && !m->tlb[1][0][page] && !m->tlb[1][1][page])
+    uint8_t *a = &m->tlb_attr[page];
+    if (!(*a & TLBA_FILLED)) {
         m->filled[m->nfilled++] = page;
+        *a = TLBA_FILLED;
+    }
+    if ((attr & TLBA_LARGE) && !(*a & TLBA_LARGE))
+        m->nlarge++;
+    /* A page's entries come from one translation: the latest says. */
+    if (attr & TLBA_LARGE)
+        *a |= TLBA_LARGE;
+    *a = (uint8_t)((*a & ~TLBA_GLOBAL) | (attr & TLBA_GLOBAL));
     m->tlb[user][write][page] = host;
     m->tlb_fills++;
     return host;
 }
 
-void mem_tlb_flush(PhysMem *m)
+uint8_t *mem_tlb_fill(PhysMem *m, uint32_t lin, uint32_t phys, bool write, bool user)
 {
+    return mem_tlb_fill_attr(m, lin, phys, write, user, 0);
+}
+
+static void drop_page(PhysMem *m, uint32_t p)
+{
+    m->tlb[0][0][p] = m->tlb[0][1][p] = m->tlb[1][0][p] = m->tlb[1][1][p] = NULL;
+}
+
+/* Drop the filled entries for which keep() says no; keep the others on
+ * the list. Costs the number of filled pages. */
+static void flush_where(PhysMem *m, bool keep_global)
+{
+    uint32_t j = 0;
+    m->nlarge = 0;
     for (uint32_t i = 0; i < m->nfilled; i++) {
         uint32_t p = m->filled[i];
-        m->tlb[0][0][p] = m->tlb[0][1][p] = m->tlb[1][0][p] = m->tlb[1][1][p] = NULL;
+        uint8_t *a = &m->tlb_attr[p];
+        if (keep_global && (*a & TLBA_GLOBAL)) {
+            m->filled[j++] = p;
+            if (*a & TLBA_LARGE)
+                m->nlarge++;
+            continue;
+        }
+        drop_page(m, p);
+        *a = 0;
+        m->tlb_entries_flushed++;
     }
-    m->nfilled = 0;
+    m->nfilled = j;
+    /* The code cache's jump table is keyed by linear address: the
+     * generation bump makes it start over. */
     m->tlb_flushes++;
+}
+
+void mem_tlb_flush(PhysMem *m)
+{
+    flush_where(m, false);
+}
+
+void mem_tlb_flush_nonglobal(PhysMem *m)
+{
+    flush_where(m, true);
+    m->tlb_flushes_nonglobal++;
+}
+
+void mem_tlb_flush_page(PhysMem *m, uint32_t lin)
+{
+    uint32_t page = lin >> PAGE_SHIFT;
+    m->tlb_invlpg++;
+    /* Entries of a large page are kept per 4K page: drop every one in the
+     * aligned 4 MiB around lin (which covers a 2 MiB PAE page too). */
+    if (m->nlarge) {
+        for (uint32_t i = 0; i < m->nfilled; i++) {
+            uint32_t p = m->filled[i];
+            if ((m->tlb_attr[p] & TLBA_LARGE) && (p >> 10) == (page >> 10)) {
+                drop_page(m, p);
+                m->tlb_attr[p] &= (uint8_t)~(TLBA_LARGE | TLBA_GLOBAL);
+                m->nlarge--;
+            }
+        }
+        if (m->lin_flush)
+            m->lin_flush(m->lin_flush_opaque, lin & 0xffc00000u, 0x400000u);
+    }
+    drop_page(m, page);
+    /* The page stays on the filled list (TLBA_FILLED): a refill reuses
+     * its slot. */
+    m->tlb_attr[page] &= (uint8_t)~(TLBA_LARGE | TLBA_GLOBAL);
+    if (m->lin_flush)
+        m->lin_flush(m->lin_flush_opaque, lin & ~PAGE_MASK, PAGE_SIZE);
+    else
+        m->tlb_flushes++; /* no listener: the code cache starts over */
 }
 
 void mem_mark_code(PhysMem *m, uint32_t paddr)
@@ -249,4 +599,14 @@ void mem_unmark_code(PhysMem *m, uint32_t paddr)
 {
     if (paddr < m->ram_size)
         m->code_page[paddr >> PAGE_SHIFT] = 0;
+}
+
+void mem_print_stats(const PhysMem *m, FILE *f)
+{
+    fprintf(f,
+            "tlb: %" PRIu64 " misses, %" PRIu64 " fills, %" PRIu64 " slow-path hits (fast-path hits not counted)\n"
+            "tlb: %" PRIu64 " flushes (%" PRIu64 " keeping global entries), %" PRIu64 " INVLPG, %" PRIu64
+            " entries flushed, %u filled now\n",
+            m->tlb_misses, m->tlb_fills, m->tlb_slow_hits, m->tlb_flushes, m->tlb_flushes_nonglobal,
+            m->tlb_invlpg, m->tlb_entries_flushed, m->nfilled);
 }

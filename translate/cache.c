@@ -22,6 +22,7 @@ static uint32_t tc_hash(uint32_t phys, uint32_t cs_base, uint32_t mode)
 }
 
 static void tc_code_write(void *opaque, uint32_t paddr, uint32_t len);
+static void tc_lin_flush(void *opaque, uint32_t lin, uint32_t len);
 
 static uint32_t jc_index(uint32_t lin)
 {
@@ -44,6 +45,8 @@ TCache *tc_create(Cpu *c)
     c->tcache = tc;
     c->mem->code_write = tc_code_write;
     c->mem->code_opaque = tc;
+    c->mem->lin_flush = tc_lin_flush;
+    c->mem->lin_flush_opaque = tc;
     return tc;
 }
 
@@ -134,6 +137,25 @@ static void tc_code_write(void *opaque, uint32_t paddr, uint32_t len)
     }
 }
 
+/* INVLPG dropped the translation of [lin, lin+len): the jump cache finds
+ * blocks by linear address without a walk, so forget those that start or
+ * end there (the blocks themselves are keyed by physical address and
+ * stay valid). */
+static void tc_lin_flush(void *opaque, uint32_t lin, uint32_t len)
+{
+    TCache *tc = opaque;
+    for (uint32_t i = 0; i < (1u << TC_JC_BITS); i++) {
+        Block *b = tc->jc[i];
+        if (!b)
+            continue;
+        uint32_t first = b->lin & ~PAGE_MASK;
+        uint32_t last = b->npages > 1 ? first + PAGE_SIZE : first;
+        if (first - lin < len || last - lin < len)
+            tc->jc[i] = NULL;
+    }
+    tc->cpu->exit_req = 1;
+}
+
 static bool block_user(const Cpu *c)
 {
     return c->cpl == 3 && (c->cr0 & X86_CR0_PG);
@@ -165,7 +187,7 @@ static int fetch_code(Cpu *c, uint32_t eip, uint8_t *buf, int want, uint32_t *pf
             /* Bytes past the first page are fetched only if that page is
              * mapped; a fault there belongs to the first instruction only
              * if it needs those bytes (translate() raises it then). */
-            PagingRegs r = { c->cr0, c->cr3, c->cr4 };
+            PagingRegs r = cpu_paging_regs(c);
             uint32_t err;
             if ((c->cr0 & X86_CR0_PG) && !paging_walk(c->mem, &r, lin, PG_ACC_FETCH, user, &phys, &err)) {
                 *pf_lin = lin;
@@ -277,7 +299,7 @@ static bool second_page_ok(Cpu *c, const Block *b, uint32_t lin)
 {
     if (b->npages < 2 || !(c->cr0 & X86_CR0_PG))
         return true;
-    PagingRegs r = { c->cr0, c->cr3, c->cr4 };
+    PagingRegs r = cpu_paging_regs(c);
     uint32_t phys, err;
     return paging_walk(c->mem, &r, (lin & ~PAGE_MASK) + PAGE_SIZE, PG_ACC_FETCH, block_user(c), &phys, &err) &&
            phys >> PAGE_SHIFT == b->pages[1].page;

@@ -169,8 +169,10 @@ int main(void)
     c->r[R_EDX] = 0x3f8; c->r[R_EAX] = 0xaabbccdd; EQ(step("66 ef"), -1); EQ(last_port, 0x3f8); EQ(last_val, 0xaabbccdd); EQ(last_size, 4);
     EQ(step("ed"), -1); EQ(c->r[R_EAX], 0xaabb5678);
     c->r[R_EAX] = 0; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 2); EQ(c->r[R_EBX], 0x756e6547);
-    c->r[R_EAX] = 1; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 0x652); EQ(c->r[R_EDX], 0x180a93f); /* FPU VME DE PSE TSC MSR CX8 SEP PGE CMOV MMX FXSR */
-    c->r[R_EAX] = 0x80000000; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 0x03020101);
+    c->r[R_EAX] = 1; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 0x652); EQ(c->r[R_EDX], 0x180a97f); /* FPU VME DE PSE TSC MSR PAE CX8 SEP PGE CMOV MMX FXSR */
+    c->r[R_EAX] = 0x80000000; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 0x80000001);
+    c->r[R_EAX] = 0x80000001; EQ(step("0f a2"), -1); EQ(c->r[R_EDX], 1u << 20); /* NX */
+    c->r[R_EAX] = 0x80000002; EQ(step("0f a2"), -1); EQ(c->r[R_EAX], 0x03020101); /* above the max: leaf 2 */
     c->icount = 1000; c->tsc_offset = 0; EQ(step("0f 31"), -1); EQ(c->r[R_EAX], 1000);
     c->r[R_ECX] = 0x10; c->r[R_EDX] = 5; c->r[R_EAX] = 77; EQ(step("0f 30"), -1);
     EQ(step("0f 31"), -1); EQ(c->r[R_EAX], 78); EQ(c->r[R_EDX], 0);
@@ -196,7 +198,7 @@ int main(void)
     c->r[R_EAX] = 0xffffffff; EQ(step("0f 01 e0"), -1); EQ(c->r[R_EAX], 0xffff0000 | (c->cr0 & 0xffff));
     EQ(step("66 0f 01 e0"), -1); EQ(c->r[R_EAX], c->cr0);
     /* mov cr */
-    c->r[R_EAX] = X86_CR4_PAE; EQ(step("0f 22 e0"), 13);
+    c->r[R_EAX] = X86_CR4_MCE; EQ(step("0f 22 e0"), 13);
     c->r[R_EAX] = X86_CR4_TSD | X86_CR4_DE; EQ(step("0f 22 e0"), -1); EQ(c->cr4, 0xc);
     EQ(step("0f 20 e3"), -1); EQ(c->r[R_EBX], 0xc);
     EQ(step("0f 20 cb"), 6); EQ(step("0f 22 eb"), 6);
@@ -218,6 +220,17 @@ int main(void)
     EQ(step("fa"), -1); CHECK(!(c->eflags & X86_EFLAGS_IF));
     /* sysenter in real mode */
     c->msr_sysenter_cs = 0x08; EQ(step("0f 34"), 13);
+    /* PAT (0x277): power-on value; valid types stored, 2, 3 and bits 7:3 #GP */
+    c->r[R_ECX] = 0x277; EQ(step("0f 32"), -1); EQ(c->r[R_EAX], 0x00070406); EQ(c->r[R_EDX], 0x00070406);
+    c->r[R_EAX] = 0x07050401; c->r[R_EDX] = 0x00060007; EQ(step("0f 30"), -1); EQ(c->msr_pat, 0x0006000707050401ull);
+    c->r[R_EAX] = 0x02; EQ(step("0f 30"), 13); c->r[R_EAX] = 0x03; EQ(step("0f 30"), 13);
+    c->r[R_EAX] = 0x08; EQ(step("0f 30"), 13); EQ(c->msr_pat, 0x0006000707050401ull);
+    /* APIC base (0x1b): BSP set, EN clear (no local APIC); BSP read-only, reserved bits #GP */
+    c->r[R_ECX] = 0x1b; EQ(step("0f 32"), -1); EQ(c->r[R_EAX], 0xfee00100); EQ(c->r[R_EDX], 0);
+    c->r[R_EAX] = 0xfec00900; c->r[R_EDX] = 0; EQ(step("0f 30"), -1); EQ(c->msr_apic_base, 0xfec00900ull);
+    c->r[R_EAX] = 0xfec00800; EQ(step("0f 30"), 13); /* clearing BSP */
+    c->r[R_EAX] = 0xfec00101; EQ(step("0f 30"), 13); /* bit 0 reserved */
+    c->r[R_EAX] = 0xfec00100; c->r[R_EDX] = 0x10; EQ(step("0f 30"), 13); /* bit 36 */
 
     /* ---- protected mode ---- */
     prot_mode(0);

@@ -2,7 +2,8 @@
  * debug_ac.S - alignment checking (SDM vol. 3, 6.15, interrupt 17): with
  * CR0.AM and EFLAGS.AC set, at CPL 3, a word at an odd address and a
  * dword at an address not a multiple of 4 raise #AC(0) before the access;
- * bytes, aligned words and dwords do not; AC = 0 turns it off. The test
+ * CMPXCHG8B's quadword must be 8-aligned; bytes, aligned words, dwords
+ * and quadwords do not; AC = 0 turns it off. The test
  * goes to CPL 3 by IRET and stays there (as system.S does); #AC goes
  * through a gate to a conforming code segment, so its handler runs at CPL 3
  * on the same stack. QEMU's TCG has no #AC (listed in guest-qemu.sh).
@@ -20,6 +21,7 @@ ac_count:   .space 4
 ac_err:     .space 4
 ac_resume:  .space 4
 ac_eip:     .space 16
+    .balign 8
 watch:      .space 16
 
     TEXT
@@ -74,7 +76,10 @@ r1: movl $r2, ac_resume
 f2: movl watch + 2, %eax        /* dword at 2 mod 4: #AC */
 r2: movl $r3, ac_resume
 f3: movl $1, watch + 6          /* a write too */
-r3: movl $r4, ac_resume
+r3: movl $r3b, ac_resume
+f4: cmpxchg8b watch + 4         /* a quadword at 4 mod 8: #AC */
+r3b: movl $r4, ac_resume
+    cmpxchg8b watch + 8         /* 8-aligned: no #AC */
     movw watch + 2, %ax         /* aligned: no #AC */
     movb watch + 1, %al
     movl watch + 4, %eax
@@ -85,9 +90,10 @@ r4: pushfl
     movl watch + 1, %eax        /* AC = 0: no check */
     movw %cs, %ax
     CHKW %ax, SEL_CODE3 | 3, "#AC: still at CPL 3"
-    CHKD ac_count, 3, "#AC: three faults"
+    CHKD ac_count, 4, "#AC: four faults"
     CHKD ac_err, 0, "#AC: error code 0"
     CHKD ac_eip, f1, "#AC: odd word, at the instruction"
     CHKD ac_eip + 4, f2, "#AC: unaligned dword read"
     CHKD ac_eip + 8, f3, "#AC: unaligned dword write"
+    CHKD ac_eip + 12, f4, "#AC: CMPXCHG8B needs 8-byte alignment"
     ret                         /* boot32 reports from ring 3 */

@@ -1,0 +1,11 @@
+/*
+ * roms.S - our option ROMs (bios/), built at build time and embedded here
+ * so the binary needs no data files of its own.
+ */
+        .section .rodata
+        .globl  linuxboot_rom, linuxboot_rom_end
+        .balign 16
+linuxboot_rom:
+        .incbin "linuxboot.bin"
+linuxboot_rom_end:
+        .section .note.GNU-stack, "", @progbits
