@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cpu/access.h"
 #include "frontend/options.h"
@@ -18,6 +19,7 @@
 #include "hw/clock.h"
 #include "hw/debugport.h"
 #include "frontend/boot.h"
+#include "frontend/chardev.h"
 #include "hw/pc.h"
 #include "translate/translate.h"
 
@@ -38,6 +40,13 @@ typedef struct Machine {
     /* --wait-text: the text is looked for on the screen every 10 ms of
      * guest time and in the serial output as it is sent. */
     Event wait_event;
+    /* Serial input is polled every millisecond of guest time. */
+    Event serial_event;
+    int nserial_open;
+    /* Interactive runs are paced: guest time may not run ahead of the
+     * wall clock (DESIGN.md section 5). */
+    bool paced;
+    uint64_t pace_wall0, pace_guest0;
     bool wait_found;
     char serial_tail[2][256];
 } Machine;
@@ -48,11 +57,12 @@ static void wait_text_found(Machine *m)
     bus_request_stop(&m->bus, 0);
 }
 
-/* Serial output: to the backend file, and through the --wait-text matcher. */
+/* Serial output: to the host end (frontend/chardev.c), and through the
+ * --wait-text matcher. */
 typedef struct SerialSink {
     Machine *m;
     int port;
-    FILE *out;
+    HostChardev host;
 } SerialSink;
 
 static SerialSink serial_sinks[PC_SERIALS];
@@ -60,9 +70,11 @@ static SerialSink serial_sinks[PC_SERIALS];
 static void serial_sink_write(void *opaque, const uint8_t *buf, int len)
 {
     SerialSink *s = opaque;
-    if (s->out) {
-        fwrite(buf, 1, (size_t)len, s->out);
-        fflush(s->out);
+    if (s->host.out_fd >= 0) {
+        /* stdout is shared with the debug console's stdio FILE. */
+        if (s->host.out_fd == 1)
+            fflush(stdout);
+        chardev_write(&s->host, buf, len);
     }
     const char *want = s->m->opts.wait_text;
     if (!want || s->m->wait_found)
@@ -99,6 +111,53 @@ static void wait_text_tick(void *opaque)
         }
     }
     event_schedule(&m->clock, &m->wait_event, clock_now(&m->clock) + 10000000);
+}
+
+static void serial_poll_tick(void *opaque)
+{
+    Machine *m = opaque;
+    bool live = false;
+    for (int i = 0; i < m->nserial_open; i++) {
+        SerialSink *sk = &serial_sinks[i];
+        if ((sk->host.in_fd < 0 || sk->host.in_eof) && sk->host.listen_fd < 0)
+            continue;
+        live = true;
+        uint8_t buf[64];
+        int room = serial_rx_room(&m->pc.com[i]);
+        if (room > (int)sizeof(buf))
+            room = (int)sizeof(buf);
+        /* Only take from the host what the FIFO can hold now; the rest
+         * waits in the host's buffer. */
+        int n = room > 0 ? chardev_poll(&sk->host, buf, room) : 0;
+        if (n > 0)
+            serial_receive(&m->pc.com[i], buf, n);
+    }
+    /* Once every input has ended, nothing more can arrive: stop polling
+     * (so a halted guest waiting for input can end the run). */
+    if (live)
+        event_schedule(&m->clock, &m->serial_event, clock_now(&m->clock) + 1000000);
+}
+
+static uint64_t wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* Sleep while guest time is ahead of wall time. Changes when the guest
+ * runs, never what it sees. */
+static void pace(Machine *m)
+{
+    uint64_t guest = clock_now(&m->clock) - m->pace_guest0;
+    uint64_t wall = wall_ns() - m->pace_wall0;
+    if (guest > wall + 1000000) {
+        uint64_t d = guest - wall;
+        if (d > 100000000)
+            d = 100000000; /* stay responsive to signals */
+        struct timespec ts = { (time_t)(d / NS_PER_SEC), (long)(d % NS_PER_SEC) };
+        nanosleep(&ts, NULL);
+    }
 }
 
 static void cpu_intr_set(void *opaque, int n, int level)
@@ -281,6 +340,8 @@ static int run(Machine *m)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     uint64_t limit = m->opts.max_insns ? m->opts.max_insns : UINT64_MAX;
+    m->pace_wall0 = wall_ns();
+    m->pace_guest0 = clock_now(&m->clock);
     for (;;) {
         /* Run exactly up to the instruction at which the next event is
          * due (DESIGN.md section 5), then fire what is due. */
@@ -288,6 +349,8 @@ static int run(Machine *m)
         c->deadline = next < limit ? next : limit;
         int r = c->icount < c->deadline ? cpu_exec(c) : EXIT_NONE;
         clock_run_due(&m->clock);
+        if (m->paced)
+            pace(m);
         if (stop_signal) {
             fprintf(stderr, "ringside: stopped by signal %d\n", (int)stop_signal);
             return 128 + stop_signal;
@@ -362,18 +425,17 @@ static int setup_board(Machine *m)
         cfg->rtc_start += tm.tm_gmtoff;
     }
     for (int i = 0; i < PC_SERIALS; i++) {
-        serial_sinks[i] = (SerialSink){ m, i, NULL };
+        SerialSink *sk = &serial_sinks[i];
+        sk->m = m;
+        sk->port = i;
         const char *spec = i < o->nserials ? o->serial[i] : "null";
-        if (!strcmp(spec, "stdio")) {
-            serial_sinks[i].out = stdout;
-        } else if (!strncmp(spec, "file:", 5)) {
-            serial_sinks[i].out = open_output(m, NULL, false, false, spec + 5);
-            if (!serial_sinks[i].out)
-                return die("-serial: cannot open the file for writing", spec + 5);
-        } else if (strcmp(spec, "null") != 0 && strcmp(spec, "none") != 0) {
-            return die("-serial: use stdio, file:PATH, null or none, not", spec);
-        }
-        cfg->serial[i] = (SerialBackend){ &serial_sinks[i], serial_sink_write };
+        char cerr[256];
+        if (!chardev_open_spec(&sk->host, spec, cerr, sizeof(cerr)))
+            return die(cerr, NULL);
+        m->nserial_open = i + 1;
+        if (sk->host.spec.kind == CHARDEV_STDIO && isatty(0))
+            m->paced = true; /* someone types: guest time follows the wall clock */
+        cfg->serial[i] = (SerialBackend){ sk, serial_sink_write };
     }
     uint8_t *vgabios = NULL;
     if (!o->bios_given) {
@@ -399,6 +461,10 @@ static int setup_board(Machine *m)
             return die(err, NULL);
         pc_boot_rom_first(&m->pc, "genroms/linuxboot.bin");
     }
+    event_init(&m->serial_event, "serial-input", serial_poll_tick, m);
+    for (int i = 0; i < m->nserial_open; i++)
+        if (serial_sinks[i].host.in_fd >= 0 || serial_sinks[i].host.listen_fd >= 0)
+            event_schedule(&m->clock, &m->serial_event, 1000000);
     if (o->wait_text) {
         event_init(&m->wait_event, "wait-text", wait_text_tick, m);
         event_schedule(&m->clock, &m->wait_event, 10000000);
@@ -516,6 +582,8 @@ int main(int argc, char **argv)
     free(m->tc->coverage);
     tc_destroy(m->tc);
     pc_free(&m->pc);
+    for (int i = 0; i < m->nserial_open; i++)
+        chardev_close(&serial_sinks[i].host);
     for (int i = 0; i < 4; i++)
         block_close(m->pcc.ide[i]);
     for (int i = 0; i < 2; i++)
