@@ -207,7 +207,10 @@ static uint32_t seg_check(Cpu *c, int seg, uint32_t off, uint32_t len, bool writ
 {
     const SegReg *s = &c->seg[seg];
     if (cpu_protected(c)) {
-        if (!(s->attr & SEG_ATTR_P) || ((s->sel & ~3u) == 0 && seg != SEG_CS && seg != SEG_SS))
+        /* A null selector loaded in protected mode clears the cached P bit
+         * (segment.c); one loaded in real mode before CR0.PE was set keeps
+         * its usable real-mode cache (SDM vol. 3, 9.9.1). */
+        if (!(s->attr & SEG_ATTR_P))
             seg_fault(c, seg);
         bool code = (s->attr & 0x08) != 0;
         if (write && (code || !(s->attr & 0x02)))
@@ -276,9 +279,15 @@ static uint32_t lin_read(Cpu *c, uint32_t lin, int size, bool user)
 {
     PhysMem *m = c->mem;
     if ((lin & PAGE_MASK) + (uint32_t)size > PAGE_SIZE) {
+        /* Both pages are translated (and may fault) before any byte is
+         * read, so a faulting split read has no MMIO side effects; then
+         * each byte goes where it lands. */
+        uint32_t first = PAGE_SIZE - (lin & PAGE_MASK);
+        uint32_t p1 = cpu_translate(c, lin, PG_ACC_READ, user);
+        uint32_t p2 = cpu_translate(c, lin + first, PG_ACC_READ, user);
         uint32_t v = 0;
-        for (int i = 0; i < size; i++)
-            v |= lin_read(c, lin + (uint32_t)i, 1, user) << (8 * i);
+        for (uint32_t i = 0; i < (uint32_t)size; i++)
+            v |= mem_phys_read(m, i < first ? p1 + i : p2 + (i - first), 1) << (8 * i);
         return v;
     }
     uint8_t *page = m->tlb[user][0][lin >> PAGE_SHIFT];

@@ -83,6 +83,7 @@ enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_COUNT };
 #define X86_CR4_MCE 0x0040u
 #define X86_CR4_PGE 0x0080u
 #define X86_CR4_PCE 0x0100u
+#define X86_CR4_OSFXSR 0x0200u
 
 /* Exception vectors (SDM vol. 3, table 6-1). */
 enum {

@@ -235,6 +235,21 @@ static F80 xf_round(F80Ctx *ctx, Xf v, bool inexact)
     return f80_round_pack(ctx, v.sign, v.e + F80_EXP_BIAS, v.m, 64, 1, 0x7ffe);
 }
 
+/* A value just below |a| in magnitude (by less than 2^-126 relative),
+ * sticky: for an exact main term whose neglected tail is of the other sign. */
+static Xf xf_below(Xf a)
+{
+    if (xf_is_zero(a))
+        return a;
+    a.m = u128_sub(a.m, u128(0, 1));
+    if (!(a.m.hi & F80_INT_BIT)) { /* a was a power of two */
+        a.m = u128_shl(a.m, 1);
+        a.e -= 1;
+    }
+    a.m.lo |= 1;
+    return a;
+}
+
 /* A term is negligible once it is 2^-132 below the sum. */
 static bool negligible(Xf term, Xf sum)
 {
@@ -314,8 +329,15 @@ static Xf atan_xf(Xf r)
     for (uint32_t k = 3; k < 200; k += 2) {
         term = xf_mul(term, d2);
         Xf t = xf_div_small(term, k);
-        if (negligible(t, sum))
+        if (negligible(t, sum)) {
+            /* |atan d| < |d|: when even d^3/3 is negligible, d may be exact
+             * (FPATAN of y and a power of two x), and the sticky bit the
+             * final rounding forces would put the result above |d|; step
+             * just below it instead, so the directed modes round down. */
+            if (k == 3 && j == 0)
+                sum = xf_below(sum);
             break;
+        }
         sum = xf_add(sum, (k & 2) ? xf_neg(t) : t);
     }
     return xf_add(base, sum);

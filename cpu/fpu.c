@@ -284,11 +284,14 @@ static void binary01(Cpu *c, int which)
     if (!fpu_commit(c, x.flags))
         return;
     /* No reduction (a NaN result: an invalid or NaN operand, a stack
-     * underflow) leaves C0, C2 and C3 as they were, as the host x87 does
-     * (tests/fpudiff, AMD EPYC host). */
+     * underflow) leaves C0 and C3 as they were and clears C2 (and C1,
+     * through fpu_commit): the SDM leaves the codes of that case open; the
+     * host x87 (tests/fpudiff, AMD EPYC) and Bochs's Intel model agree. */
     if (which != 0 && !f80_is_nan(r))
         f->sw = (uint16_t)((f->sw & ~(F80_C0 | F80_C2 | F80_C3)) |
                            (x.flags & (F80_C0 | F80_C2 | F80_C3)));
+    else if (which != 0)
+        f->sw &= (uint16_t)~F80_C2;
     fpu_set(f, 0, r);
 }
 
@@ -601,7 +604,11 @@ void op_fpu_dd(Cpu *c, const Insn *in)
     F80Ctx x = fpu_ctx(f);
     int i = in->rm;
     switch (in->reg) {
-    case 0: f->empty |= (uint8_t)(1u << fpu_phys(f, i)); return; /* FFREE */
+    case 0: /* FFREE: C1 cleared (the SDM leaves C0-C3 undefined; the host
+             * x87 clears C1, as Bochs's Intel model does) */
+        f->empty |= (uint8_t)(1u << fpu_phys(f, i));
+        f->sw &= (uint16_t)~F80_C1;
+        return;
     case 1: fxch(c, i); return;                                 /* alias */
     case 2: fst_st(c, i, false); return;
     case 3: fst_st(c, i, true); return;
@@ -630,8 +637,9 @@ void op_fpu_df(Cpu *c, const Insn *in)
     Fpu *f = &c->fpu;
     int i = in->rm;
     switch (in->reg) {
-    case 0: /* FFREEP (undocumented, on every x87 since the 287) */
+    case 0: /* FFREEP (undocumented, on every x87 since the 287); C1 as FFREE */
         f->empty |= (uint8_t)(1u << fpu_phys(f, i));
+        f->sw &= (uint16_t)~F80_C1;
         fpu_pop(f);
         return;
     case 1: fxch(c, i); return;                  /* alias */

@@ -24,8 +24,6 @@ void seg_update_access(Cpu *c, int s)
     r->acc = 0;
     if (!(r->attr & SEG_ATTR_P) || !(r->attr & SEG_ATTR_S))
         return;
-    if ((r->sel & ~3u) == 0 && s != SEG_CS && s != SEG_SS)
-        return;
     uint16_t type = r->attr & SEG_ATTR_TYPE;
     if (type & 0x08) { /* code */
         if (type & 0x02)

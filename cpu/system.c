@@ -185,11 +185,11 @@ DEFINE_OPV(out_DX_eAX)
 #define CPUID_EXT_BASE 0x80000000u
 
 /* CPUID.1:EDX: only what is implemented. DE: CR4.DE gives I/O breakpoints
- * and makes DR4/DR5 #UD (cpu/debug.c, mov_Dd_Rd). PAE: mmu/paging.c. XXX: MTRR with
- * their issues. */
+ * and makes DR4/DR5 #UD (cpu/debug.c, mov_Dd_Rd). PAE: mmu/paging.c.
+ * XXX: MTRR with its issue. */
 #define CPUID_FEATURES_EDX                                                     \
     ((1u << 0) /* FPU */ | (1u << 1) /* VME */ | (1u << 2) /* DE */ | (1u << 3) /* PSE */ | (1u << 4) /* TSC */ | (1u << 5) /* MSR */ |       \
-     (1u << 6) /* PAE */ |                                                                                                              \
+     (1u << 6) /* PAE */ |                                                                     \
      (1u << 8) /* CX8 */ | (1u << 11) /* SEP */ | (1u << 13) /* PGE */ | (1u << 15) /* CMOV */ |                        \
      (1u << 23) /* MMX */ | (1u << 24) /* FXSR */)
 
@@ -267,7 +267,9 @@ void op_rdpmc(Cpu *c, const Insn *in)
 /*
  * The MSRs of a family-6 CPU that Linux and Windows touch (SDM vol. 4,
  * "MSRs in the P6 family"). Everything else raises #GP(0), as an MSR the
- * CPU does not have does. XXX: IA32_APIC_BASE comes with the local APIC.
+ * CPU does not have does. IA32_APIC_BASE and PAT are stored registers: the
+ * local APIC does not exist yet (EN reads back but enables nothing) and
+ * memory types change nothing in an emulator.
  */
 enum {
     MSR_IA32_TSC = 0x10,
@@ -546,12 +548,15 @@ void op_lmsw(Cpu *c, const Insn *in)
 }
 
 /* CR4 bits we implement (VME and PVI: stack.c, control.c, CLI/STI above;
- * PSE, PAE, PGE: mmu/paging.c and cpu_set_cr3/cr4 in cpu.c).
+ * PSE, PAE, PGE: mmu/paging.c and cpu_set_cr3/cr4 in cpu.c). OSFXSR
+ * exists wherever CPUID reports FXSR (SDM vol. 3, 2.5); without SSE it
+ * changes nothing here (FXSAVE has no XMM state to save), but Linux sets it
+ * and a #GP would kill the boot.
  * XXX: MCE with its issue; until then setting it is #GP(0), as for a
  * reserved bit. */
 #define CR4_SUPPORTED                                                                              \
     (X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE | \
-     X86_CR4_PCE)
+     X86_CR4_PCE | X86_CR4_OSFXSR)
 
 /* CR0, CR2, CR3, CR4 exist; CR1 and CR5-CR7 are #UD (before the CPL
  * check, as an invalid encoding). MOV CR works in real mode. */

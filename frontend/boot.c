@@ -99,7 +99,7 @@ bool boot_linux(FwCfg *fw, uint32_t ram_size, const char *kernel, const char *in
     }
     /* The setup header (boot.rst, "The real-mode kernel header"). */
     if (ksize < 0x250 || rd32(k + 0x202) != 0x53726448 /* "HdrS" */) {
-        snprintf(err, err_len, "-kernel %s: not a Linux bzImage (no \"HdrS\" setup header)", kernel);
+        snprintf(err, err_len, "-kernel %s: neither a Linux bzImage (no \"HdrS\" setup header) nor a Multiboot kernel", kernel);
         free(k);
         return false;
     }

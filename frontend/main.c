@@ -19,7 +19,10 @@
 #include "hw/clock.h"
 #include "hw/debugport.h"
 #include "frontend/boot.h"
+#include "frontend/multiboot.h"
 #include "frontend/chardev.h"
+#include "frontend/display.h"
+#include "frontend/screenshot.h"
 #include "hw/pc.h"
 #include "translate/translate.h"
 
@@ -177,16 +180,32 @@ static int cpu_irq_ack(void *opaque)
     return pc_irq_ack(&m->pc);
 }
 
+/* A device may have scheduled an event earlier than the deadline the run
+ * loop gave the CPU (an FDC or ATA command completing): pull the deadline
+ * in and end the block, or the event would wait for the old deadline (a
+ * guest polling with IF = 0 never got its floppy IRQ). */
+static void machine_io_done(Machine *m)
+{
+    uint64_t next = clock_next_deadline(&m->clock);
+    if (next < m->cpu.deadline) {
+        m->cpu.deadline = next;
+        m->cpu.exit_req = 1;
+    }
+}
+
 static uint32_t machine_in(void *opaque, uint16_t port, int size)
 {
     Machine *m = opaque;
-    return bus_in(&m->bus, port, size);
+    uint32_t v = bus_in(&m->bus, port, size);
+    machine_io_done(m);
+    return v;
 }
 
 static void machine_out(void *opaque, uint16_t port, uint32_t val, int size)
 {
     Machine *m = opaque;
     bus_out(&m->bus, port, val, size);
+    machine_io_done(m);
     /* A device asked to stop or reset: end the block after this OUT. */
     if (m->bus.stop || m->bus.reset) {
         m->cpu.exit_reason = EXIT_REQUEST;
@@ -316,6 +335,114 @@ static void machine_reset(Machine *m)
     m->bus.reset = false;
 }
 
+/* ---- Display and screenshots (issue 6, frontend half) ----------------
+ * The SDL window lives on a virtual-clock event at 60 Hz of guest time:
+ * it polls host input into the PS/2 devices, redraws what changed, and
+ * paces guest time to wall time so a shown guest runs in real time (a
+ * halted guest then sleeps instead of racing ahead). --screenshot FILE@N
+ * files are taken when the run loop reaches instruction N (ui_next_shot
+ * bounds its deadline), the others at exit. */
+#define UI_FRAME_NS 16666667ull
+
+static struct {
+    Machine *m;
+    Display *display;
+    Event tick;
+    bool shot_done[MAX_SCREENSHOTS];
+} ui;
+
+static void ui_key(void *opaque, uint16_t key, bool down)
+{
+    ps2_kbd_key(i8042_kbd(&((Machine *)opaque)->pc.kbc), key, down);
+}
+
+static void ui_mouse(void *opaque, int dx, int dy, int dz, int buttons)
+{
+    ps2_mouse_event(i8042_mouse(&((Machine *)opaque)->pc.kbc), dx, dy, dz, buttons);
+}
+
+static void ui_tick(void *opaque)
+{
+    Machine *m = opaque;
+    DisplayInput sink = { m, ui_key, ui_mouse };
+    if (!display_poll(ui.display, &sink)) {
+        /* the window was closed: end the run cleanly (images flushed) */
+        bus_request_stop(&m->bus, 0);
+        m->cpu.exit_reason = EXIT_REQUEST;
+        m->cpu.exit_req = 1;
+        return;
+    }
+    display_refresh(ui.display, &m->pc.vga, m->mem);
+    display_pace(ui.display, clock_now(&m->clock));
+    event_schedule(&m->clock, &ui.tick, clock_now(&m->clock) + UI_FRAME_NS);
+}
+
+/* -display sdl|none and the default: a window when a display is there. */
+static int ui_setup(Machine *m)
+{
+    ui.m = m;
+    Options *o = &m->opts;
+    if (o->display_none || (!o->display_sdl && !display_possible()))
+        return 0;
+    DisplayConfig dc = { .title = "Ringside", .scale = 1, .fullscreen = o->full_screen };
+    const char *err = NULL;
+    ui.display = display_create(&dc, &err);
+    if (!ui.display) {
+        if (o->display_sdl)
+            return die("-display sdl: cannot open the window", err);
+        fprintf(stderr, "ringside: no window (%s); running headless as with -display none\n", err);
+        return 0;
+    }
+    event_init(&ui.tick, "display", ui_tick, m);
+    event_schedule(&m->clock, &ui.tick, clock_now(&m->clock) + UI_FRAME_NS);
+    return 0;
+}
+
+static void ui_take_shot(Machine *m, const char *path)
+{
+    char err[512];
+    if (!screenshot_vga(&m->pc.vga, path, err, sizeof(err)))
+        fprintf(stderr, "ringside: --screenshot %s: %s\n", path, err);
+}
+
+/* The lowest instruction count of a screenshot still to take. */
+static uint64_t ui_next_shot(Machine *m)
+{
+    uint64_t next = UINT64_MAX;
+    for (int i = 0; i < m->opts.nscreenshots; i++)
+        if (!m->opts.screenshots[i].at_exit && !ui.shot_done[i] && m->opts.screenshots[i].at < next)
+            next = m->opts.screenshots[i].at;
+    return next;
+}
+
+static void ui_shots_due(Machine *m)
+{
+    for (int i = 0; i < m->opts.nscreenshots; i++) {
+        ScreenshotOpt *s = &m->opts.screenshots[i];
+        if (!s->at_exit && !ui.shot_done[i] && m->cpu.icount >= s->at) {
+            ui.shot_done[i] = true;
+            ui_take_shot(m, s->path);
+        }
+    }
+}
+
+/* At exit: the screenshots without @N, and those whose N was never
+ * reached (a warning, no file). */
+static void ui_finish(Machine *m)
+{
+    for (int i = 0; i < m->opts.nscreenshots; i++) {
+        ScreenshotOpt *s = &m->opts.screenshots[i];
+        if (s->at_exit)
+            ui_take_shot(m, s->path);
+        else if (!ui.shot_done[i])
+            fprintf(stderr, "ringside: --screenshot %s: the run ended at instruction %llu, before %llu\n",
+                    s->path, (unsigned long long)m->cpu.icount, (unsigned long long)s->at);
+    }
+    display_destroy(ui.display);
+    ui.display = NULL;
+}
+/* ---- end of display and screenshots ---------------------------------- */
+
 /* SIGINT/SIGTERM end the run between instructions, so files are flushed
  * and closed as on a normal exit. */
 static Cpu *signal_cpu;
@@ -346,9 +473,13 @@ static int run(Machine *m)
         /* Run exactly up to the instruction at which the next event is
          * due (DESIGN.md section 5), then fire what is due. */
         uint64_t next = clock_next_deadline(&m->clock);
+        uint64_t shot = ui_next_shot(m);
+        if (shot < next)
+            next = shot;
         c->deadline = next < limit ? next : limit;
         int r = c->icount < c->deadline ? cpu_exec(c) : EXIT_NONE;
         clock_run_due(&m->clock);
+        ui_shots_due(m);
         if (m->paced)
             pace(m);
         if (stop_signal) {
@@ -386,10 +517,11 @@ static int run(Machine *m)
     }
 }
 
-static int open_image(Machine *m, const char *opt, const char *path, bool read_only, BlockDev **out)
+static int open_image(Machine *m, const char *opt, const char *path, bool read_only, bool snapshot,
+                      BlockDev **out)
 {
     const char *err = NULL;
-    *out = block_open(path, read_only, m->opts.snapshot, &err);
+    *out = block_open(path, read_only, m->opts.snapshot || snapshot, &err);
     if (!*out) {
         fprintf(stderr, "ringside: %s %s: %s\n", opt, path, err);
         return 2;
@@ -405,17 +537,23 @@ static int setup_board(Machine *m)
     int status;
     static const char *const hd_opt[MAX_HDS] = { "-hda", "-hdb", "-hdc", "-hdd" };
     cfg->ram_size = m->mem->ram_size;
-    for (int i = 0; i < MAX_HDS; i++)
-        if (o->hd[i] && (status = open_image(m, hd_opt[i], o->hd[i], false, &cfg->ide[i])) != 0)
+    for (int i = 0; i < MAX_HDS; i++) {
+        bool ro = o->hd_readonly[i] || o->hd_cdrom[i]; /* -drive flags (options.h) */
+        if (o->hd[i] && (status = open_image(m, hd_opt[i], o->hd[i], ro, o->hd_snapshot[i], &cfg->ide[i])) != 0)
             return status;
+        cfg->ide_cdrom[i] = o->hd_cdrom[i];
+    }
     if (o->cdrom) {
-        if ((status = open_image(m, "-cdrom", o->cdrom, true, &cfg->ide[2])) != 0)
+        if ((status = open_image(m, "-cdrom", o->cdrom, true, false, &cfg->ide[2])) != 0)
             return status;
         cfg->ide_cdrom[2] = true;
     }
-    for (int i = 0; i < 2; i++)
-        if (o->fd[i] && (status = open_image(m, i ? "-fdb" : "-fda", o->fd[i], false, &cfg->fd[i])) != 0)
+    for (int i = 0; i < 2; i++) {
+        if (o->fd[i] && (status = open_image(m, i ? "-fdb" : "-fda", o->fd[i], o->fd_readonly[i],
+                                             o->fd_snapshot[i], &cfg->fd[i])) != 0)
             return status;
+        cfg->fd_readonly[i] = o->fd_readonly[i];
+    }
     cfg->boot_order = o->boot;
     cfg->rtc_start = o->rtc_base_set ? o->rtc_base : (int64_t)time(NULL);
     if (!o->rtc_base_set && o->rtc_localtime) {
@@ -457,9 +595,11 @@ static int setup_board(Machine *m)
     m->cpu.irq_ack = cpu_irq_ack;
     m->cpu.irq_opaque = m;
     if (o->kernel) {
-        if (!boot_linux(&m->pc.fwcfg, cfg->ram_size, o->kernel, o->initrd, o->append, err, sizeof(err)))
+        bool mb = multiboot_probe(o->kernel); /* else Linux, or boot_linux's error */
+        if (mb ? !boot_multiboot(&m->pc.fwcfg, cfg->ram_size, o->kernel, o->initrd, o->append, err, sizeof(err))
+               : !boot_linux(&m->pc.fwcfg, cfg->ram_size, o->kernel, o->initrd, o->append, err, sizeof(err)))
             return die(err, NULL);
-        pc_boot_rom_first(&m->pc, "genroms/linuxboot.bin");
+        pc_boot_rom_first(&m->pc, mb ? MULTIBOOT_ROM_FILE : "genroms/linuxboot.bin");
     }
     event_init(&m->serial_event, "serial-input", serial_poll_tick, m);
     for (int i = 0; i < m->nserial_open; i++)
@@ -489,6 +629,7 @@ static void write_screen_text(Machine *m)
     fclose(f);
 }
 
+
 /* Wire the devices and options onto a created CPU and code cache.
  * Returns 0, or the exit status after printing why. */
 static int setup(Machine *m)
@@ -516,7 +657,7 @@ static int setup(Machine *m)
         if (!m->tc->coverage)
             return die("out of host memory", NULL);
     }
-    return 0;
+    return ui_setup(m); /* last: the window opens only for a machine that runs */
 }
 
 int main(int argc, char **argv)
@@ -539,6 +680,12 @@ int main(int argc, char **argv)
     }
     if (!rom)
         return die(m->opts.bios, err);
+    if (m->opts.ram_mb < MEM_RAM_MIN_MB || m->opts.ram_mb > MEM_RAM_MAX_MB) {
+        fprintf(stderr, "ringside: -m %u: RAM size must be between %u MiB and %u MiB\n", m->opts.ram_mb,
+                (unsigned)MEM_RAM_MIN_MB, (unsigned)MEM_RAM_MAX_MB);
+        free(rom);
+        return 2;
+    }
     m->mem = mem_create(m->opts.ram_mb * 1024u * 1024u, &err);
     if (!m->mem) {
         free(rom);
@@ -570,12 +717,15 @@ int main(int argc, char **argv)
             write_coverage(m);
         if (m->opts.screen_file)
             write_screen_text(m);
+        ui_finish(m);
         if (m->opts.wait_text && !m->wait_found && status < 128) {
             fprintf(stderr, "ringside: --wait-text: \"%s\" did not appear before the run ended\n",
                     m->opts.wait_text);
             status = 4;
         }
     }
+    if (m->tracer.tlb)
+        mem_print_stats(m->mem, m->tracer.out ? m->tracer.out : stderr);
     tracer_finish(&m->tracer);
     for (int i = 0; i < m->nfiles; i++)
         fclose(m->files[i]);
@@ -584,10 +734,15 @@ int main(int argc, char **argv)
     pc_free(&m->pc);
     for (int i = 0; i < m->nserial_open; i++)
         chardev_close(&serial_sinks[i].host);
+    /* A failed flush or close of an image is data loss: it says so (one
+     * line per image) and turns a successful run into status 1. */
+    bool images_ok = true;
     for (int i = 0; i < 4; i++)
-        block_close(m->pcc.ide[i]);
+        images_ok &= block_close(m->pcc.ide[i]);
     for (int i = 0; i < 2; i++)
-        block_close(m->pcc.fd[i]);
+        images_ok &= block_close(m->pcc.fd[i]);
+    if (!images_ok && status == 0)
+        status = 1;
     mem_destroy(m->mem);
     return status;
 }

@@ -14,8 +14,8 @@
 
 static const char *const not_yet[] = {
     "-nic", "-netdev", "-net", "-s", "-gdb", "-monitor",
-    "-drive", "-smp", "-cpu", "-machine", "-M", "-vga", "-usb", "-loadvm",
-    "-k", "-full-screen", "-S", "-record", "-replay", "--record", "--replay", "-accel",
+    "-smp", "-cpu", "-machine", "-M", "-vga", "-usb", "-loadvm",
+    "-k", "-S", "-record", "-replay", "--record", "--replay", "-accel",
     "-enable-kvm", "-audiodev", "-soundhw", "-chroot", "-daemonize", "-pidfile", "-name",
     "-object", "-global", "-trace",
     NULL,
@@ -30,10 +30,13 @@ static void usage(FILE *f)
           "  -hda/-hdb/-hdc/-hdd FILE  IDE hard disk images (raw, a multiple of 512 bytes)\n"
           "  -cdrom FILE         ISO image on the secondary IDE master\n"
           "  -fda/-fdb FILE      floppy images (160K to 2.88M)\n"
+          "  -drive file=FILE[,if=ide|floppy][,index=N][,media=disk|cdrom][,format=raw]\n"
+          "         [,readonly=on|off][,snapshot=on|off]  a disk, CD or floppy (QEMU's meaning)\n"
           "  -boot [order=]LETTERS  boot order: a floppy, c disk, d CD-ROM (default cad)\n"
           "  -snapshot           keep every disk write in memory; the images never change\n"
-          "  -kernel FILE        boot a Linux bzImage directly (with -initrd, -append)\n"
-          "  -initrd FILE        initial ramdisk for -kernel\n"
+          "  -kernel FILE        boot a Linux bzImage or a Multiboot kernel directly\n"
+          "  -initrd FILE        initial ramdisk for -kernel; for Multiboot, the modules:\n"
+          "                      \"file args,file args\"\n"
           "  -append CMDLINE     kernel command line for -kernel\n"
           "  -serial DEV         next COM port: stdio, file:PATH, tcp:127.0.0.1:PORT,server[,nowait],\n"
           "                      null or none (COM1 defaults to null)\n"
@@ -44,8 +47,13 @@ static void usage(FILE *f)
           "                      a serial port's output (status 4 if the run ends before)\n"
           "  --screen-text FILE  write the VGA text screen to FILE at exit\n"
           "  -m SIZE             guest RAM, in MiB or with a M/G suffix (default 128)\n"
-          "  -display none       run headless (the only display so far)\n"
+          "  -display sdl|none   a window (the default when $DISPLAY or $WAYLAND_DISPLAY\n"
+          "                      is set and SDL can open one), or headless\n"
           "  -nographic          same as -display none\n"
+          "  -full-screen        start the window full-screen (Ctrl+Alt+F toggles;\n"
+          "                      a click grabs the mouse, Ctrl+Alt+G releases it)\n"
+          "  --screenshot FILE[@N]  write the VGA frame as PNG to FILE after N guest\n"
+          "                      instructions, or at exit without @N (repeatable)\n"
           "  -no-reboot          exit instead of resetting on a triple fault or reset\n"
           "  -debugcon DEV       debug console on port 0xe9: stdio, file:PATH or null\n"
           "                      (without it, ports 0xe9 and 0x402 print to stdout)\n"
@@ -65,7 +73,7 @@ static void usage(FILE *f)
           "  --max-insns N       stop after N guest instructions (exit status 0)\n"
           "  --stats             print instruction and code-cache counts at exit\n"
           "  -h, --help          this text\n"
-          "Not yet implemented (refused): network, gdb, SDL display.\n",
+          "Not yet implemented (refused): network, gdb.\n",
           f);
 }
 
@@ -255,6 +263,154 @@ static bool parse_rtc(Options *o, const char *v, int *status)
     return true;
 }
 
+/* -drive file=PATH[,if=ide|floppy][,index=N][,media=disk|cdrom][,format=raw]
+ * [,readonly=on|off][,snapshot=on|off]: QEMU's meaning for the drives we
+ * have. ",," in a value is a literal comma, as in QEMU. */
+static bool drive_fail(int *status, const char *spec, const char *fmt, const char *arg)
+{
+    char msg[512];
+    snprintf(msg, sizeof(msg), fmt, arg);
+    fprintf(stderr, "ringside: -drive %s: %s\n", spec, msg);
+    *status = 2;
+    return false;
+}
+
+static bool on_off(const char *v, bool *out)
+{
+    if (!strcmp(v, "on"))
+        *out = true;
+    else if (!strcmp(v, "off"))
+        *out = false;
+    else
+        return false;
+    return true;
+}
+
+static bool parse_drive(Options *o, const char *spec, int *status)
+{
+    if (o->ndrives == MAX_DRIVES)
+        return drive_fail(status, spec, "%s", "too many drives (4 IDE and 2 floppy exist)");
+    DriveOpt *d = &o->drives[o->ndrives];
+    *d = (DriveOpt){ .spec = spec, .index = -1 };
+    char *buf = malloc(strlen(spec) + 1);
+    if (!buf)
+        return drive_fail(status, spec, "%s", "out of memory");
+    const char *p = spec;
+    while (*p) {
+        /* One "key=value" item, unescaping ",,". */
+        char *w = buf;
+        for (; *p; p++) {
+            if (*p == ',' && p[1] == ',')
+                *w++ = *p++;
+            else if (*p == ',')
+                break;
+            else
+                *w++ = *p;
+        }
+        *w = 0;
+        if (*p == ',')
+            p++;
+        char *eq = strchr(buf, '=');
+        if (!eq) {
+            bool ok = drive_fail(status, spec, "'%s' is not a property=value pair", buf);
+            free(buf);
+            return ok;
+        }
+        *eq = 0;
+        const char *k = buf, *v = eq + 1;
+        const char *bad = NULL;
+        if (!strcmp(k, "file")) {
+            free(d->file);
+            d->file = strdup(v);
+        } else if (!strcmp(k, "if")) {
+            if (!strcmp(v, "ide"))
+                d->floppy = false;
+            else if (!strcmp(v, "floppy"))
+                d->floppy = true;
+            else
+                bad = "if=%s: only if=ide and if=floppy exist";
+        } else if (!strcmp(k, "index")) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || n < 0 || n > 3)
+                bad = "index=%s: give 0-3 for IDE, 0-1 for a floppy";
+            d->index = (int)n;
+        } else if (!strcmp(k, "media")) {
+            if (!strcmp(v, "disk"))
+                d->cdrom = false;
+            else if (!strcmp(v, "cdrom"))
+                d->cdrom = true;
+            else
+                bad = "media=%s: use media=disk or media=cdrom";
+        } else if (!strcmp(k, "format")) {
+            if (strcmp(v, "raw") != 0)
+                bad = "format=%s: only raw images are supported (format=raw)";
+        } else if (!strcmp(k, "readonly")) {
+            if (!on_off(v, &d->readonly))
+                bad = "readonly=%s: use on or off";
+        } else if (!strcmp(k, "snapshot")) {
+            if (!on_off(v, &d->snapshot))
+                bad = "snapshot=%s: use on or off";
+        } else {
+            bool ok = drive_fail(status, spec,
+                                 "unknown property '%s' (use file, if, index, media, format, readonly, snapshot)",
+                                 k);
+            free(buf);
+            return ok;
+        }
+        if (bad) {
+            bool ok = drive_fail(status, spec, bad, v);
+            free(buf);
+            return ok;
+        }
+    }
+    free(buf);
+    if (!d->file || !*d->file)
+        return drive_fail(status, spec, "%s", "give the image with file=PATH");
+    if (d->floppy && d->cdrom)
+        return drive_fail(status, spec, "%s", "media=cdrom needs if=ide");
+    if (d->floppy && d->index > 1)
+        return drive_fail(status, spec, "%s", "a floppy takes index=0 or index=1");
+    o->ndrives++;
+    return true;
+}
+
+/* Put each -drive into its slot: those with index= first, then the others
+ * into the first free slot of their interface, as QEMU does. */
+static bool place_drives(Options *o, int *status)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < o->ndrives; i++) {
+            DriveOpt *d = &o->drives[i];
+            if ((d->index >= 0) != (pass == 0))
+                continue;
+            int n = d->floppy ? 2 : MAX_HDS, slot = d->index;
+            const char **slots = d->floppy ? o->fd : o->hd;
+            if (slot < 0) {
+                for (slot = 0; slot < n; slot++)
+                    if (!slots[slot] && (d->floppy || slot != 2 || !o->cdrom))
+                        break;
+                if (slot == n)
+                    return drive_fail(status, d->spec, "%s",
+                                      d->floppy ? "both floppy drives are taken" : "all four IDE slots are taken");
+            } else if (slots[slot] || (!d->floppy && slot == 2 && o->cdrom)) {
+                return drive_fail(status, d->spec, "%s",
+                                  "that slot is already taken (by -hda..-hdd, -cdrom, -fda/-fdb or another -drive)");
+            }
+            slots[slot] = d->file;
+            if (d->floppy) {
+                o->fd_readonly[slot] = d->readonly;
+                o->fd_snapshot[slot] = d->snapshot;
+            } else {
+                o->hd_cdrom[slot] = d->cdrom;
+                o->hd_readonly[slot] = d->readonly;
+                o->hd_snapshot[slot] = d->snapshot;
+            }
+        }
+    }
+    return true;
+}
+
 bool options_parse(Options *o, int argc, char **argv, int *status)
 {
     memset(o, 0, sizeof(*o));
@@ -273,6 +429,10 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
         /* Options without a value. */
         if (!strcmp(a, "-nographic")) {
             o->display_none = true;
+            continue;
+        }
+        if (!strcmp(a, "-full-screen")) {
+            o->full_screen = true;
             continue;
         }
         if (!strcmp(a, "-no-reboot")) {
@@ -297,9 +457,9 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
         static const char *const with_value[] = { "-bios", "-m", "-display", "-d", "-D", "-debugcon",
                                                   "-device", "-chardev", "--coverage", "--max-insns",
                                                   "-hda", "-hdb", "-hdc", "-hdd", "-cdrom", "-fda",
-                                                  "-fdb", "-boot", "-kernel", "-initrd", "-append",
+                                                  "-fdb", "-drive", "-boot", "-kernel", "-initrd", "-append",
                                                   "-serial", "-rtc", "-icount", "--wait-text",
-                                                  "--screen-text", NULL };
+                                                  "--screen-text", "--screenshot", NULL };
         bool known = false;
         for (int k = 0; with_value[k]; k++)
             if (!strcmp(a, with_value[k]))
@@ -316,6 +476,9 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
             o->hd[a[3] - 'a'] = v;
         } else if (!strcmp(a, "-cdrom")) {
             o->cdrom = v;
+        } else if (!strcmp(a, "-drive")) {
+            if (!parse_drive(o, v, status))
+                return false;
         } else if (!strncmp(a, "-fd", 3)) {
             o->fd[a[3] - 'a'] = v;
         } else if (!strcmp(a, "-boot")) {
@@ -344,6 +507,25 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
             if (!*v)
                 return fail(status, "%s: give a non-empty text", "--wait-text");
             o->wait_text = v;
+        } else if (!strcmp(a, "--screenshot")) {
+            if (o->nscreenshots == MAX_SCREENSHOTS)
+                return fail(status, "--screenshot %s: at most 16 screenshots", v);
+            ScreenshotOpt *so = &o->screenshots[o->nscreenshots++];
+            /* FILE@N: the last '@' followed by a number; a path may hold '@' */
+            const char *at = strrchr(v, '@');
+            uint64_t n;
+            if (at && at[1] && parse_u64(at + 1, &n)) {
+                char *path = strndup(v, (size_t)(at - v));
+                if (!path || !*path)
+                    return fail(status, "--screenshot %s: give FILE or FILE@N", v);
+                so->path = path;
+                so->at = n;
+            } else {
+                so->path = v;
+                so->at_exit = true;
+            }
+            if (!*so->path)
+                return fail(status, "--screenshot %s: give FILE or FILE@N", v);
         } else if (!strcmp(a, "--screen-text")) {
             o->screen_file = v;
         } else if (!strcmp(a, "-m")) {
@@ -354,9 +536,15 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
             if (!parse_size_mb(buf, &o->ram_mb))
                 return fail(status, "-m %s: give the RAM size in MiB, e.g. -m 128 or -m 1G", v);
         } else if (!strcmp(a, "-display")) {
-            if (strcmp(v, "none") != 0)
-                return fail(status, "-display %s: only -display none is implemented yet", v);
-            o->display_none = true;
+            if (!strcmp(v, "none")) {
+                o->display_none = true;
+                o->display_sdl = false;
+            } else if (!strcmp(v, "sdl")) {
+                o->display_sdl = true;
+                o->display_none = false;
+            } else {
+                return fail(status, "-display %s: use sdl or none", v);
+            }
         } else if (!strcmp(a, "-d")) {
             o->trace_flags = v;
         } else if (!strcmp(a, "-D")) {
@@ -385,5 +573,7 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
         return fail(status, "%s", "-initrd and -append need -kernel");
     if (o->cdrom && o->hd[2])
         return fail(status, "%s", "-cdrom and -hdc both want the secondary IDE master; drop one");
+    if (!place_drives(o, status))
+        return false;
     return true;
 }

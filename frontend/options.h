@@ -23,7 +23,27 @@ typedef struct DebugconOpt {
 } DebugconOpt;
 
 #define MAX_SERIALS 2
+#define MAX_SCREENSHOTS 16
+
+/* --screenshot FILE[@N]: a PNG of the VGA frame once N guest instructions
+ * have run, or at exit (at_exit) without @N. */
+typedef struct ScreenshotOpt {
+    const char *path;
+    uint64_t at; /* instruction count */
+    bool at_exit;
+} ScreenshotOpt;
 #define MAX_HDS 4
+#define MAX_DRIVES 6
+
+/* One -drive, as given; options_parse moves it into the hd/fd slots. */
+typedef struct DriveOpt {
+    const char *spec;  /* the option's text, for messages */
+    char *file;        /* file=, with ",," unescaped */
+    bool floppy;       /* if=floppy (default if=ide) */
+    bool cdrom;        /* media=cdrom */
+    bool readonly, snapshot;
+    int index;         /* -1: the first free slot of the interface */
+} DriveOpt;
 
 typedef struct Options {
     const char *bios;      /* NULL: SeaBIOS from Debian's seabios package */
@@ -32,6 +52,12 @@ typedef struct Options {
     const char *hd[MAX_HDS]; /* -hda..-hdd: IDE primary master/slave, secondary master/slave */
     const char *cdrom;     /* -cdrom: secondary master unless -hdc takes it */
     const char *fd[2];     /* -fda, -fdb */
+    /* Per slot, from -drive: media=cdrom, readonly=on, snapshot=on (the
+     * -cdrom option's image is read-only and a CD by itself). */
+    bool hd_cdrom[MAX_HDS], hd_readonly[MAX_HDS], hd_snapshot[MAX_HDS];
+    bool fd_readonly[2], fd_snapshot[2];
+    DriveOpt drives[MAX_DRIVES];
+    int ndrives;
     const char *boot;      /* -boot order=...: letters a, c, d, n */
     bool snapshot;         /* writes go to memory, never to the images */
     const char *serial[MAX_SERIALS]; /* -serial specs for COM1, COM2 */
@@ -45,6 +71,10 @@ typedef struct Options {
     const char *screen_file; /* --screen-text FILE: the text screen at exit */
     uint32_t ram_mb;
     bool display_none;
+    bool display_sdl;  /* -display sdl given: failing to open the window is an error */
+    bool full_screen;  /* -full-screen */
+    ScreenshotOpt screenshots[MAX_SCREENSHOTS];
+    int nscreenshots;
     bool no_reboot;
     const char *trace_flags; /* -d */
     const char *trace_file;  /* -D */

@@ -8,4 +8,9 @@
 linuxboot_rom:
         .incbin "linuxboot.bin"
 linuxboot_rom_end:
+        .globl  multiboot_rom, multiboot_rom_end
+        .balign 16
+multiboot_rom:
+        .incbin "multiboot.bin"
+multiboot_rom_end:
         .section .note.GNU-stack, "", @progbits

@@ -135,8 +135,10 @@ bool tracer_init(Tracer *t, const char *flags, const char *file, Cpu *c, TCache 
             t->ints = true;
         else if (!strcmp(tok, "cpl"))
             t->cpl = true;
+        else if (!strcmp(tok, "tlb"))
+            t->tlb = true;
         else {
-            *err = "-d: unknown trace flag (in_asm, exec, int and cpl exist)";
+            *err = "-d: unknown trace flag (in_asm, exec, int, cpl and tlb exist)";
             return false;
         }
     }

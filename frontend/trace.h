@@ -13,6 +13,7 @@ typedef struct Tracer {
     FILE *out;
     bool own_out;
     bool in_asm, exec, ints, cpl;
+    bool tlb; /* -d tlb: the shadow-table counters at exit */
     bool pending; /* an interrupt line waits for its destination */
     csh cs[2]; /* 16-bit, 32-bit */
     bool cs_open;

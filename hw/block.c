@@ -6,10 +6,35 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* One writer or any number of readers per image across processes: an
+ * open-file-description lock on the whole file, shared when nothing will
+ * be written to it (read-only or -snapshot), exclusive when writes go to
+ * the file. OFD locks belong to the open file, so two opens in one
+ * process conflict too, and they vanish when the process dies. Returns
+ * NULL, or the reason the lock is refused. */
+static const char *lock_image(int fd, bool writer)
+{
+    struct flock fl = { .l_type = writer ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET };
+    if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+        return NULL;
+    if (errno != EAGAIN && errno != EACCES)
+        return NULL; /* a filesystem without locks: go on unprotected */
+    struct flock who = { .l_type = writer ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET };
+    bool held_for_writing = fcntl(fd, F_OFD_GETLK, &who) != 0 || who.l_type != F_RDLCK;
+    if (held_for_writing)
+        return writer ? "locked: another Ringside has it open for writing (its exclusive lock refuses our "
+                        "exclusive one; close it, or use -snapshot there or here)"
+                      : "locked: another Ringside has it open for writing (its exclusive lock refuses our "
+                        "shared, read-only one)";
+    return "locked: another Ringside has it open read-only (its shared lock refuses our exclusive one for "
+           "writing; use -snapshot or readonly=on)";
+}
 
 BlockDev *block_open(const char *path, bool read_only, bool snapshot, const char **err)
 {
@@ -25,6 +50,12 @@ BlockDev *block_open(const char *path, bool read_only, bool snapshot, const char
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         *err = "not a regular file";
+        close(fd);
+        return NULL;
+    }
+    const char *locked = lock_image(fd, !read_only && !snapshot);
+    if (locked) {
+        *err = locked;
         close(fd);
         return NULL;
     }
@@ -51,19 +82,27 @@ BlockDev *block_open(const char *path, bool read_only, bool snapshot, const char
     return b;
 }
 
-void block_close(BlockDev *b)
+bool block_close(BlockDev *b)
 {
     if (!b)
-        return;
+        return true;
+    bool ok = true;
+    if (b->fd >= 0 && !b->overlay && !b->read_only && b->writes && !block_flush(b)) {
+        fprintf(stderr, "ringside: %s: flushing the writes to the image failed: %s\n", b->path, strerror(errno));
+        ok = false;
+    }
     if (b->overlay) {
         for (uint64_t i = 0; i < b->nchunks; i++)
             free(b->overlay[i]);
         free(b->overlay);
     }
-    if (b->fd >= 0)
-        close(b->fd);
+    if (b->fd >= 0 && close(b->fd) != 0 && !b->read_only && !b->overlay) {
+        fprintf(stderr, "ringside: %s: closing the image failed: %s\n", b->path, strerror(errno));
+        ok = false;
+    }
     free(b->path);
     free(b);
+    return ok;
 }
 
 static bool in_range(const BlockDev *b, uint64_t offset, size_t len)

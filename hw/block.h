@@ -28,8 +28,14 @@ typedef struct BlockDev {
 
 /* Open path. On failure returns NULL with *err set to one line naming the
  * problem (missing file, permission); the caller prints it with the path. */
+/* A writable image (neither read_only nor snapshot) takes an exclusive
+ * lock, any other a shared one: an image another Ringside has open for
+ * writing is refused with *err saying so ("locked: ..."). */
 BlockDev *block_open(const char *path, bool read_only, bool snapshot, const char **err);
-void block_close(BlockDev *b);
+/* Flushes the writes to the file (fdatasync) and closes it. On a host
+ * error prints one line naming the image and returns false: the guest's
+ * writes may not be on the disk. */
+bool block_close(BlockDev *b);
 /* Returns false (and transfers nothing) if the range is outside the image
  * or the host I/O fails. */
 bool block_read(BlockDev *b, uint64_t offset, void *buf, size_t len);

@@ -9,7 +9,9 @@
  * address decrement, sets TC and, without autoinit, masks the channel when
  * the count expires, as the datasheet describes. The address counter wraps
  * within the page (64 KiB for channels 0-3, 128 KiB for 5-7): the page
- * register is a separate latch that the 8237 never carries into.
+ * register is a separate latch that the 8237 never carries into. Memory
+ * moves in contiguous runs through mem_dma_write/mem_dma_read, which
+ * invalidate translated code and mark pages dirty.
  *
  * Not implemented: memory-to-memory transfers (channel 0/1 with command bit
  * 0; the temporary register therefore stays 0), and a free-running engine
@@ -256,40 +258,56 @@ int dma_transfer(Dma *d, int ch, uint8_t *buf, int len, bool to_memory)
 
     chan->tc = false;
     int moved = 0;
+    int unit = wide ? 2 : 1;
     while (moved < len) {
+        /* Units (bytes or words) to move in one contiguous run: up to the
+         * device's length, terminal count, or the wrap of the 8237's 16-bit
+         * address; a decrementing channel goes one unit at a time. */
+        uint32_t run = (uint32_t)(len - moved + unit - 1) / (uint32_t)unit;
+        if (chan->mode & DMA_MODE_DECREMENT) {
+            run = 1;
+        } else {
+            uint32_t to_tc = (uint32_t)chan->cur_count + 1;
+            uint32_t to_wrap = 0x10000u - chan->cur_addr;
+            if (run > to_tc)
+                run = to_tc;
+            if (run > to_wrap)
+                run = to_wrap;
+        }
         /* 16-bit channels: the 8237's address drives A1-A16 and page bit 0
          * is not used, so the window is 128 KiB and word aligned. */
         uint32_t addr = wide ? ((page & 0xfe) << 16) | ((uint32_t)chan->cur_addr << 1)
                              : (page << 16) | chan->cur_addr;
-        int unit = wide ? 2 : 1;
-        if (unit > len - moved)
-            unit = len - moved;
-        for (int i = 0; i < unit; i++) {
-            if (mem_write)
-                mem_phys_write(d->mem, addr + (uint32_t)i, buf[moved + i], 1);
-            else if (mem_read)
-                buf[moved + i] = (uint8_t)mem_phys_read(d->mem, addr + (uint32_t)i, 1);
-            else if (!to_memory)
-                buf[moved + i] = 0xff; /* verify or a mismatched direction: nothing drives the bus */
-        }
-        moved += unit;
+        uint32_t bytes = run * (uint32_t)unit;
+        if (bytes > (uint32_t)(len - moved))
+            bytes = (uint32_t)(len - moved);
+        if (mem_write)
+            mem_dma_write(d->mem, addr, buf + moved, bytes);
+        else if (mem_read)
+            mem_dma_read(d->mem, addr, buf + moved, bytes);
+        else if (!to_memory)
+            memset(buf + moved, 0xff, bytes); /* verify or a mismatched direction: nothing drives the bus */
+        moved += (int)bytes;
         if (chan->mode & DMA_MODE_DECREMENT)
-            chan->cur_addr--;
+            chan->cur_addr = (uint16_t)(chan->cur_addr - run);
         else
-            chan->cur_addr++;
-        if (chan->cur_count-- == 0) {
-            /* Terminal count: the count rolled from 0 to 0xffff. */
-            chan->tc = true;
-            c->status |= (uint8_t)(1u << n);
-            c->request &= (uint8_t)~(1u << n);
-            if (chan->mode & DMA_MODE_AUTOINIT) {
-                chan->cur_addr = chan->base_addr;
-                chan->cur_count = chan->base_count;
-            } else {
-                c->mask |= (uint8_t)(1u << n);
-            }
-            break;
+            chan->cur_addr = (uint16_t)(chan->cur_addr + run);
+        if (run <= chan->cur_count) {
+            chan->cur_count = (uint16_t)(chan->cur_count - run);
+            continue;
         }
+        /* Terminal count: the count rolled from 0 to 0xffff. */
+        chan->tc = true;
+        c->status |= (uint8_t)(1u << n);
+        c->request &= (uint8_t)~(1u << n);
+        if (chan->mode & DMA_MODE_AUTOINIT) {
+            chan->cur_addr = chan->base_addr;
+            chan->cur_count = chan->base_count;
+        } else {
+            chan->cur_count = 0xffff;
+            c->mask |= (uint8_t)(1u << n);
+        }
+        break;
     }
     return moved;
 }

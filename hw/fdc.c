@@ -11,7 +11,9 @@
  * (channel 2, terminal count ends a transfer) or non-DMA execution (SPECIFY
  * ND bit). In AT mode the INT and DRQ outputs are gated by DOR bit 3.
  *
- * Media are raw images; the controller checks the data rate programmed in
+ * Media are raw images, their geometry from the size (short images, like
+ * GRUB's rescue floppy, are padded to the next standard 3.5" or 360K size:
+ * see fdc_attach in fdc.h); the controller checks the data rate programmed in
  * DSR/CCR against the media (Linux and SeaBIOS find the format by trying
  * rates), the cylinder under the head against the command's C, and the
  * sector number against the track. Commands complete after a short guest
@@ -100,6 +102,24 @@ static const FdcFormat fdc_formats[] = {
     { 1720320, 80, 2, 21, 4, 0x1 }, /* 1.68M DMF */
     { 2949120, 80, 2, 36, 5, 0x8 }, /* 2.88M */
 };
+
+/* The geometry for an image of size bytes: an exact standard size, else
+ * (as GRUB's rescue floppy needs) the smallest 3.5"/360K format that holds
+ * it; the missing tail reads as zeros and refuses writes. NULL if none. */
+static const FdcFormat *fdc_format_for(uint64_t size)
+{
+    static const int padded[] = { 3, 4, 6, 8 }; /* 360K, 720K, 1.44M, 2.88M */
+    const size_t n = sizeof(fdc_formats) / sizeof(fdc_formats[0]);
+    for (size_t i = 0; i < n; i++)
+        if (size == fdc_formats[i].size)
+            return &fdc_formats[i];
+    if (size == 0 || size % FDC_SECTOR_SIZE)
+        return NULL;
+    for (size_t i = 0; i < sizeof(padded) / sizeof(padded[0]); i++)
+        if (size < fdc_formats[padded[i]].size)
+            return &fdc_formats[padded[i]];
+    return NULL;
+}
 
 static void fdc_update_irq(Fdc *f)
 {
@@ -202,9 +222,14 @@ static bool fdc_sector_begin(Fdc *f)
         fdc_fail(f, ST1_ND, 0);
         return false;
     }
+    uint64_t off = fdc_sector_offset(d, d->pcn, f->hds, f->r);
     if (f->op == CMD_WRITE)
         return true;
-    if (!block_read(d->blk, fdc_sector_offset(d, d->pcn, f->hds, f->r), f->buf, FDC_SECTOR_SIZE)) {
+    if (off + FDC_SECTOR_SIZE > d->blk->size) {
+        memset(f->buf, 0, FDC_SECTOR_SIZE); /* the padding of a short image */
+        return true;
+    }
+    if (!block_read(d->blk, off, f->buf, FDC_SECTOR_SIZE)) {
         fdc_fail(f, ST1_ND, 0); /* XXX: a host I/O error looks like a bad sector */
         return false;
     }
@@ -854,13 +879,12 @@ bool fdc_attach(Fdc *f, int drive, BlockDev *img, bool write_protect, const char
     FdcDrive *d = &f->drive[drive];
     const FdcFormat *fmt = NULL;
     if (img) {
-        for (size_t i = 0; i < sizeof(fdc_formats) / sizeof(fdc_formats[0]); i++)
-            if (img->size == fdc_formats[i].size)
-                fmt = &fdc_formats[i];
+        fmt = fdc_format_for(img->size);
         if (!fmt) {
             if (err)
-                *err = "floppy image size is not a known format (valid: 160K, 180K, 320K, "
-                       "360K, 720K, 1.2M, 1.44M, 1.68M DMF, 2.88M)";
+                *err = "floppy image size is not usable: give a multiple of 512 bytes up to "
+                       "2.88M (160K, 180K, 320K, 360K, 720K, 1.2M, 1.44M, 1.68M DMF, 2.88M; "
+                       "a smaller image is padded to 360K, 720K, 1.44M or 2.88M)";
             return false;
         }
     }

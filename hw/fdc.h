@@ -94,8 +94,11 @@ void fdc_init(Fdc *f, IoBus *bus, Clock *clock, Dma *dma, IrqLine irq6);
  * stay inserted. */
 void fdc_reset(Fdc *f);
 /* Cable drive (0-3) and insert img, or eject with img == NULL (the drive
- * stays cabled). The geometry comes from the image size; an unknown size
- * fails with *err listing the valid ones. The Fdc does not own img. */
+ * stays cabled). The geometry comes from the image size: a standard size
+ * (160K, 180K, 320K, 360K, 720K, 1.2M, 1.44M, 1.68M DMF, 2.88M) exactly, or
+ * any other multiple of 512 bytes padded to the next of 360K, 720K, 1.44M,
+ * 2.88M (sectors past the end read as zeros, writes to them fail); other
+ * sizes fail with *err listing the valid ones. The Fdc does not own img. */
 bool fdc_attach(Fdc *f, int drive, BlockDev *img, bool write_protect, const char **err);
 /* The CMOS 0x10 nibble for a drive: 0 = none, else its type. */
 int fdc_cmos_type(const Fdc *f, int drive);

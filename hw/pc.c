@@ -44,13 +44,8 @@ static void vga_bar_mapped(PciDevice *dev, int bar, uint32_t addr)
     } else if (bar == PCI_ROM_SLOT) {
         if (dev->bar[bar].mapped)
             mem_unmap_host(pc->mem, dev->bar[bar].mapped);
-        if (addr) {
-            /* A fresh copy each time: the mapping is RAM-like, and a guest
-             * that scribbled on it must not keep its changes. */
-            memset(pc->vga_rom, 0xff, pc->vga_rom_size);
-            memcpy(pc->vga_rom, pc->vga_rom_data, pc->vga_rom_len);
-            mem_map_host(pc->mem, addr, pc->vga_rom_size, pc->vga_rom);
-        }
+        if (addr)
+            mem_map_host_rom(pc->mem, addr, pc->vga_rom_size, pc->vga_rom);
     }
 }
 
@@ -184,8 +179,8 @@ bool pc_init(Pc *pc, IoBus *bus, Clock *clock, PhysMem *mem, const PcConfig *cfg
             return false;
         }
         pc->vga_rom_size = size;
-        pc->vga_rom_data = cfg->vgabios;
-        pc->vga_rom_len = cfg->vgabios_size;
+        memset(pc->vga_rom, 0xff, size);
+        memcpy(pc->vga_rom, cfg->vgabios, cfg->vgabios_size);
         pci_set_bar(&pc->vga_fn, PCI_ROM_SLOT, size, 0);
     }
     pc->vga_fn.bar_mapped = vga_bar_mapped;

@@ -73,8 +73,7 @@ typedef struct Pc {
     uint8_t post_code; /* last value written to port 0x80 */
     char *bootorder;   /* the fw_cfg "bootorder" file's text */
     uint8_t *vga_rom;  /* the VGA BIOS as its PCI expansion ROM shows it */
-    uint32_t vga_rom_size, vga_rom_len;
-    const uint8_t *vga_rom_data;
+    uint32_t vga_rom_size;
 } Pc;
 
 /* Build the board on bus/clock/mem. cpu_intr is the CPU's INTR input.

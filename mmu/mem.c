@@ -15,8 +15,8 @@
 #define PHYS_PAGES (1u << 20)
 /* RAM stops below the PCI hole (0xe0000000), where the chipset puts BARs
  * such as the VGA linear framebuffer; 1 MiB is what real mode needs. */
-#define RAM_MIN (1u << 20)
-#define RAM_MAX (3584u << 20)
+#define RAM_MIN (MEM_RAM_MIN_MB << 20)
+#define RAM_MAX (MEM_RAM_MAX_MB << 20)
 
 PhysMem *mem_create(uint32_t ram_size, const char **err)
 {
@@ -105,7 +105,7 @@ bool mem_add_mmio(PhysMem *m, uint32_t base, uint32_t size, const MmioOps *ops, 
 {
     if (m->nmmio == MEM_MAX_MMIO || size == 0)
         return false;
-    m->mmio[m->nmmio++] = (MmioRegion){ base, size, ops, opaque };
+    m->mmio[m->nmmio++] = (MmioRegion){base, size, ops, opaque};
     map_changed(m, base, size);
     return true;
 }
@@ -121,7 +121,8 @@ void mem_set_a20(PhysMem *m, bool enabled)
 
 bool mem_set_pam(PhysMem *m, uint32_t base, uint32_t size, bool read_ram, bool write_ram)
 {
-    if (base < MEM_PAM_BASE || size == 0 || (base | size) & (MEM_PAM_GRANULE - 1) || base + size > ROM_LOW_END)
+    if (base < MEM_PAM_BASE || size == 0 || (base | size) & (MEM_PAM_GRANULE - 1) ||
+        base + size > ROM_LOW_END)
         return false;
     uint8_t v = (uint8_t)(PAM_SET | (read_ram ? PAM_READ_RAM : 0) | (write_ram ? PAM_WRITE_RAM : 0));
     bool changed = false;
@@ -175,6 +176,10 @@ static uint8_t *phys_lookup(PhysMem *m, uint32_t paddr, bool write, int *kind)
         return NULL;
     for (int i = 0; i < m->nhost; i++)
         if (paddr - m->host[i].base < m->host[i].size) {
+            if (m->host[i].read_only) {
+                *kind = K_ROM;
+                return write ? NULL : m->host[i].host + (paddr - m->host[i].base);
+            }
             *kind = K_HOST;
             return m->host[i].host + (paddr - m->host[i].base);
         }
@@ -253,8 +258,11 @@ uint32_t mem_phys_read(PhysMem *m, uint32_t paddr, int size)
      * other access that is not inside one page of host memory is split
      * into bytes, each going where it lands (two regions, RAM and MMIO,
      * or two pages of different kinds). */
-    if (r && paddr - r->base + (uint32_t)size <= r->size)
-        return r->ops->read(r->opaque, paddr - r->base, size);
+    if (r && paddr - r->base + (uint32_t)size <= r->size) {
+        /* a device may leave junk above the access size */
+        uint32_t v = r->ops->read(r->opaque, paddr - r->base, size);
+        return size == 4 ? v : v & ((1u << (8 * size)) - 1);
+    }
     if (!r && (paddr & PAGE_MASK) + (uint32_t)size <= PAGE_SIZE) {
         int kind;
         uint8_t *p = phys_span(m, paddr, (uint32_t)size, false, &kind);
@@ -392,18 +400,32 @@ static void set_tracked(PhysMem *m, uint32_t base, uint32_t size, bool on)
         m->page_flags[p] = on ? (PGF_TRACKED | PGF_DIRTY) : 0;
 }
 
-bool mem_map_host(PhysMem *m, uint32_t base, uint32_t size, uint8_t *host)
+static bool map_host(PhysMem *m, uint32_t base, uint32_t size, uint8_t *host, bool read_only)
 {
     if (m->nhost == MEM_MAX_HOST || !host || size == 0 || ((base | size) & PAGE_MASK) ||
         (uint64_t)base + size > 0x100000000ull)
         return false;
     for (int i = 0; i < m->nhost; i++)
-        if (base < m->host[i].base + m->host[i].size && m->host[i].base < base + size)
+        if ((uint64_t)base < (uint64_t)m->host[i].base + m->host[i].size &&
+            (uint64_t)m->host[i].base < (uint64_t)base + size)
             return false;
-    m->host[m->nhost++] = (HostRegion){ base, size, host };
-    set_tracked(m, base, size, true);
+    m->host[m->nhost++] = (HostRegion){base, size, host, read_only};
+    if (!read_only)
+        set_tracked(m, base, size, true);
     map_changed(m, base, size);
     return true;
+}
+
+bool mem_map_host(PhysMem *m, uint32_t base, uint32_t size, uint8_t *host)
+{
+    return map_host(m, base, size, host, false);
+}
+
+/* The region is never written through (phys_lookup gives no write
+ * pointer), so dropping const is safe. */
+bool mem_map_host_rom(PhysMem *m, uint32_t base, uint32_t size, const uint8_t *host)
+{
+    return map_host(m, base, size, (uint8_t *)(uintptr_t)host, true);
 }
 
 void mem_unmap_host(PhysMem *m, uint32_t base)
@@ -412,7 +434,8 @@ void mem_unmap_host(PhysMem *m, uint32_t base)
         if (m->host[i].base == base) {
             HostRegion h = m->host[i];
             m->host[i] = m->host[--m->nhost];
-            set_tracked(m, h.base, h.size, false);
+            if (!h.read_only)
+                set_tracked(m, h.base, h.size, false);
             map_changed(m, h.base, h.size);
             return;
         }
@@ -564,7 +587,7 @@ void mem_tlb_flush_page(PhysMem *m, uint32_t lin)
             uint32_t p = m->filled[i];
             if ((m->tlb_attr[p] & TLBA_LARGE) && (p >> 10) == (page >> 10)) {
                 drop_page(m, p);
-                m->tlb_attr[p] &= (uint8_t)~(TLBA_LARGE | TLBA_GLOBAL);
+                m->tlb_attr[p] &= (uint8_t) ~(TLBA_LARGE | TLBA_GLOBAL);
                 m->nlarge--;
             }
         }
@@ -574,7 +597,7 @@ void mem_tlb_flush_page(PhysMem *m, uint32_t lin)
     drop_page(m, page);
     /* The page stays on the filled list (TLBA_FILLED): a refill reuses
      * its slot. */
-    m->tlb_attr[page] &= (uint8_t)~(TLBA_LARGE | TLBA_GLOBAL);
+    m->tlb_attr[page] &= (uint8_t) ~(TLBA_LARGE | TLBA_GLOBAL);
     if (m->lin_flush)
         m->lin_flush(m->lin_flush_opaque, lin & ~PAGE_MASK, PAGE_SIZE);
     else
@@ -604,7 +627,8 @@ void mem_unmark_code(PhysMem *m, uint32_t paddr)
 void mem_print_stats(const PhysMem *m, FILE *f)
 {
     fprintf(f,
-            "tlb: %" PRIu64 " misses, %" PRIu64 " fills, %" PRIu64 " slow-path hits (fast-path hits not counted)\n"
+            "tlb: %" PRIu64 " misses, %" PRIu64 " fills, %" PRIu64
+            " slow-path hits (fast-path hits not counted)\n"
             "tlb: %" PRIu64 " flushes (%" PRIu64 " keeping global entries), %" PRIu64 " INVLPG, %" PRIu64
             " entries flushed, %u filled now\n",
             m->tlb_misses, m->tlb_fills, m->tlb_slow_hits, m->tlb_flushes, m->tlb_flushes_nonglobal,

@@ -63,6 +63,7 @@ typedef struct MmioRegion {
 typedef struct HostRegion {
     uint32_t base, size;
     uint8_t *host;
+    bool read_only; /* a ROM BAR: writes are discarded */
 } HostRegion;
 
 #define MEM_MAX_MMIO 16
@@ -126,6 +127,13 @@ typedef struct PhysMem {
     uint64_t tlb_flushes_nonglobal, tlb_invlpg, tlb_entries_flushed;
 } PhysMem;
 
+/* RAM sizes the machine can have: real mode needs 1 MiB; RAM ends below
+ * the PCI hole at 3.5 GiB (0xe0000000), where BARs such as the VGA linear
+ * framebuffer go. Callers converting -m from MiB check against these
+ * before multiplying (4096 MiB and up would wrap a uint32_t). */
+#define MEM_RAM_MIN_MB 1u
+#define MEM_RAM_MAX_MB 3584u
+
 /* Returns NULL with *err set to a user-facing message on failure. */
 PhysMem *mem_create(uint32_t ram_size, const char **err);
 void mem_destroy(PhysMem *m);
@@ -150,6 +158,9 @@ void mem_dma_read(PhysMem *m, uint32_t paddr, void *buf, uint32_t len);
  * host region); dirty-tracked from the start with every page dirty. Move
  * it by unmap + map. Returns false when misaligned, overlapping, or full. */
 bool mem_map_host(PhysMem *m, uint32_t base, uint32_t size, uint8_t *host);
+/* The same for a read-only region (a PCI expansion ROM BAR): writes are
+ * discarded, reads take the fast path; not dirty-tracked. */
+bool mem_map_host_rom(PhysMem *m, uint32_t base, uint32_t size, const uint8_t *host);
 void mem_unmap_host(PhysMem *m, uint32_t base);
 
 /* Dirty tracking (see the header comment). */

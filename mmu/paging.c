@@ -68,8 +68,8 @@ static bool walk_pae(PhysMem *m, const PagingRegs *r, uint32_t lin, int access, 
                      uint32_t *err, unsigned *attr)
 {
     bool write = access == PG_ACC_WRITE;
-    uint32_t code = (write ? PF_ERR_W : 0) | (user ? PF_ERR_U : 0) |
-                    (access == PG_ACC_FETCH && r->nxe ? PF_ERR_ID : 0);
+    uint32_t code =
+        (write ? PF_ERR_W : 0) | (user ? PF_ERR_U : 0) | (access == PG_ACC_FETCH && r->nxe ? PF_ERR_ID : 0);
     uint64_t rsvd = PAE_HIGH_RSVD | (r->nxe ? 0 : PAE_XD);
     uint64_t pdpte = r->pdpte[lin >> 30];
     if (!(pdpte & PTE_P)) {
@@ -166,7 +166,8 @@ bool paging_walk_attr(PhysMem *m, const PagingRegs *r, uint32_t lin, int access,
     if (!(pde & PTE_A) || (large && write && !(pde & PTE_D)))
         mem_phys_write(m, pde_addr, pde | PTE_A | (large && write ? PTE_D : 0), 4);
     if (attr)
-        *attr = (large ? TLBA_LARGE : 0) | ((r->cr4 & CR4_PGE) && ((large ? pde : pte) & PTE_G) ? TLBA_GLOBAL : 0);
+        *attr = (large ? TLBA_LARGE : 0) |
+                ((r->cr4 & CR4_PGE) && ((large ? pde : pte) & PTE_G) ? TLBA_GLOBAL : 0);
     if (large) {
         *phys = ((pde & 0xffc00000u) | (lin & 0x003fffffu)) & m->a20_mask;
         return true;

@@ -16,7 +16,7 @@
  * PDPTEs are the ones loaded at the last CR3 load (4.4.1), not memory. */
 typedef struct PagingRegs {
     uint32_t cr0, cr3, cr4;
-    bool nxe; /* IA32_EFER.NXE */
+    bool nxe;              /* IA32_EFER.NXE */
     const uint64_t *pdpte; /* [4], used with CR4.PAE */
 } PagingRegs;
 

@@ -18,12 +18,14 @@ typedef struct FpuParams {
     uint32_t count; /* batches */
     uint32_t trans; /* 1: include the transcendentals (off by default) */
     uint32_t detail; /* 1: one line per operation instead of per batch */
+    uint32_t nlist; /* nonzero: run the batches list[0..nlist-1] instead */
+    const uint32_t *list;
 } FpuParams;
 
 /* Provided by each side. */
 void plat_write(const char *s, unsigned n);
 
-/* Runs the batches; prints "B h=HASH" per batch (or per-operation detail
+/* Runs the batches (first..first+count-1, or the list); prints "B h=HASH" per batch (or per-operation detail
  * lines "B.K name ...") and then "end". */
 void fpu_run(const FpuParams *p);
 

@@ -11,9 +11,13 @@
  */
 #include "fpugen.h"
 
-/* Patched by run-fpudiff.sh; fixed width, hexadecimal. */
-__attribute__((used)) static const char params[] =
-    "RSFPU seed=00000001 first=00000000 count=0000f424 trans=0 detail=0 ";
+/* Patched by run-fpudiff.sh; fixed width, hexadecimal. After "list=N "
+ * come N batch numbers (8 hex digits and a space each) for the detail
+ * re-runs; room for FPU_LIST_MAX of them. */
+#define FPU_LIST_MAX 4000
+__attribute__((used)) static const char params[128 + 9 * FPU_LIST_MAX] =
+    "RSFPU seed=00000001 first=00000000 count=0000f424 trans=0 detail=0 list=00000000 ";
+static uint32_t list[FPU_LIST_MAX];
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -73,10 +77,16 @@ void fpu_guest_fault(uint32_t vector, uint32_t err, uint32_t eip)
         __asm__ volatile("hlt");
 }
 
-static uint32_t param_hex(const char *key, int digits)
+/* The hex number of `digits` digits after `key`; at params + *at if at
+ * is not null and *at is nonzero, left there after the number. */
+static uint32_t param_hex(const char *key, int digits, int *at)
 {
     const volatile char *p = params;
     int k = 0;
+    if (at && *at) {
+        k = *at;
+        key = "";
+    }
     while (p[k]) { /* find key */
         int j = 0;
         while (key[j] && p[k + j] == key[j])
@@ -92,6 +102,8 @@ static uint32_t param_hex(const char *key, int digits)
         char c = p[k + i];
         v = v * 16 + (uint32_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
     }
+    if (at)
+        *at = k + digits + 1;
     return v;
 }
 
@@ -114,10 +126,17 @@ void guest_main(void)
     cr0 = (cr0 & ~0xcu) | 0x22u;
     __asm__ volatile("movl %0, %%cr0" : : "r"(cr0));
     FpuParams p;
-    p.seed = param_hex(" seed=", 8);
-    p.first = param_hex(" first=", 8);
-    p.count = param_hex(" count=", 8);
-    p.trans = param_hex(" trans=", 1);
-    p.detail = param_hex(" detail=", 1);
+    p.seed = param_hex(" seed=", 8, 0);
+    p.first = param_hex(" first=", 8, 0);
+    p.count = param_hex(" count=", 8, 0);
+    p.trans = param_hex(" trans=", 1, 0);
+    p.detail = param_hex(" detail=", 1, 0);
+    int at = 0;
+    p.nlist = param_hex(" list=", 8, &at);
+    if (p.nlist > FPU_LIST_MAX)
+        p.nlist = FPU_LIST_MAX;
+    for (uint32_t i = 0; i < p.nlist; i++)
+        list[i] = param_hex("", 8, &at);
+    p.list = list;
     fpu_run(&p);
 }

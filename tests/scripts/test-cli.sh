@@ -42,10 +42,41 @@ expect 2 "64, 128 or 256 KiB.*1000 bytes" -bios "$tmp/small.bin"
 expect 2 "give the RAM size" -bios "$rom" -m 0
 expect 2 "give the RAM size" -bios "$rom" -m lots
 expect 2 "between 1 MiB and 3584 MiB" -bios "$rom" -m 8G
-expect 2 "only -display none" -bios "$rom" -display sdl
+expect 2 "-display gtk: use sdl or none" -bios "$rom" -display gtk
+DISPLAY= WAYLAND_DISPLAY= expect 2 "-display sdl: cannot open the window" -bios "$rom" -display sdl
+expect 2 "--screenshot @5: give FILE or FILE@N" -bios "$rom" --screenshot @5
 expect 2 "unknown trace flag" -bios "$rom" -d bogus
 expect 2 "not implemented yet" -bios "$rom" -device e1000
 expect 2 "no -chardev with that id" -bios "$rom" -device isa-debugcon,iobase=0x80,chardev=x
+
+# Disks: -drive's properties, images that do not fit, missing files, -kernel.
+head -c 1048576 /dev/zero >"$tmp/disk.img"
+expect 2 "-drive file=.*: unknown property 'cache'" -bios "$rom" -drive file="$tmp/disk.img",cache=none
+expect 2 "if=scsi: only if=ide and if=floppy" -bios "$rom" -drive file="$tmp/disk.img",if=scsi
+expect 2 "format=qcow2: only raw" -bios "$rom" -drive file="$tmp/disk.img",format=qcow2
+expect 2 "readonly=maybe: use on or off" -bios "$rom" -drive file="$tmp/disk.img",readonly=maybe
+expect 2 "give the image with file=PATH" -bios "$rom" -drive if=ide,index=1
+expect 2 "media=cdrom needs if=ide" -bios "$rom" -drive file="$tmp/disk.img",if=floppy,media=cdrom
+expect 2 "that slot is already taken" -bios "$rom" -cdrom "$tmp/disk.img" -drive file="$tmp/disk.img",index=2,media=cdrom
+expect 2 "floppy image size is not usable" -bios "$rom" -fda "$tmp/small.bin"
+expect 2 "-hda .*missing.img: No such file" -bios "$rom" -hda "$tmp/missing.img"
+expect 2 "-fda .*missing.img: No such file" -bios "$rom" -drive file="$tmp/missing.img",if=floppy
+expect 2 "neither a Linux bzImage .* nor a Multiboot kernel" -kernel "$tmp/small.bin"
+# An image another Ringside has open for writing is refused (an OFD lock),
+# for writing and for reading alike; -snapshot there would share it.
+head -c 65536 /dev/zero | tr '\0' '\377' >"$tmp/spin.rom"
+printf '\353\376' | dd of="$tmp/spin.rom" bs=1 seek=65520 conv=notrunc 2>/dev/null
+"$rs" -display none -bios "$tmp/spin.rom" -hda "$tmp/disk.img" >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 50); do
+    sleep 0.1
+    "$rs" -display none -bios "$rom" -hda "$tmp/disk.img" 2>/dev/null >/dev/null
+    [ $? -eq 2 ] && break
+done
+expect 2 "-hda .*disk.img: locked: another Ringside has it open for writing" -bios "$rom" -hda "$tmp/disk.img"
+expect 2 "disk.img: locked: .*shared, read-only" -bios "$rom" -drive file="$tmp/disk.img",readonly=on
+kill -TERM "$holder"
+wait "$holder" 2>/dev/null
 
 if "$rs" --help >"$tmp/out" 2>&1 && grep -q -- "-bios FILE" "$tmp/out"; then
     pass=$((pass + 1))

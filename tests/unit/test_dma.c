@@ -185,6 +185,36 @@ static void transfer_read_page_wrap(void **state)
     assert_int_equal(buf[3], 0x44);
 }
 
+/* A long transfer in pieces: the current address and count advance by
+ * what moved, the address wraps inside the page, and TC ends the second
+ * piece early with the count at 0xffff and the channel masked. */
+static void transfer_partial_and_wrap(void **state)
+{
+    Rig *r = *state;
+    uint8_t buf[300];
+    for (int i = 0; i < 300; i++)
+        buf[i] = (uint8_t)(i + 1);
+    setup_ch8(r, 1, DMA_MODE_WRITE | DMA_MODE_DEMAND, 0x05, 0xff00, 0x1ff);
+    assert_int_equal(dma_transfer(&r->dma, 1, buf, 300, true), 300);
+    assert_false(dma_channel_tc(&r->dma, 1));
+    assert_int_equal(r->mem->ram[0x5ff00], 1);
+    assert_int_equal(r->mem->ram[0x5ffff], 0); /* the 256th byte: (uint8_t)256 */
+    assert_int_equal(r->mem->ram[0x50000], 257 & 0xff);
+    assert_int_equal(r->mem->ram[0x5002b], 300 & 0xff);
+    assert_int_equal(r->mem->ram[0x60000], 0);
+    outb(r, 0x0c, 0);
+    assert_int_equal(inb(r, 0x02), 0x2c);
+    assert_int_equal(inb(r, 0x02), 0x00);
+    assert_int_equal(inb(r, 0x03), 0xd3); /* 0x1ff - 300 */
+    assert_int_equal(inb(r, 0x03), 0x00);
+    assert_int_equal(dma_transfer(&r->dma, 1, buf, 300, true), 212);
+    assert_true(dma_channel_tc(&r->dma, 1));
+    outb(r, 0x0c, 0);
+    assert_int_equal(inb(r, 0x03), 0xff);
+    assert_int_equal(inb(r, 0x03), 0xff);
+    assert_int_equal(inb(r, 0x0f) & 0x02, 0x02);
+}
+
 /* Verify transfers touch no memory but count; a device pushing data into a
  * channel programmed for reads does not write memory either. */
 static void transfer_verify(void **state)
@@ -270,6 +300,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(status_tc_and_request, setup, teardown),
         cmocka_unit_test_setup_teardown(transfer_autoinit_decrement, setup, teardown),
         cmocka_unit_test_setup_teardown(transfer_read_page_wrap, setup, teardown),
+        cmocka_unit_test_setup_teardown(transfer_partial_and_wrap, setup, teardown),
         cmocka_unit_test_setup_teardown(transfer_verify, setup, teardown),
         cmocka_unit_test_setup_teardown(transfer_16bit_word_addressing, setup, teardown),
         cmocka_unit_test_setup_teardown(page_registers, setup, teardown),

@@ -700,11 +700,29 @@ static void geometry_and_cmos(void **state)
         assert_true(fdc_attach(&f, 1, &b, false, &err));
         assert_int_equal(fdc_cmos_type(&f, 1), cases[i].type);
     }
+    /* Other multiples of 512 are padded: 1296384 (GRUB's rescue floppy)
+     * becomes a 1.44M disk, 400K a 720K one. */
+    static const struct {
+        uint32_t size;
+        int type;
+    } padded[] = { { 1296384, 4 }, { 409600, 3 }, { 2048, 1 }, { 2097152, 5 } };
+    for (size_t i = 0; i < sizeof(padded) / sizeof(padded[0]); i++) {
+        Fdc f;
+        IoBus bus;
+        bus_init(&bus);
+        fdc_init(&f, &bus, &r->clock, &r->dma, irq_line(NULL, NULL, 6));
+        BlockDev b = { 0 };
+        b.size = padded[i].size;
+        assert_true(fdc_attach(&f, 0, &b, false, &err));
+        assert_int_equal(fdc_cmos_type(&f, 0), padded[i].type);
+    }
     Fdc f;
     IoBus bus;
     bus_init(&bus);
     fdc_init(&f, &bus, &r->clock, &r->dma, irq_line(NULL, NULL, 6));
     BlockDev b = { 0 };
+    b.size = 3000000;
+    assert_false(fdc_attach(&f, 0, &b, false, &err));
     b.size = 1000000;
     err = NULL;
     assert_false(fdc_attach(&f, 0, &b, false, &err));
@@ -751,6 +769,72 @@ static void read_360k(void **state)
     assert_int_equal(res[1], 0x02);
 }
 
+/* A short image padded to 1.44M: the last real sector reads back, the
+ * padding reads as zeros, and a write into the padding fails. */
+static void short_image_padding(void **state)
+{
+    Rig *r = *state;
+    const char *err = NULL;
+    block_close(r->blk);
+    unlink(r->path);
+    make_image(r, 1296384); /* 2532 sectors: the last is C70 H0 S12 */
+    r->blk = block_open(r->path, false, false, &err);
+    assert_non_null(r->blk);
+    assert_true(fdc_attach(&r->fdc, 0, r->blk, false, &err));
+    reset_fdc(r, 0x1c);
+    seek(r, 0, 0, 70);
+    uint8_t res[7];
+    dma_setup(r, BUF_ADDR, 1024, true);
+    SEND(r, 0x46, 0x00, 70, 0, 12, 2, 18, 0x1b, 0xff);
+    run_ns(r, 1000000);
+    result(r, res, 7);
+    assert_int_equal(res[0], 0x00);
+    assert_int_equal(res[5], 14);
+    check_sector(r, BUF_ADDR, 2531);
+    for (uint32_t i = 0; i < 512; i++)
+        assert_int_equal(r->mem->ram[BUF_ADDR + 512 + i], 0);
+    dma_setup(r, BUF_ADDR, 512, false);
+    SEND(r, 0x45, 0x00, 70, 0, 13, 2, 18, 0x1b, 0xff);
+    run_ns(r, 1000000);
+    result(r, res, 7);
+    assert_int_equal(res[0], 0x40);
+    assert_int_equal(res[1], 0x02);
+    assert_int_equal(r->blk->size, 1296384u);
+}
+
+/* DESIGN.md invariant 5: any sequence of port accesses from the guest
+ * leaves the host safe. Deterministic pseudo-random traffic to the FDC and
+ * DMA ports, with the clock advancing; then a reset must bring the
+ * controller back to a working state. */
+static void random_port_traffic(void **state)
+{
+    Rig *r = *state;
+    static const uint16_t ports[] = { 0x3f0, 0x3f1, 0x3f2, 0x3f3, 0x3f4, 0x3f5, 0x3f5, 0x3f5,
+                                      0x3f5, 0x3f7, 0x04, 0x05, 0x0a, 0x0b, 0x0c, 0x81 };
+    uint32_t seed = 12345;
+    for (int i = 0; i < 200000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        uint16_t port = ports[(seed >> 16) & 15];
+        uint8_t v = (uint8_t)(seed >> 8);
+        if (port == 0x3f5 && (seed & 0x80000000u))
+            v &= 0x1f; /* mostly valid command codes */
+        if (port == 0x0a)
+            v &= 0x03; /* keep channel 2 mostly unmasked */
+        if (seed & 0x40000000u)
+            (void)inb(r, port);
+        else
+            outb(r, port, v);
+        if ((i & 63) == 0)
+            run_ns(r, 200000);
+    }
+    run_ns(r, 1000000);
+    reset_fdc(r, 0x1c);
+    uint8_t res[1];
+    SEND(r, 0x10);
+    result(r, res, 1);
+    assert_int_equal(res[0], 0x90);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -767,6 +851,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(implied_seek, setup, teardown),
         cmocka_unit_test_setup_teardown(geometry_and_cmos, setup, teardown),
         cmocka_unit_test_setup_teardown(read_360k, setup, teardown),
+        cmocka_unit_test_setup_teardown(short_image_padding, setup, teardown),
+        cmocka_unit_test_setup_teardown(random_port_traffic, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,7 +63,7 @@ static void dev_write(void *o, uint32_t off, uint32_t val, int size)
     memcpy((uint8_t *)d->reg + off, &val, (size_t)size);
 }
 
-static const MmioOps dev_ops = { dev_read, dev_write };
+static const MmioOps dev_ops = {dev_read, dev_write};
 
 /* Code-write recorder (what the code cache would get). */
 static int code_writes;
@@ -113,7 +113,7 @@ static void test_pam_legacy_and_shadow(void **state)
     assert_int_equal(mem_phys_read(m, 0xf0010, 4), v); /* still ROM */
     assert_true(mem_set_pam(m, 0xf0000, 0x10000, true, false));
     assert_int_equal(mem_phys_read(m, 0xf0010, 4), v ^ 0xffffffffu); /* RAM now */
-    mem_phys_write(m, 0xf0010, 0, 4); /* write-protected shadow */
+    mem_phys_write(m, 0xf0010, 0, 4);                                /* write-protected shadow */
     assert_int_equal(mem_phys_read(m, 0xf0010, 4), v ^ 0xffffffffu);
     /* A fast-path entry never outlives a PAM change. */
     assert_true(mem_set_pam(m, 0xf0000, 0x10000, true, true));
@@ -183,6 +183,17 @@ static void test_host_region_and_dirty(void **state)
     assert_int_equal(mem_phys_read(m, 0xe0001004, 4), 0xffffffffu);
     assert_true(mem_map_host(m, 0xf0000000, 0x10000, fb));
     assert_int_equal(mem_phys_read(m, 0xf0001004, 4), 0xdeadbeef);
+    /* A ROM BAR: reads fast, writes discarded (also by DMA). */
+    static const uint8_t opt[0x2000] = {0x55, 0xaa, 4};
+    assert_true(mem_map_host_rom(m, 0xfd000000, 0x2000, opt));
+    assert_int_equal(mem_phys_read(m, 0xfd000000, 2), 0xaa55);
+    mem_phys_write(m, 0xfd000000, 0, 2);
+    mem_dma_write(m, 0xfd000000, fb, 16);
+    assert_int_equal(opt[0], 0x55);
+    assert_ptr_equal(mem_tlb_fill(m, 0x500000, 0xfd001000, false, false), opt + 0x1000);
+    assert_null(mem_tlb_fill(m, 0x500000, 0xfd001000, true, false));
+    mem_unmap_host(m, 0xfd000000);
+    assert_int_equal(mem_phys_read(m, 0xfd000000, 2), 0xffff);
     free(fb);
     mem_destroy(m);
 }
@@ -196,7 +207,7 @@ static void test_dirty_ram(void **state)
     mem_track_dirty(m, 0x200000, 0x3000);
     assert_true(mem_test_and_clear_dirty(m, 0x200000, 0x3000));
     assert_false(mem_test_and_clear_dirty(m, 0x200000, 0x3000));
-    uint8_t out[3] = { 1, 2, 3 };
+    uint8_t out[3] = {1, 2, 3};
     mem_dma_write(m, 0x201ffe, out, 3); /* spans pages 1 and 2 */
     assert_false(mem_test_and_clear_dirty(m, 0x200000, 0x1000));
     assert_true(mem_test_and_clear_dirty(m, 0x201000, 0x1000));
@@ -208,7 +219,7 @@ static void test_dma(void **state)
 {
     (void)state;
     PhysMem *m = mk_rom();
-    Dev d = { 0 };
+    Dev d = {0};
     assert_true(mem_add_mmio(m, 0xfe000000, 0x40, &dev_ops, &d));
     m->code_write = on_code_write;
     code_writes = 0;
@@ -247,7 +258,7 @@ static void test_mmio_straddle(void **state)
 {
     (void)state;
     PhysMem *m = mk();
-    Dev a = { 0 }, b = { 0 };
+    Dev a = {0}, b = {0};
     /* Two regions back to back across a page boundary. */
     assert_true(mem_add_mmio(m, 0xfebffff0, 0x10, &dev_ops, &a));
     assert_true(mem_add_mmio(m, 0xfec00000, 0x10, &dev_ops, &b));
@@ -263,7 +274,7 @@ static void test_mmio_straddle(void **state)
     assert_int_equal(a.nwrite, 1);
     assert_int_equal(a.last_size, 2);
     /* RAM then MMIO inside one page. */
-    Dev c = { 0 };
+    Dev c = {0};
     assert_true(mem_add_mmio(m, 0x300800, 0x10, &dev_ops, &c));
     mem_phys_write(m, 0x3007fe, 0xddccbbaa, 4);
     assert_int_equal(m->ram[0x3007fe], 0xaa);

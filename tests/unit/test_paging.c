@@ -25,9 +25,19 @@
 static PhysMem *m;
 static uint64_t pdpte[4];
 
-static void w32(uint32_t a, uint32_t v) { mem_phys_write(m, a, v, 4); }
-static uint32_t r32(uint32_t a) { return mem_phys_read(m, a, 4); }
-static void w64(uint32_t a, uint64_t v) { w32(a, (uint32_t)v); w32(a + 4, (uint32_t)(v >> 32)); }
+static void w32(uint32_t a, uint32_t v)
+{
+    mem_phys_write(m, a, v, 4);
+}
+static uint32_t r32(uint32_t a)
+{
+    return mem_phys_read(m, a, 4);
+}
+static void w64(uint32_t a, uint64_t v)
+{
+    w32(a, (uint32_t)v);
+    w32(a + 4, (uint32_t)(v >> 32));
+}
 
 static int setup(void **state)
 {
@@ -48,7 +58,7 @@ static int teardown(void **state)
 static uint32_t walk(uint32_t cr0, uint32_t cr4, bool nxe, uint32_t lin, int acc, bool user, uint32_t *phys,
                      unsigned *attr)
 {
-    PagingRegs r = { cr0 | CR0_PG, 0x100000, cr4, nxe, pdpte };
+    PagingRegs r = {cr0 | CR0_PG, 0x100000, cr4, nxe, pdpte};
     uint32_t err;
     if (!paging_walk_attr(m, &r, lin, acc, user, phys, &err, attr))
         return err;
@@ -61,9 +71,9 @@ static void test_32bit(void **state)
     memset(m->ram, 0, 8u << 20);
     /* PD at 1M; PT at 1M+4K mapping 0x00400000.. */
     w32(0x100000 + 4 * 1, 0x101000 | 7);
-    w32(0x101000 + 4 * 0, 0x200000 | 0x105); /* user, read-only, global */
-    w32(0x101000 + 4 * 1, 0x201000 | 0x003); /* supervisor, writable */
-    w32(0x100000 + 4 * 2, 0x400000 | 0x187); /* 4M page, global */
+    w32(0x101000 + 4 * 0, 0x200000 | 0x105);  /* user, read-only, global */
+    w32(0x101000 + 4 * 1, 0x201000 | 0x003);  /* supervisor, writable */
+    w32(0x100000 + 4 * 2, 0x400000 | 0x187);  /* 4M page, global */
     w32(0x100000 + 4 * 3, 0x400000 | 0x2087); /* 4M page with a reserved bit */
     uint32_t phys;
     unsigned attr;
@@ -111,8 +121,8 @@ static void test_pae(void **state)
     w64(0x102000 + 8 * 1, 0x400000 | 0x187);
     w64(0x102000 + 8 * 2, 0x400000 | 0x87 | (1ull << 63));
     w64(0x102000 + 8 * 3, 0x400000 | 0x87 | (1ull << 40)); /* reserved above MAXPHYADDR */
-    w64(0x102000 + 8 * 4, 0x400000 | 0x87 | 0x2000); /* bit 13: reserved in a 2M PDE */
-    w64(0x103000 + 8 * 5, 0x205000 | 7 | (1ull << 63)); /* NX 4K page */
+    w64(0x102000 + 8 * 4, 0x400000 | 0x87 | 0x2000);       /* bit 13: reserved in a 2M PDE */
+    w64(0x103000 + 8 * 5, 0x205000 | 7 | (1ull << 63));    /* NX 4K page */
     w64(0x103000 + 8 * 6, 0x206000 | 5);
     uint32_t phys;
     unsigned attr;
@@ -141,7 +151,7 @@ static void test_pae(void **state)
     assert_int_equal(walk(0, CR4_PAE, true, 0x600000, PG_ACC_READ, false, &phys, &attr), 0x9u);
     assert_int_equal(walk(0, CR4_PAE, true, 0x800000, PG_ACC_READ, false, &phys, &attr), 0x9u);
     /* PDPTE loads. */
-    uint64_t pd[4] = { 0 };
+    uint64_t pd[4] = {0};
     w64(0x100000, 0x102001);
     w64(0x100008, 0);
     w64(0x100010, 0x1e6); /* not present: reserved bits ignored */
@@ -197,12 +207,64 @@ static void test_cpu_cr3(void **state)
     free(c);
 }
 
+/* A dword at the end of an MMIO page whose next page is another region
+ * (or not present): both pages are translated first, so a fault reads
+ * nothing; otherwise each byte reaches its own region. */
+static int mmio_reads;
+static uint32_t mmio_read(void *o, uint32_t off, int size)
+{
+    (void)size;
+    mmio_reads++;
+    return (uint32_t)(uintptr_t)o + off;
+}
+static void mmio_write(void *o, uint32_t off, uint32_t val, int size)
+{
+    (void)o, (void)off, (void)val, (void)size;
+}
+static const MmioOps mmio_ops = {mmio_read, mmio_write};
+
+static void test_cpu_mmio_straddle(void **state)
+{
+    (void)state;
+    memset(m->ram, 0, 8u << 20);
+    assert_true(mem_add_mmio(m, 0xfe000000, 0x1000, &mmio_ops, (void *)0x10));
+    assert_true(mem_add_mmio(m, 0xfe001000, 0x1000, &mmio_ops, (void *)0x80));
+    Cpu *c = calloc(1, sizeof(Cpu));
+    cpu_init(c, m);
+    jmp_buf jb;
+    c->fault_jmp = &jb;
+    w32(0x100000 + 4 * 1, 0x101000 | 3);
+    w32(0x101000 + 4 * 0x3ff, 0xfe000000 | 3);
+    c->cr0 = X86_CR0_PE | X86_CR0_ET;
+    c->cr3 = 0x100000;
+    cpu_set_cr0(c, c->cr0 | X86_CR0_PG);
+    mmio_reads = 0;
+    if (setjmp(jb) == 0) {
+        cpu_lin_rd32(c, 0x7ffffe);
+        fail_msg("no #PF");
+    }
+    assert_int_equal(c->exc_vector, X86_TRAP_PF);
+    assert_int_equal(c->cr2, 0x800000);
+    assert_int_equal(mmio_reads, 0);
+    w32(0x100000 + 4 * 2, 0x102000 | 3);
+    w32(0x102000, 0xfe001000 | 3);
+    if (setjmp(jb) == 0) {
+        /* bytes: 0x10+0xffe, 0x10+0xfff, 0x80+0, 0x80+1 (low bytes) */
+        assert_int_equal(cpu_lin_rd32(c, 0x7ffffe), 0x81800f0eu);
+    } else {
+        fail_msg("fault %d", c->exc_vector);
+    }
+    assert_int_equal(mmio_reads, 4);
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_32bit),
         cmocka_unit_test(test_pae),
         cmocka_unit_test(test_cpu_cr3),
+        cmocka_unit_test(test_cpu_mmio_straddle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
