@@ -104,7 +104,6 @@ static void fill_cmos(Pc *pc, const PcConfig *cfg)
         dev[i] = order[i] == 'a' ? 1 : order[i] == 'c' ? 2 : order[i] == 'd' ? 3 : 4;
     rtc_set_cmos(r, 0x3d, (uint8_t)(dev[1] << 4 | dev[0]));
     rtc_set_cmos(r, 0x38, (uint8_t)(dev[2] << 4));
-    rtc_set_cmos(r, 0x32, 0x20); /* century, BCD */
     rtc_fix_checksum(r);
 }
 
