@@ -140,7 +140,8 @@ if [ "$nbad" -gt 0 ]; then
     echo "$nbad of $count batches differ (all in $out/bad-batches.txt); per operation:"
     # re-run them with one line per operation: natively in one process, in
     # ringside in processes of at most 4000 batches (guest.c's list room)
-    "$native" --seed "0x$seedhex" --list "$out/bad-batches.txt" --detail "${targs[@]}" > "$out/detail-n.txt"
+    "$native" --seed "0x$seedhex" --list "$out/bad-batches.txt" --detail "${targs[@]}" |
+        grep -v '^end$' > "$out/detail-n.txt"
     split -l 4000 -d -a 3 "$out/bad-batches.txt" "$out/list-"
     : > "$out/detail-g.txt"
     for l in "$out"/list-*; do
@@ -148,13 +149,13 @@ if [ "$nbad" -gt 0 ]; then
             echo "  the guest did not finish the detail re-run: $(tail -n 1 "$l-g.log")"
             runs_ok=0
         fi
-        cat "$l-g.txt" >> "$out/detail-g.txt"
+        grep -v '^end$' "$l-g.txt" >> "$out/detail-g.txt"
     done
     rm -f "$out"/list-*
     # the per-operation lines that differ
     paste -d'\n' "$out/detail-n.txt" "$out/detail-g.txt" | awk -v o="$out/bad-ops.txt" -v show="$show" '
         NR % 2 == 1 { n = $0; next }
-        n != $0 && n != "end" {
+        n != $0 {
             split(n, a, " "); print a[2] > o
             if (shown++ < show) { print "  native: " n; print "  guest:  " $0 }
         }'

@@ -2,7 +2,7 @@
 # Install the Debian packages Ringside needs to build, run and test, if any
 # are missing. Safe to run again: it does nothing when all are present.
 set -e
-pkgs="gcc make cmake pkg-config binutils libcapstone-dev libsdl2-dev libpng-dev libslirp-dev libcmocka-dev seabios gcc-multilib qemu-system-x86"
+pkgs="gcc make cmake pkg-config binutils libcapstone-dev libsdl2-dev libpng-dev libslirp-dev libcmocka-dev seabios gcc-multilib qemu-system-x86 python3 python3-mpmath"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
