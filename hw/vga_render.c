@@ -239,8 +239,18 @@ static bool render_vbe(Vga *v, uint32_t *pixels, int max_w, int max_h, int *w, i
 bool vga_render(Vga *v, uint32_t *pixels, int max_w, int max_h, int *w, int *h)
 {
     *w = *h = 0;
-    if (v->vbe[VBE_DISPI_INDEX_ENABLE] & VBE_DISPI_ENABLED)
-        return render_vbe(v, pixels, max_w, max_h, w, h);
+    if (v->vbe[VBE_DISPI_INDEX_ENABLE] & VBE_DISPI_ENABLED) {
+        if (!render_vbe(v, pixels, max_w, max_h, w, h))
+            return false;
+        /* The attribute controller's PAS bit gates VBE output too: QEMU's
+         * std VGA shows black with it clear, and Linux's bochs DRM driver
+         * blanks the screen by clearing it (bochs_hw_blank). */
+        if (!(v->ar_index & 0x20))
+            for (int y = 0; y < *h && y < max_h; y++)
+                for (int x = 0; x < *w && x < max_w; x++)
+                    pixels[(size_t)y * (size_t)max_w + (size_t)x] = 0;
+        return true;
+    }
 
     bool text = !(v->gc[6] & 1);
     bool is256 = !text && (v->gc[5] & 0x40);

@@ -756,6 +756,8 @@ static void vbe_640x480x32(void **state)
     vbe_set(f, VBE_DISPI_INDEX_ENABLE, VBE_DISPI_ENABLED | VBE_DISPI_LFB_ENABLED);
     assert_int_equal(vbe_get(f, VBE_DISPI_INDEX_VIRT_WIDTH), 640);
     vga_map_lfb(&f->vga, LFB_BASE);
+    inb(f, 0x3da);
+    outb(f, 0x3c0, 0x20); /* PAS: the picture shows (see vbe_16_and_8_bpp) */
     /* top half through the LFB, bottom half through 64K banks at 0xa0000 */
     for (int y = 0; y < 240; y++)
         for (int x = 0; x < 640; x++)
@@ -829,6 +831,12 @@ static void vbe_16_and_8_bpp(void **state)
     mem_phys_write(f->mem, LFB_BASE + (10 * 800 + 20) * 2, 0xf81f, 2); /* magenta */
     mem_phys_write(f->mem, LFB_BASE + (10 * 800 + 21) * 2, 0x07e0, 2); /* green */
     int w, h;
+    /* PAS clear (as after reset) blanks VBE output too, as QEMU does and
+     * Linux's bochs DRM driver relies on to blank the screen */
+    render(f, &w, &h);
+    assert_int_equal(pixel(f, 20, 10), 0);
+    inb(f, 0x3da);
+    outb(f, 0x3c0, 0x20);
     render(f, &w, &h);
     assert_int_equal(w, 800);
     assert_int_equal(h, 600);

@@ -1,0 +1,249 @@
+/*
+ * vgacheck.c - computes the picture a VGA test (pattern.h) must show and
+ * compares a screenshot with it pixel for pixel (issue 6, "Done means"
+ * items 1 and 2).
+ *
+ *   vgacheck TEST IMAGE [--tolerance N] [--dup9-from CH] [--scale 1]
+ *            [--no-pel-panning 1] [--expected OUT.ppm]
+ *
+ * TEST is text, m04, m0d, m12, m13, modex, vbe8, vbe16 or vbe32; IMAGE a
+ * PNG (ringside's --screenshot) or a binary PPM (QEMU's screendump).
+ * The expected picture comes from the pattern definitions and the IBM
+ * VGA's scan-out rules (9-dot cells, the attribute controller, the 6-bit
+ * DAC shown as (c << 2) | (c >> 4), 5:6:5 expanded by bit replication),
+ * never from the emulator. --tolerance allows that much difference per
+ * colour channel (QEMU rounds 6-bit DAC values another way). Exit 0 iff
+ * the sizes match and no pixel differs beyond the tolerance. --dup9-from
+ * and --scale model QEMU's other listed differences (tests/scripts/
+ * vga-qemu.sh): the 9th dot repeated from character CH on, and pictures
+ * with pixels doubled across and/or down; --no-pel-panning 1 expects mode
+ * X's start address alone to place the picture.
+ */
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pattern.h"
+
+static const char *const names[VT_COUNT] = { "text", "m04", "m0d", "m12", "m13",
+                                             "modex", "vbe8", "vbe16", "vbe32" };
+
+static uint32_t dac6(uint32_t c)
+{
+    return (c << 2) | (c >> 4);
+}
+
+static uint32_t dac_rgb(uint32_t i)
+{
+    return dac6(pat_dac(i, 0)) << 16 | dac6(pat_dac(i, 1)) << 8 | dac6(pat_dac(i, 2));
+}
+
+/* Whether the pel panning register shifts the mode X picture (QEMU: no). */
+static int pel_panning = 1;
+
+/* First character whose 9th dot repeats the 8th (IBM: 0xc0; QEMU: 0xb0). */
+static uint32_t dup9_first = 0xc0;
+
+static uint32_t text_pixel(uint32_t x, uint32_t y)
+{
+    uint32_t c = x / 9, d = x % 9, r = y / PAT_TEXT_CELL_H, rs = y % PAT_TEXT_CELL_H;
+    uint32_t ch = pat_text_char(r, c), at = pat_text_attr(r, c);
+    uint32_t glyph = pat_font(ch, rs);
+    int on;
+    if (d < 8)
+        on = (glyph >> (7 - d)) & 1;
+    else /* line graphics: the 9th dot repeats the 8th for 0xc0-0xdf */
+        on = ch >= dup9_first && ch <= 0xdf && (glyph & 1);
+    return dac_rgb(pat_text_ar(on ? at & 15 : at >> 4));
+}
+
+static uint32_t expected_pixel(int t, uint32_t x, uint32_t y)
+{
+    switch (t) {
+    case VT_TEXT:
+        return text_pixel(x, y);
+    case VT_M04:
+        return dac_rgb(pat_m04_ar(pat_m04(x, y)));
+    case VT_M0D:
+        return dac_rgb(pat_ega_ar(pat_m0d(x, y)));
+    case VT_M12:
+        return dac_rgb(pat_ega_ar(pat_m12(x, y)));
+    case VT_M13:
+        return dac_rgb(pat_m13(x, y));
+    case VT_MODEX:
+        if (y < PAT_X_SPLIT)
+            return dac_rgb(pat_x_main(x + (pel_panning ? PAT_X_XOFF : PAT_X_XOFF & ~3), y + PAT_X_YOFF));
+        return dac_rgb(pat_x_panel(x, y - PAT_X_SPLIT));
+    case VT_VBE8:
+        return dac_rgb(pat_vbe8(x, y));
+    case VT_VBE16: {
+        uint32_t v = pat_vbe16(x, y);
+        uint32_t r = (v >> 11) & 31, g = (v >> 5) & 63, b = v & 31;
+        return (r << 3 | r >> 2) << 16 | (g << 2 | g >> 4) << 8 | (b << 3 | b >> 2);
+    }
+    default:
+        return pat_vbe32(x + PAT_VBE32_XOFF, y + PAT_VBE32_YOFF);
+    }
+}
+
+static void expected_size(int t, int *w, int *h)
+{
+    static const int sz[VT_COUNT][2] = { { 720, 400 }, { 320, 200 }, { 320, 200 }, { 640, 480 }, { 320, 200 },
+                                         { 320, 240 }, { 640, 480 }, { 800, 600 }, { 1024, 768 } };
+    *w = sz[t][0];
+    *h = sz[t][1];
+}
+
+/* ---- image files ---------------------------------------------------------- */
+static uint8_t *read_ppm(FILE *f, int *w, int *h)
+{
+    int maxval;
+    char magic[3] = { 0 };
+    if (fscanf(f, "%2s", magic) != 1 || strcmp(magic, "P6"))
+        return NULL;
+    /* skip comments between the header fields */
+    int vals[3];
+    for (int i = 0; i < 3; i++) {
+        int ch;
+        while ((ch = fgetc(f)) == '#' || ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t')
+            if (ch == '#')
+                while ((ch = fgetc(f)) != '\n' && ch != EOF)
+                    ;
+        ungetc(ch, f);
+        if (fscanf(f, "%d", &vals[i]) != 1)
+            return NULL;
+    }
+    *w = vals[0];
+    *h = vals[1];
+    maxval = vals[2];
+    fgetc(f); /* the one whitespace byte */
+    if (maxval != 255 || *w <= 0 || *h <= 0 || *w > 8192 || *h > 8192)
+        return NULL;
+    size_t n = (size_t)*w * (size_t)*h * 3;
+    uint8_t *buf = malloc(n);
+    if (buf && fread(buf, 1, n, f) != n) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static uint8_t *read_image(const char *path, int *w, int *h)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    uint8_t sig[8];
+    size_t got = fread(sig, 1, 8, f);
+    rewind(f);
+    if (got == 8 && !png_sig_cmp(sig, 0, 8)) {
+        fclose(f);
+        png_image img;
+        memset(&img, 0, sizeof(img));
+        img.version = PNG_IMAGE_VERSION;
+        if (!png_image_begin_read_from_file(&img, path))
+            return NULL;
+        img.format = PNG_FORMAT_RGB;
+        uint8_t *buf = malloc(PNG_IMAGE_SIZE(img));
+        if (!buf || !png_image_finish_read(&img, NULL, buf, 0, NULL)) {
+            free(buf);
+            png_image_free(&img);
+            return NULL;
+        }
+        *w = (int)img.width;
+        *h = (int)img.height;
+        return buf;
+    }
+    uint8_t *buf = read_ppm(f, w, h);
+    fclose(f);
+    return buf;
+}
+
+static int write_ppm(const char *path, int t, int w, int h)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return 0;
+    fprintf(f, "P6\n%d %d\n255\n", w, h);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint32_t p = expected_pixel(t, (uint32_t)x, (uint32_t)y);
+            fputc((int)(p >> 16) & 0xff, f);
+            fputc((int)(p >> 8) & 0xff, f);
+            fputc((int)p & 0xff, f);
+        }
+    return fclose(f) == 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: vgacheck TEST IMAGE [--tolerance N] [--dup9-from CH] [--scale 1] [--no-pel-panning 1] [--expected OUT.ppm]\n");
+        return 2;
+    }
+    int t = -1;
+    for (int i = 0; i < VT_COUNT; i++)
+        if (!strcmp(argv[1], names[i]))
+            t = i;
+    if (t < 0) {
+        fprintf(stderr, "vgacheck: unknown test '%s'\n", argv[1]);
+        return 2;
+    }
+    int tol = 0, allow_scale = 0, sx = 1, sy = 1;
+    const char *exp_out = NULL;
+    for (int i = 3; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--tolerance"))
+            tol = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--dup9-from"))
+            dup9_first = (uint32_t)strtoul(argv[i + 1], NULL, 0);
+        else if (!strcmp(argv[i], "--no-pel-panning"))
+            pel_panning = !atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--scale"))
+            allow_scale = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--expected"))
+            exp_out = argv[i + 1];
+    }
+    int ew, eh;
+    expected_size(t, &ew, &eh);
+    if (exp_out && !write_ppm(exp_out, t, ew, eh))
+        fprintf(stderr, "vgacheck: cannot write %s\n", exp_out);
+    int w, h;
+    uint8_t *img = read_image(argv[2], &w, &h);
+    if (!img) {
+        printf("vgacheck %s: cannot read %s\n", argv[1], argv[2]);
+        return 1;
+    }
+    /* --scale 1: accept a picture whose pixels are doubled across and/or
+     * down (QEMU shows 320-pixel modes 640 wide with double-scanned lines) */
+    if (allow_scale && (w == 2 * ew || h == 2 * eh) && (w == ew || w == 2 * ew) && (h == eh || h == 2 * eh)) {
+        sx = w / ew;
+        sy = h / eh;
+        printf("vgacheck %s: %dx%d is the %dx%d picture scaled %dx%d\n", argv[1], w, h, ew, eh, sx, sy);
+    } else if (w != ew || h != eh) {
+        printf("vgacheck %s: %s is %dx%d, expected %dx%d\n", argv[1], argv[2], w, h, ew, eh);
+        free(img);
+        return 1;
+    }
+    long bad = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint32_t e = expected_pixel(t, (uint32_t)(x / sx), (uint32_t)(y / sy));
+            const uint8_t *p = img + ((size_t)y * (size_t)w + (size_t)x) * 3;
+            int diff = 0;
+            for (int c = 0; c < 3; c++) {
+                int d = (int)p[c] - (int)((e >> (16 - 8 * c)) & 0xff);
+                if (d > tol || d < -tol)
+                    diff = 1;
+            }
+            if (diff && bad++ < 8)
+                printf("  (%d,%d): expected %06x, got %02x%02x%02x\n", x, y, e, p[0], p[1], p[2]);
+        }
+    free(img);
+    if (bad) {
+        printf("vgacheck %s: %ld of %d pixels differ (tolerance %d)\n", argv[1], bad, w * h, tol);
+        return 1;
+    }
+    printf("vgacheck %s: %dx%d, every pixel as expected (tolerance %d)\n", argv[1], w, h, tol);
+    return 0;
+}
