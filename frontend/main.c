@@ -23,6 +23,7 @@
 #include "frontend/chardev.h"
 #include "frontend/display.h"
 #include "frontend/screenshot.h"
+#include "frontend/monitor.h"
 #include "hw/pc.h"
 #include "translate/translate.h"
 
@@ -443,6 +444,71 @@ static void ui_finish(Machine *m)
 }
 /* ---- end of display and screenshots ---------------------------------- */
 
+/* ---- Monitor (-monitor, frontend/monitor.c) --------------------------
+ * Commands are read every millisecond of guest time from a clock event,
+ * as serial input is. `stop` pauses: the run loop then runs no guest
+ * instruction (guest time stands still) but keeps serving the monitor
+ * and the window on the wall clock until `cont`; on resuming, pacing
+ * starts over so the guest does not race to catch up the pause. */
+#define MON_POLL_NS 1000000ull
+
+static struct {
+    Monitor *mon;
+    Event tick;
+    bool was_paused;
+} mon;
+
+static void mon_tick(void *opaque)
+{
+    Machine *m = opaque;
+    monitor_poll(mon.mon);
+    /* Once stdin has ended nothing more can arrive: stop polling, so a
+     * halted guest can still end the run. */
+    if (monitor_live(mon.mon))
+        event_schedule(&m->clock, &mon.tick, clock_now(&m->clock) + MON_POLL_NS);
+}
+
+static int mon_setup(Machine *m)
+{
+    if (!m->opts.monitor)
+        return 0;
+    MonitorTarget t = { &m->cpu, m->mem, &m->pc, &m->pcc, m->opts.snapshot };
+    char err[512];
+    mon.mon = monitor_create(m->opts.monitor, &t, err, sizeof(err));
+    if (!mon.mon)
+        return die(err, NULL);
+    if (monitor_is_stdio(mon.mon) && isatty(0))
+        m->paced = true; /* someone types: guest time follows the wall clock */
+    event_init(&mon.tick, "monitor", mon_tick, m);
+    event_schedule(&m->clock, &mon.tick, clock_now(&m->clock) + MON_POLL_NS);
+    return 0;
+}
+
+/* The paused run loop's step: true while paused (after waiting up to
+ * 10 ms of wall time for monitor input and serving the window). */
+static bool mon_pause_step(Machine *m)
+{
+    if (!monitor_paused(mon.mon)) {
+        if (mon.was_paused) {
+            mon.was_paused = false;
+            m->pace_wall0 = wall_ns();
+            m->pace_guest0 = clock_now(&m->clock);
+        }
+        return false;
+    }
+    mon.was_paused = true;
+    monitor_wait(mon.mon, 10);
+    if (ui.display) {
+        DisplayInput sink = { m, ui_key, ui_mouse };
+        if (!display_poll(ui.display, &sink))
+            bus_request_stop(&m->bus, 0); /* the window was closed */
+        else
+            display_refresh(ui.display, &m->pc.vga, m->mem);
+    }
+    return monitor_paused(mon.mon);
+}
+/* ---- end of monitor --------------------------------------------------- */
+
 /* SIGINT/SIGTERM end the run between instructions, so files are flushed
  * and closed as on a normal exit. */
 static Cpu *signal_cpu;
@@ -477,7 +543,8 @@ static int run(Machine *m)
         if (shot < next)
             next = shot;
         c->deadline = next < limit ? next : limit;
-        int r = c->icount < c->deadline ? cpu_exec(c) : EXIT_NONE;
+        bool paused = mon_pause_step(m); /* -monitor stop: no instructions */
+        int r = !paused && c->icount < c->deadline ? cpu_exec(c) : EXIT_NONE;
         clock_run_due(&m->clock);
         ui_shots_due(m);
         if (m->paced)
@@ -555,6 +622,7 @@ static int setup_board(Machine *m)
         cfg->fd_readonly[i] = o->fd_readonly[i];
     }
     cfg->boot_order = o->boot;
+    cfg->boot_menu = o->boot_menu;
     cfg->rtc_start = o->rtc_base_set ? o->rtc_base : (int64_t)time(NULL);
     if (!o->rtc_base_set && o->rtc_localtime) {
         struct tm tm;
@@ -657,6 +725,8 @@ static int setup(Machine *m)
         if (!m->tc->coverage)
             return die("out of host memory", NULL);
     }
+    if ((status = mon_setup(m)) != 0)
+        return status;
     return ui_setup(m); /* last: the window opens only for a machine that runs */
 }
 
@@ -706,6 +776,9 @@ int main(int argc, char **argv)
         return die("out of host memory for the code cache", NULL);
     }
     status = setup(m);
+    /* Last, so that lockstep's copy of RAM sees what the loaders wrote. */
+    if (status == 0 && !tc_set_backend(m->tc, m->opts.backend, m->opts.lockstep))
+        status = die("cannot map memory for the x64 backend", NULL);
     if (status == 0) {
         status = run(m);
         fflush(stdout);
@@ -727,6 +800,7 @@ int main(int argc, char **argv)
     if (m->tracer.tlb)
         mem_print_stats(m->mem, m->tracer.out ? m->tracer.out : stderr);
     tracer_finish(&m->tracer);
+    monitor_destroy(mon.mon);
     for (int i = 0; i < m->nfiles; i++)
         fclose(m->files[i]);
     free(m->tc->coverage);

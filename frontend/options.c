@@ -6,6 +6,9 @@
  * line and exit status 2, never silently ignored.
  */
 #include "frontend/options.h"
+#include "translate/x64.h"
+
+#include "frontend/monitor.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,9 +16,9 @@
 #include <string.h>
 
 static const char *const not_yet[] = {
-    "-nic", "-netdev", "-net", "-s", "-gdb", "-monitor",
+    "-nic", "-netdev", "-net", "-s", "-gdb",
     "-smp", "-cpu", "-machine", "-M", "-vga", "-usb", "-loadvm",
-    "-k", "-S", "-record", "-replay", "--record", "--replay", "-accel",
+    "-k", "-S", "-record", "-replay", "--record", "--replay",
     "-enable-kvm", "-audiodev", "-soundhw", "-chroot", "-daemonize", "-pidfile", "-name",
     "-object", "-global", "-trace",
     NULL,
@@ -32,7 +35,8 @@ static void usage(FILE *f)
           "  -fda/-fdb FILE      floppy images (160K to 2.88M)\n"
           "  -drive file=FILE[,if=ide|floppy][,index=N][,media=disk|cdrom][,format=raw]\n"
           "         [,readonly=on|off][,snapshot=on|off]  a disk, CD or floppy (QEMU's meaning)\n"
-          "  -boot [order=]LETTERS  boot order: a floppy, c disk, d CD-ROM (default cad)\n"
+          "  -boot [order=]LETTERS[,menu=on]  boot order: a floppy, c disk, d CD-ROM (default\n"
+          "                      cad); menu=on: SeaBIOS offers its boot menu (ESC)\n"
           "  -snapshot           keep every disk write in memory; the images never change\n"
           "  -kernel FILE        boot a Linux bzImage or a Multiboot kernel directly\n"
           "  -initrd FILE        initial ramdisk for -kernel; for Multiboot, the modules:\n"
@@ -46,6 +50,8 @@ static void usage(FILE *f)
           "  --wait-text TEXT    end with status 0 once TEXT is on the text screen or\n"
           "                      a serial port's output (status 4 if the run ends before)\n"
           "  --screen-text FILE  write the VGA text screen to FILE at exit\n"
+          "  -monitor DEV        the command console: stdio, tcp:127.0.0.1:PORT,server,nowait,\n"
+          "                      unix:PATH,server,nowait or none (the default); type help\n"
           "  -m SIZE             guest RAM, in MiB or with a M/G suffix (default 128)\n"
           "  -display sdl|none   a window (the default when $DISPLAY or $WAYLAND_DISPLAY\n"
           "                      is set and SDL can open one), or headless\n"
@@ -69,6 +75,8 @@ static void usage(FILE *f)
           "                      privilege changes); comma-separated\n"
           "  -D FILE             write traces to FILE instead of stderr\n"
           "  -singlestep         one instruction per block\n"
+          "  -accel threaded|x64 the backend: handler calls (default) or x86-64 host code\n"
+          "  --lockstep          run every block with both backends and stop at a difference\n"
           "  --coverage FILE     append the opcode-table rows executed to FILE\n"
           "  --max-insns N       stop after N guest instructions (exit status 0)\n"
           "  --stats             print instruction and code-cache counts at exit\n"
@@ -222,13 +230,30 @@ static bool parse_chardev(Options *o, const char *v, int *status)
     return true;
 }
 
-/* -boot order=LETTERS (or just LETTERS; once=, menu= are not supported). */
+/* -boot [order=]LETTERS[,menu=on|off] (once= is not supported). */
 static bool parse_boot(Options *o, const char *v, int *status)
 {
-    const char *order = !strncmp(v, "order=", 6) ? v + 6 : v;
-    if (!*order || strlen(order) > 8 || strspn(order, "acdn") != strlen(order))
-        return fail(status, "-boot %s: give order=LETTERS from a (floppy), c (disk), d (CD-ROM), n (network)", v);
-    o->boot = order;
+    const char *p = v;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        if (n == 7 && !strncmp(p, "menu=on", 7)) {
+            o->boot_menu = true;
+        } else if (n == 8 && !strncmp(p, "menu=off", 8)) {
+            o->boot_menu = false;
+        } else {
+            const char *order = !strncmp(p, "order=", 6) && n >= 6 ? p + 6 : p;
+            size_t len = n - (size_t)(order - p);
+            if (!len || len > 8 || strspn(order, "acdn") < len)
+                return fail(status, "-boot %s: give order=LETTERS from a (floppy), c (disk), d (CD-ROM), n (network)"
+                                    ", and menu=on|off", v);
+            memcpy(o->boot_buf, order, len);
+            o->boot_buf[len] = 0;
+            o->boot = o->boot_buf;
+        }
+        p += n;
+        if (*p == ',')
+            p++;
+    }
     return true;
 }
 
@@ -415,6 +440,10 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
 {
     memset(o, 0, sizeof(*o));
     o->ram_mb = 128;
+    o->backend = BACKEND_THREADED;
+    if (getenv("RINGSIDE_ACCEL") && x64_backend_by_name(getenv("RINGSIDE_ACCEL")) >= 0)
+        o->backend = x64_backend_by_name(getenv("RINGSIDE_ACCEL"));
+    o->lockstep = getenv("RINGSIDE_LOCKSTEP") && *getenv("RINGSIDE_LOCKSTEP") == '1';
     o->exit_port = 0xf4;
     o->exit_size = 4;
     o->default_debugcon = true;
@@ -443,6 +472,10 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
             o->stats = true;
             continue;
         }
+        if (!strcmp(a, "--lockstep")) {
+            o->lockstep = true;
+            continue;
+        }
         if (!strcmp(a, "-singlestep")) {
             o->singlestep = true;
             continue;
@@ -457,9 +490,9 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
         static const char *const with_value[] = { "-bios", "-m", "-display", "-d", "-D", "-debugcon",
                                                   "-device", "-chardev", "--coverage", "--max-insns",
                                                   "-hda", "-hdb", "-hdc", "-hdd", "-cdrom", "-fda",
-                                                  "-fdb", "-drive", "-boot", "-kernel", "-initrd", "-append",
+                                                  "-fdb", "-drive", "-boot", "-accel", "-kernel", "-initrd", "-append",
                                                   "-serial", "-rtc", "-icount", "--wait-text",
-                                                  "--screen-text", "--screenshot", NULL };
+                                                  "--screen-text", "--screenshot", "-monitor", NULL };
         bool known = false;
         for (int k = 0; with_value[k]; k++)
             if (!strcmp(a, with_value[k]))
@@ -528,6 +561,11 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
                 return fail(status, "--screenshot %s: give FILE or FILE@N", v);
         } else if (!strcmp(a, "--screen-text")) {
             o->screen_file = v;
+        } else if (!strcmp(a, "-monitor")) {
+            char why[300];
+            if (!monitor_parse_spec(v, why, sizeof(why)))
+                return fail(status, "%s", why);
+            o->monitor = strcmp(v, "none") ? v : NULL;
         } else if (!strcmp(a, "-m")) {
             char buf[64];
             snprintf(buf, sizeof(buf), "%s", v);
@@ -564,6 +602,9 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
                 return false;
         } else if (!strcmp(a, "--coverage")) {
             o->coverage_file = v;
+        } else if (!strcmp(a, "-accel")) {
+            if ((o->backend = x64_backend_by_name(v)) < 0)
+                return fail(status, "-accel %s: give threaded or x64", v);
         } else if (!strcmp(a, "--max-insns")) {
             if (!parse_u64(v, &o->max_insns) || o->max_insns == 0)
                 return fail(status, "--max-insns %s: give a positive instruction count", v);
@@ -575,5 +616,9 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
         return fail(status, "%s", "-cdrom and -hdc both want the secondary IDE master; drop one");
     if (!place_drives(o, status))
         return false;
+    for (int i = 0; o->monitor && !strcmp(o->monitor, "stdio") && i < o->nserials; i++)
+        if (!strcmp(o->serial[i], "stdio"))
+            return fail(status, "%s", "-monitor stdio and -serial stdio both want stdin: give one of them "
+                                      "another channel (tcp:127.0.0.1:PORT,server,nowait)");
     return true;
 }

@@ -59,6 +59,8 @@ typedef struct Options {
     DriveOpt drives[MAX_DRIVES];
     int ndrives;
     const char *boot;      /* -boot order=...: letters a, c, d, n */
+    char boot_buf[9];      /* where -boot's order letters are kept */
+    bool boot_menu;        /* -boot menu=on: SeaBIOS offers its boot menu (ESC) */
     bool snapshot;         /* writes go to memory, never to the images */
     const char *serial[MAX_SERIALS]; /* -serial specs for COM1, COM2 */
     int nserials;
@@ -69,6 +71,7 @@ typedef struct Options {
     uint32_t icount_shift; /* -icount shift=N: 2^N ns per instruction (default 0) */
     const char *wait_text; /* --wait-text: end with status 0 once this is on screen or serial */
     const char *screen_file; /* --screen-text FILE: the text screen at exit */
+    const char *monitor;   /* -monitor stdio|tcp:...|unix:...|none; NULL = none */
     uint32_t ram_mb;
     bool display_none;
     bool display_sdl;  /* -display sdl given: failing to open the window is an error */
@@ -89,6 +92,8 @@ typedef struct Options {
     Chardev chardevs[MAX_CHARDEVS];
     int nchardevs;
     bool singlestep;
+    int backend;   /* -accel threaded|x64 (BACKEND_*); RINGSIDE_ACCEL sets the default */
+    bool lockstep; /* --lockstep: run each block with both backends and compare */
 } Options;
 
 /* Parse argv into opts. On error prints one line to stderr and returns

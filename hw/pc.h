@@ -42,6 +42,7 @@ typedef struct PcConfig {
     BlockDev *fd[2];
     bool fd_readonly[2];
     const char *boot_order; /* letters a, c, d, n; NULL = "cad" */
+    bool boot_menu;         /* fw_cfg BOOT_MENU: SeaBIOS's "Press ESC for boot menu" */
     int64_t rtc_start;      /* guest time at power-on, seconds since 1970 UTC */
     /* VGA BIOS for SeaBIOS (fw_cfg vgaroms/), or NULL. */
     const uint8_t *vgabios;

@@ -14,6 +14,89 @@
 
 #include "cpu/decode.h"
 #include "translate/translate.h"
+#include "translate/x64.h"
+
+/* ---- code bytes and hot pages (issue 4: no thrash on written code pages)
+ *
+ * A write to a page holding code takes the slow path. Two things keep such
+ * a page from thrashing:
+ *   - a bitmap per code page of the bytes that translated blocks cover, so
+ *     a write to data next to code costs a few bit tests, not a walk of the
+ *     page's blocks (and never drops a block: that was already exact);
+ *   - a count of writes that did overwrite code, kept per page over the
+ *     last two epochs of 2^SMC_EPOCH_SHIFT instructions: once it reaches
+ *     SMC_HOT_WRITES the page is hot, and blocks starting there hold one
+ *     instruction, so a loop that patches itself retranslates the patched
+ *     instruction rather than the whole loop. A page that stops being
+ *     rewritten for two epochs gets long blocks again as they are rebuilt.
+ * Bits are set when a block is linked and cleared only when the page's
+ * last block goes, so stale bits are possible and only cost a walk. */
+#define SMC_HOT_WRITES 16
+#define SMC_EPOCH_SHIFT 22
+
+struct TcPageInfo {
+    uint64_t *bits;   /* PAGE_SIZE bits, allocated with the first block */
+    uint32_t epoch;   /* of the last code-overwriting write */
+    uint16_t writes;  /* code-overwriting writes in this and the last epoch */
+};
+
+static void code_bits_clear(TCache *tc, uint32_t page)
+{
+    if (tc->pinfo[page].bits)
+        memset(tc->pinfo[page].bits, 0, PAGE_SIZE / 8);
+}
+
+static void code_bits_set(TCache *tc, uint32_t page, uint32_t start, uint32_t end)
+{
+    struct TcPageInfo *p = &tc->pinfo[page];
+    if (!p->bits) {
+        p->bits = calloc(PAGE_SIZE / 64, sizeof(uint64_t));
+        if (!p->bits)
+            abort();
+    }
+    for (uint32_t i = start; i < end; i++)
+        p->bits[i / 64] |= 1ull << (i % 64);
+}
+
+/* Does [lo, hi) touch a byte some block was translated from? */
+static bool code_bits_hit(const TCache *tc, uint32_t page, uint32_t lo, uint32_t hi)
+{
+    const uint64_t *bits = tc->pinfo[page].bits;
+    if (!bits)
+        return tc->page_head[page] != NULL;
+    for (uint32_t i = lo; i < hi; i++) {
+        if (!(i % 64) && i + 64 <= hi) {
+            if (bits[i / 64])
+                return true;
+            i += 63;
+        } else if (bits[i / 64] & (1ull << (i % 64))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static uint32_t smc_epoch(const TCache *tc)
+{
+    return (uint32_t)(tc->cpu->icount >> SMC_EPOCH_SHIFT);
+}
+
+static void smc_note(TCache *tc, uint32_t page)
+{
+    struct TcPageInfo *p = &tc->pinfo[page];
+    uint32_t now = smc_epoch(tc);
+    if (now - p->epoch > 1)
+        p->writes = 0;
+    p->epoch = now;
+    if (p->writes < UINT16_MAX)
+        p->writes++;
+}
+
+static bool smc_hot(const TCache *tc, uint32_t page)
+{
+    return page < tc->npages && tc->pinfo[page].writes >= SMC_HOT_WRITES &&
+           smc_epoch(tc) - tc->pinfo[page].epoch <= 1;
+}
 
 static uint32_t tc_hash(uint32_t phys, uint32_t cs_base, uint32_t mode)
 {
@@ -37,7 +120,10 @@ TCache *tc_create(Cpu *c)
     tc->cpu = c;
     tc->npages = c->mem->ram_size >> PAGE_SHIFT;
     tc->page_head = calloc(tc->npages, sizeof(Block *));
-    if (!tc->page_head) {
+    tc->pinfo = calloc(tc->npages, sizeof(*tc->pinfo));
+    if (!tc->page_head || !tc->pinfo) {
+        free(tc->page_head);
+        free(tc->pinfo);
         free(tc);
         return NULL;
     }
@@ -79,8 +165,10 @@ static void unlink_page(TCache *tc, Block *b, int i)
         }
         pp = &cur->pages[ci].next;
     }
-    if (!tc->page_head[page])
+    if (!tc->page_head[page]) {
         mem_unmark_code(tc->cpu->mem, page << PAGE_SHIFT);
+        code_bits_clear(tc, page);
+    }
 }
 
 static void invalidate(TCache *tc, Block *b)
@@ -94,6 +182,8 @@ static void invalidate(TCache *tc, Block *b)
     for (int i = 0; i < b->npages; i++)
         unlink_page(tc, b, i);
     b->valid = false;
+    if (tc->xbuf && tc->xbuf->nlinked)
+        x64_unlink_all(tc->xbuf); /* no chained jump may reach b */
     b->zombie_next = tc->zombies;
     tc->zombies = b;
     tc->blocks_invalidated++;
@@ -113,6 +203,15 @@ void tc_destroy(TCache *tc)
         return;
     tc_flush(tc);
     free_zombies(tc);
+    for (uint32_t p = 0; p < tc->npages; p++)
+        free(tc->pinfo[p].bits);
+    free(tc->pinfo);
+    if (tc->lockstep)
+        lockstep_destroy(tc->lockstep);
+    if (tc->xbuf) {
+        x64_buf_free(tc->xbuf);
+        free(tc->xbuf);
+    }
     free(tc->page_head);
     free(tc);
 }
@@ -124,16 +223,22 @@ static void tc_code_write(void *opaque, uint32_t paddr, uint32_t len)
     for (uint32_t page = paddr >> PAGE_SHIFT; page <= last >> PAGE_SHIFT && page < tc->npages; page++) {
         uint32_t lo = page == paddr >> PAGE_SHIFT ? (paddr & PAGE_MASK) : 0;
         uint32_t hi = page == last >> PAGE_SHIFT ? (last & PAGE_MASK) + 1 : PAGE_SIZE;
+        if (!code_bits_hit(tc, page, lo, hi))
+            continue; /* data next to code: nothing to drop */
         Block *b = tc->page_head[page];
+        bool hit = false;
         while (b) {
             int i = page_index(b, page);
             Block *next = b->pages[i].next;
             if (b->pages[i].start < hi && lo < b->pages[i].end) {
                 invalidate(tc, b);
                 tc->cpu->exit_req = 1;
+                hit = true;
             }
             b = next;
         }
+        if (hit)
+            smc_note(tc, page);
     }
 }
 
@@ -222,6 +327,7 @@ static void link_pages(TCache *tc, Block *b)
             continue;
         b->pages[i].next = tc->page_head[page];
         tc->page_head[page] = b;
+        code_bits_set(tc, page, b->pages[i].start, b->pages[i].end);
         mem_mark_code(tc->cpu->mem, page << PAGE_SHIFT);
     }
 }
@@ -237,8 +343,13 @@ static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
     Insn insns[BLOCK_MAX_INSNS];
     int n = 0, pos = 0;
     bool code32 = (mode & BLOCK_MODE_CODE32) != 0;
+    int max_insns = tc->max_insns;
+    if (max_insns > 1 && smc_hot(tc, phys >> PAGE_SHIFT)) {
+        max_insns = 1; /* a rewrite drops one instruction, not the loop */
+        tc->hot_blocks++;
+    }
 
-    while (n < tc->max_insns && pos < in_page) {
+    while (n < max_insns && pos < in_page) {
         Insn *in = &insns[n];
         /* Only the first instruction may run on into the next page. */
         int limit = n == 0 ? avail - pos : (avail < in_page ? avail : in_page) - pos;
@@ -274,6 +385,14 @@ static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
     b->bytes = (uint16_t)pos;
     b->valid = true;
     memcpy(b->insn, insns, (size_t)n * sizeof(Insn));
+    /* Host code first, before the block is findable: a full buffer
+     * drops every block and starts over (bounded memory). */
+    if (tc->xbuf && !x64_compile(tc->xbuf, b)) {
+        tc_flush(tc);
+        x64_buf_reset(tc->xbuf);
+        if (!x64_compile(tc->xbuf, b))
+            b->code = NULL; /* larger than the whole buffer: threaded */
+    }
     uint32_t first_end = (phys & PAGE_MASK) + (uint32_t)pos;
     b->pages[0] = (BlockPage){ phys >> PAGE_SHIFT, (uint16_t)(phys & PAGE_MASK),
                                (uint16_t)(first_end > PAGE_SIZE ? PAGE_SIZE : first_end), NULL };
@@ -288,6 +407,7 @@ static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
     tc->hash[h] = b;
     link_pages(tc, b);
     tc->blocks_translated++;
+    tc->insns_translated += (uint64_t)n;
     if (tc->trace.translated)
         tc->trace.translated(tc->trace.opaque, c, b, buf);
     return b;
@@ -336,4 +456,29 @@ Block *tc_find(TCache *tc, Cpu *c)
     if (b->lin == lin)
         *slot = b;
     return b;
+}
+
+bool tc_set_backend(TCache *tc, int backend, bool lockstep)
+{
+    if (backend == BACKEND_X64 || lockstep) {
+        if (!tc->xbuf) {
+            X64Buf *xb = calloc(1, sizeof(*xb));
+            if (!xb || !x64_buf_init(xb, X64_BUF_SIZE)) {
+                free(xb);
+                return false;
+            }
+            tc->xbuf = xb;
+            tc_flush(tc); /* blocks made so far have no host code */
+        }
+    }
+    if (lockstep && !tc->lockstep) {
+        tc->lockstep = lockstep_create(tc->cpu);
+        if (!tc->lockstep)
+            return false;
+    }
+    tc->backend = backend;
+    if (tc->xbuf)
+        tc->xbuf->chaining = backend == BACKEND_X64 && !lockstep && !tc->trace.executing && !tc->coverage &&
+                             tc->max_insns > 1;
+    return true;
 }

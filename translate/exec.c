@@ -17,11 +17,27 @@
  */
 #include "cpu/decode.h"
 #include "translate/translate.h"
+#include "translate/x64.h"
 
 Block *tc_find(TCache *tc, Cpu *c);
 
 /* The plain loop: nothing but the handlers. */
 static void run_block(Cpu *c, const Block *b, uint32_t n)
+{
+    const Insn *in = b->insn, *end = b->insn + n;
+    for (; in < end; in++) {
+        c->insn_eip = c->eip;
+        c->eip += in->len;
+        in->fn(c, in);
+        c->icount++;
+        if (unlikely(c->exit_req))
+            break;
+    }
+}
+
+/* The same loop for the lockstep runner (a second caller here would stop
+ * run_block being inlined in the hot loop). */
+void tc_run_threaded(Cpu *c, const Block *b, uint32_t n)
 {
     const Insn *in = b->insn, *end = b->insn + n;
     for (; in < end; in++) {
@@ -218,6 +234,14 @@ static int exec_loop(Cpu *c, TCache *tc)
             tc->trace.executing(tc->trace.opaque, c, b);
         if (tc->coverage)
             run_block_cov(c, b, n, tc->coverage);
+        else if (unlikely(tc->lockstep != NULL))
+            lockstep_block(tc->lockstep, c, b, n);
+        /* Host code runs whole blocks only; a block the deadline cuts
+         * short, or one asked to stop already, runs threaded. */
+        else if (tc->backend == BACKEND_X64 && b->code && n == b->ninsn && !c->exit_req) {
+            x64_link(tc->xbuf, b); /* chain the exit that led here */
+            ((X64Code)b->code)(c);
+        }
         else
             run_block(c, b, n);
     }

@@ -40,6 +40,7 @@ struct Block {
     uint8_t npages;
     bool valid;
     BlockPage pages[2];
+    void *code;       /* x64 backend: host code for the whole block, or NULL */
     Block *hash_next;
     Block *zombie_next;
     Insn insn[];
@@ -74,12 +75,24 @@ struct TCache {
     TraceHooks trace;
     uint8_t *coverage;    /* if set: 0x200 x 9 bytes, marked per executed row */
     uint64_t blocks_translated, blocks_invalidated;
+    /* Code pages that are also written (cache.c, "code bytes and hot
+     * pages"): per RAM page, which bytes hold translated code and how
+     * often code there was overwritten lately. */
+    struct TcPageInfo *pinfo;
+    uint64_t insns_translated; /* instructions decoded into blocks */
+    uint64_t hot_blocks;       /* blocks cut to one instruction on a hot page */
+    int backend;               /* BACKEND_* (translate/x64.h) */
+    struct X64Buf *xbuf;       /* x64 backend's code buffer */
+    struct Lockstep *lockstep; /* --lockstep: compare the backends per block */
 };
 
 TCache *tc_create(Cpu *c);
 void tc_destroy(TCache *tc);
 /* Drop every block (mode changes that the key does not capture, reset). */
 void tc_flush(TCache *tc);
+/* Choose the backend (BACKEND_*) and lockstep; false if the host code
+ * buffer cannot be made. Call before running. */
+bool tc_set_backend(TCache *tc, int backend, bool lockstep);
 
 /* Run the CPU until c->icount reaches c->deadline or something stops it.
  * Returns EXIT_NONE when the deadline was reached, otherwise EXIT_*. */

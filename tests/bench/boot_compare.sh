@@ -7,12 +7,13 @@
 #
 #   grub-floppy, grub-cdrom  GRUB's rescue images (tests/images/grub.sh) to
 #                            GRUB's menu, or to "grub>" when ringside has
-#                            --type-on (the test types 'c' at the menu)
+#                            --type-on or -monitor (both type 'c' at the menu)
 #   installer                the Debian installer's netboot linux+initrd.gz
 #                            (tests/images/installer.sh) with console=ttyS0
 #                            to its first question on the serial port
 #
-# QEMU runs headless; the goal text is read from its text screen (0xb8000,
+# QEMU runs headless, its images read-only without locks (another
+# emulator may have them open); the goal text is read from its text screen (0xb8000,
 # saved through QMP's pmemsave every 20 ms) or from its serial file, so
 # both emulators stop at the same guest event. Ringside stops itself with
 # --wait-text.
@@ -48,16 +49,20 @@ t0 = time.monotonic()
 proc = subprocess.Popen(qemu_args + ["-qmp", "unix:%s,server=on,wait=off" % qmp_path,
                                      "-serial", "file:" + serial],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-sock = None
-while sock is None and time.monotonic() - t0 < 10:
-    try:
+f = None
+while f is None and time.monotonic() - t0 < 10:
+    try:  # QEMU may not listen yet, or reset a too-early connection
         s = socket.socket(socket.AF_UNIX)
         s.connect(qmp_path)
-        sock = s
+        f = s.makefile("rw")
+        if not f.readline():
+            raise OSError("no QMP greeting")
     except OSError:
+        f = None
         time.sleep(0.005)
-f = sock.makefile("rw")
-f.readline()
+if f is None:
+    proc.kill()
+    sys.exit("qemu_wait: no QMP connection")
 def qmp(cmd, **args):
     f.write(json.dumps({"execute": cmd, "arguments": args}) + "\n")
     f.flush()
@@ -93,10 +98,57 @@ _, _, ru = os.wait4(proc.pid, 0)
 print(("%.2f" % found if found is not None else "timeout") + " %.2f" % (ru.ru_utime + ru.ru_stime))
 PY
 
+# Ringside's monitor, when it types instead of --type-on: wait for WHEN on
+# the text screen (screentext), then sendkey KEY.
+cat >"$work/mon_type.py" <<'PY'
+import socket, sys, time
+path, when, key = sys.argv[1], sys.argv[2], sys.argv[3]
+t0 = time.monotonic()
+s = None
+while s is None and time.monotonic() - t0 < 20:
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(path)
+    except OSError:
+        s = None
+        time.sleep(0.01)
+if s is None:
+    sys.exit(0)
+def command(line):
+    s.sendall(line.encode() + b"\n")
+    out = b""
+    while not out.endswith(b"(ringside) "):
+        chunk = s.recv(65536)
+        if not chunk:
+            sys.exit(0)
+        out += chunk
+    return out.decode("latin-1")
+command("")
+while time.monotonic() - t0 < 600:
+    if when in command("screentext"):
+        command("sendkey " + key)
+        break
+    time.sleep(0.02)
+PY
+
 # ringside_time GOAL ARGS...: wall seconds to the goal and CPU seconds, or "fail -".
+# With --type-on TEXT=KEY in ARGS and no --type-on in ringside, the monitor types.
 ringside_time() {
-    local goal=$1 t0 t1
+    local goal=$1 t0 t1 args=() helper=
     shift
+    while [ $# -gt 0 ]; do
+        if [ "$1" = --type-on ] && [ $use_monitor = 1 ]; then
+            rm -f "$work/mon.sock"
+            args+=(-monitor "unix:$work/mon.sock,server,nowait")
+            python3 "$work/mon_type.py" "$work/mon.sock" "${2%=*}" "${2##*=}" &
+            helper=$!
+            shift 2
+        else
+            args+=("$1")
+            shift
+        fi
+    done
+    set -- "${args[@]}"
     t0=$(date +%s.%N)
     if /usr/bin/time -f "%U %S" -o "$work/cpu.txt" "$ringside" -display none "$@" --wait-text "$goal" \
         >"$work/ringside.out" 2>&1; then
@@ -105,13 +157,20 @@ ringside_time() {
     else
         echo "fail -"
     fi
+    [ -n "$helper" ] && wait "$helper"
 }
 best() { # "WALL CPU" pairs, one per argument: the pair with the smallest wall time
     printf '%s\n' "$@" | grep '^[0-9]' | sort -g | head -1 | grep . || echo "${1:-fail -}"
 }
 
 can_type=0
-"$ringside" --help 2>&1 | grep -q -- '--type-on' && can_type=1
+use_monitor=0
+if "$ringside" --help 2>&1 | grep -q -- '--type-on'; then
+    can_type=1
+elif "$ringside" --help 2>&1 | grep -q -- '-monitor DEV'; then
+    can_type=1
+    use_monitor=1
+fi
 rows=()
 bench() { # NAME GOAL WHERE TYPE_ON RINGSIDE_ARGS -- QEMU_ARGS
     local name=$1 goal=$2 where=$3 type_on=$4 r=() q=() rs=() qs=()
@@ -147,16 +206,18 @@ if [[ ,$only, == *,grub-* ]]; then
         type_on="Press enter to boot the selected OS=c"
     fi
     [[ ,$only, == *,grub-floppy,* ]] && bench grub-floppy "$goal" screen "$type_on" \
-        -m 32 -fda "$g/grub-rescue-floppy.img" -boot a -- -m 32 -fda "$g/grub-rescue-floppy.img" -boot a
+        -m 32 -fda "$g/grub-rescue-floppy.img" -boot a -- \
+        -m 32 -drive "file=$g/grub-rescue-floppy.img,if=floppy,format=raw,readonly=on,file.locking=off" -boot a
     [[ ,$only, == *,grub-cdrom,* ]] && bench grub-cdrom "$goal" screen "$type_on" \
-        -m 32 -cdrom "$g/grub-rescue-cdrom.iso" -boot d -- -m 32 -cdrom "$g/grub-rescue-cdrom.iso" -boot d
+        -m 32 -cdrom "$g/grub-rescue-cdrom.iso" -boot d -- \
+        -m 32 -drive "file=$g/grub-rescue-cdrom.iso,media=cdrom,format=raw,readonly=on,file.locking=off" -boot d
 fi
 if [[ ,$only, == *,installer,* ]]; then
     d=$(bash "$here/../images/installer.sh") || exit 1
     goal="Choose the language"
     bench installer "$goal" serial "" \
-        -m 256 -kernel "$d/linux" -initrd "$d/initrd.gz" -append "console=ttyS0" -serial "file:$work/ringside-serial.txt" -- \
-        -m 256 -kernel "$d/linux" -initrd "$d/initrd.gz" -append "console=ttyS0"
+        -m 512 -kernel "$d/linux" -initrd "$d/initrd.gz" -append "console=ttyS0,115200" -serial "file:$work/ringside-serial.txt" -- \
+        -m 512 -kernel "$d/linux" -initrd "$d/initrd.gz" -append "console=ttyS0,115200"
 fi
 
 echo "| boot         | goal                                 | ringside | qemu tcg |  ratio | ring cpu | qemu cpu |  ratio |"

@@ -75,7 +75,7 @@ fi
 
 # The workloads, in table order; "empty" is the startup row.
 workloads=(empty)
-for w in sieve crc32 memcpy-rep memcpy-loop fib; do
+for w in sieve crc32 memcpy-rep memcpy-loop fib paging memwalk; do
     [ -f "$romdir/$w.rom" ] && workloads+=("$w")
 done
 for f in "$romdir"/*.rom; do
@@ -101,7 +101,8 @@ run_one() {
     local cmd
     # shellcheck disable=SC2054  # the commas belong to -device
     if [ "$emu" = ringside ]; then
-        cmd=("$ringside" -display none -bios "$rom" -debugcon "file:$tmp/$tag.out" -no-reboot --stats)
+        # -d tlb prints the shadow-table counters at exit (no cost before).
+        cmd=("$ringside" -display none -bios "$rom" -debugcon "file:$tmp/$tag.out" -no-reboot --stats -d tlb)
     else
         cmd=("$qemu" -accel tcg -display none -bios "$rom"
              -device isa-debug-exit,iobase=0xf4,iosize=0x04
@@ -139,6 +140,7 @@ max() {
 header="workload|guest insns|ringside s|qemu s|ringside MIPS|qemu MIPS|ratio r/q|ringside RSS MiB|qemu RSS MiB|result"
 rows=()
 consoles=()
+tlbstats=()
 failed=0
 emus=(ringside)
 [ $use_qemu = 1 ] && emus+=(qemu)
@@ -205,6 +207,7 @@ for w in "${workloads[@]}"; do
                     break 2
                 fi
                 insns=$n
+                [ "$i" -eq 1 ] && tlbstats+=("$w: $(sed -n 's/^tlb: //p' "$tmp/$tag.err" | paste -sd';' | sed 's/;/; /')")
             fi
         done
     done
@@ -271,6 +274,10 @@ if [ ${#consoles[@]} -gt 0 ]; then
     echo "What the guests printed (the same in every run):"
     printf '  %s\n' "${consoles[@]}"
 fi
+if [ ${#tlbstats[@]} -gt 0 ]; then
+    echo "Ringside's shadow-table counters (-d tlb, first run):"
+    printf '  %s\n' "${tlbstats[@]}"
+fi
 
 if [ -n "$markdown" ]; then
     {
@@ -294,6 +301,12 @@ if [ -n "$markdown" ]; then
             echo "What the guests printed:"
             echo
             printf '    %s\n' "${consoles[@]}"
+        fi
+        if [ ${#tlbstats[@]} -gt 0 ]; then
+            echo
+            echo "Ringside's shadow-table counters (\`-d tlb\`, first run):"
+            echo
+            printf '    %s\n' "${tlbstats[@]}"
         fi
     } >"$markdown"
     echo "Markdown table written to $markdown"

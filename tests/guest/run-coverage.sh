@@ -16,7 +16,10 @@ files=()
 for rom in "${roms[@]}"; do
     [ -n "$rom" ] || continue
     name=$(basename "$rom" .rom)
-    timeout -k 5 120 "$rs" -display none --coverage "$tmp/$name.cov" -bios "$rom" >"$tmp/$name.out" 2>&1
+    # Extra arguments of the guest (ringside_add_guest_test ARGS), e.g. -fda IMAGE.
+    extra=()
+    [ -f "${rom%.rom}.args" ] && read -r -a extra <"${rom%.rom}.args"
+    timeout -k 5 120 "$rs" -display none --coverage "$tmp/$name.cov" -bios "$rom" "${extra[@]}" >"$tmp/$name.out" 2>&1
     st=$?
     [ "$st" -eq 1 ] || echo "note: $name exited with status $st under ringside (see guest_$name)"
     touch "$tmp/$name.cov"

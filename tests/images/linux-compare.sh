@@ -13,6 +13,13 @@ L=$LINUX_DIR
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# CPU seconds too (GNU time): wall times swing with the machine's load.
+# timed FILE CMD...: runs CMD, its user+system seconds into FILE.
+timed() {
+    if [ -x /usr/bin/time ]; then /usr/bin/time -f %U+%S -o "$@"; else shift; "$@"; fi
+}
+cpu_s() { [ -f "$1.cpu" ] && awk -F+ 'END { printf "%.1f", $1 + $2 }' "$1.cpu"; }
+
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # qemu_until LOG MARKER ARGS...: runs QEMU with the serial port on LOG until
@@ -21,13 +28,18 @@ qemu_until() {
     local log=$1 marker=$2 t0 pid
     shift 2
     : > "$log"
+    local cmd=(qemu-system-i386 -accel tcg -display none -serial "file:$log" -monitor none
+        -no-reboot "$@")
+    # Started directly (not through timed, a shell function), so $! is GNU
+    # time's pid and QEMU is its child.
+    [ -x /usr/bin/time ] && cmd=(/usr/bin/time -f %U+%S -o "$log.cpu" "${cmd[@]}")
     t0=$(now_ms)
-    qemu-system-i386 -accel tcg -display none -serial "file:$log" -monitor none \
-        -no-reboot "$@" </dev/null >/dev/null 2>&1 &
+    "${cmd[@]}" </dev/null >/dev/null 2>&1 &
     pid=$!
     while kill -0 $pid 2>/dev/null; do
         if [ -n "$marker" ] && grep -q "$marker" "$log"; then
-            kill $pid
+            # Stop QEMU (time's child, or $pid itself without time).
+            pkill -TERM -P $pid 2>/dev/null || kill $pid
             break
         fi
         sleep 0.05
@@ -42,10 +54,10 @@ ringside_until() {
     shift 2
     t0=$(now_ms)
     if [ -n "$marker" ]; then
-        "$RINGSIDE" -display none -serial "file:$log" -no-reboot --wait-text "$marker" "$@" \
+        timed "$log.cpu" "$RINGSIDE" -display none -serial "file:$log" -no-reboot --wait-text "$marker" "$@" \
             </dev/null >/dev/null 2>&1
     else
-        "$RINGSIDE" -display none -serial "file:$log" -no-reboot "$@" </dev/null >/dev/null 2>&1
+        timed "$log.cpu" "$RINGSIDE" -display none -serial "file:$log" -no-reboot "$@" </dev/null >/dev/null 2>&1
     fi
     echo $(($(now_ms) - t0))
 }
@@ -59,7 +71,8 @@ compare() { # NAME MARKER ARGS...
     cp "$L/disk-686.img" "$work/disk.img"
     q=$(qemu_until "$work/q-$name.log" "$marker" "$@")
     grep -q "${marker:-RINGSIDE-}" "$work/q-$name.log" || q="$q(no marker)"
-    printf '%-10s ringside %7s ms   qemu-tcg %7s ms   ratio %s\n' "$name" "$r" "$q" \
+    printf '%-8s ringside %7s ms (%s s CPU)   qemu-tcg %7s ms (%s s CPU)   wall ratio %s\n' \
+        "$name" "$r" "$(cpu_s "$work/r-$name.log")" "$q" "$(cpu_s "$work/q-$name.log")" \
         "$(awk -v a="${r%%(*}" -v b="${q%%(*}" 'BEGIN { if (b > 0) printf "%.2f", a / b }')"
 }
 

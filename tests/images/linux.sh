@@ -17,9 +17,10 @@
 #   cd-known.sha256  sha256 of the CD's known.txt
 #   version          the kernel version (e.g. 6.1.0-50)
 #
-# Usage: linux.sh [FILE]. Rebuilt when this script, initramfs/ or the
-# kernel version changes. No loop mounts: mkfs.fat + mtools + syslinux on a
-# partition image, mke2fs -d for ext2, and dd splices them into the disk.
+# Usage: linux.sh [FILE]. The directory is $(image_cache)/linux-STAMP, STAMP
+# a hash of this script, initramfs/ and the kernel packages' names. No loop
+# mounts: mkfs.fat + mtools + syslinux on a partition image, mke2fs -d for
+# ext2, and dd splices them into the disk.
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 source "$here/lib.sh"
@@ -42,11 +43,15 @@ fi
 ver=${pkg686#linux-image-}
 ver=${ver%-686}
 
+# One directory per version of the inputs, filled under a temporary name
+# and renamed when complete: several checkouts (a developer's, CI's) may
+# build and use the cache at the same time without pulling files from
+# under each other.
 cache=$(image_cache)
-out=$cache/linux
-stamp=$( (cat "$0" "$here"/initramfs/*; echo "$pkg686 $pkgpae") | sha256sum | cut -c1-16)
-if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$stamp" ]; then
-    if [ -n "$1" ]; then echo "$out/$1"; else echo "$out"; fi
+stamp=$( (cat "${BASH_SOURCE[0]}" "$here"/initramfs/*; echo "$pkg686 $pkgpae") | sha256sum | cut -c1-16)
+final=$cache/linux-$stamp
+if [ -f "$final/.stamp" ]; then
+    if [ -n "$1" ]; then echo "$final/$1"; else echo "$final"; fi
     exit 0
 fi
 
@@ -55,10 +60,9 @@ dpae=$(fetch_deb "$pkgpae:i386")
 dbb=$(fetch_deb busybox-static:i386)
 busybox=$dbb/bin/busybox
 
-rm -rf "$out"
-mkdir -p "$out"
+out=$(mktemp -d "$cache/linux-$stamp.tmp.XXXXXX")
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work"; [ -d "$out" ] && rm -rf "$out"' EXIT
 
 # --- modules: dependency order from each .ko's .modinfo "depends=" -------
 # (no depmod here: the packages ship no modules.dep)
@@ -172,7 +176,7 @@ TIMEOUT 0
 LABEL linux
   KERNEL vmlinuz
   INITRD initrd.gz
-  APPEND console=ttyS0,115200 quiet panic=-1 ringside.mods=disk ringside.root=/dev/sda2
+  APPEND console=ttyS0,115200 quiet panic=-1 cryptomgr.notests ringside.mods=disk ringside.root=/dev/sda2
 CFG
 syslinux --install "$work/boot.img"
 mcopy -i "$work/boot.img" "$work/syslinux.cfg" ::syslinux.cfg
@@ -198,5 +202,8 @@ mv "$img" "$out/disk-686.img"
 echo "$root_start $root_size" > "$out/disk-686.root"
 
 echo "$stamp" > "$out/.stamp"
-echo "linux.sh: built $out (kernel $ver)" >&2
-if [ -n "$1" ]; then echo "$out/$1"; else echo "$out"; fi
+chmod 755 "$out"
+# Another build of the same inputs may have finished first: keep its copy.
+mv -T "$out" "$final" 2>/dev/null || rm -rf "$out"
+echo "linux.sh: built $final (kernel $ver)" >&2
+if [ -n "$1" ]; then echo "$final/$1"; else echo "$final"; fi

@@ -2,7 +2,8 @@
 # guest-qemu.sh [ROM... | "ROM;ROM;..." | DIR] - run the guest test ROMs
 # under qemu-system-i386 (issue 2, "Done means" item 5: the same ROMs pass
 # unchanged on QEMU, so they test the CPU rather than our reading of it).
-# Each ROM gets -bios, QEMU's isa-debug-exit at 0xf4 and the debug console
+# Each ROM gets -bios (and the words of NAME.args next to it, if any),
+# QEMU's isa-debug-exit at 0xf4 and the debug console
 # on 0xe9; it passes iff QEMU exits with status 1 (the guest wrote 0 to
 # 0xf4). With no arguments: build/tests/guest/*.rom. Prints a line per ROM
 # and last "N passed, M failed"; exits 0 iff none failed. Without QEMU:
@@ -59,8 +60,12 @@ fail=0
 xfail=0
 for rom in "${roms[@]}"; do
     name=$(basename "$rom" .rom)
+    # Extra arguments written next to the ROM by ringside_add_guest_test
+    # (ARGS ...), e.g. "-fda IMAGE": the same for QEMU as for ringside.
+    extra=()
+    [ -f "${rom%.rom}.args" ] && read -r -a extra <"${rom%.rom}.args"
     timeout -k 5 "$timeout_s" "$qemu" -machine pc -accel tcg -m 128 -nodefaults -display none \
-        -no-reboot -bios "$rom" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+        -no-reboot -bios "$rom" "${extra[@]}" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         -debugcon "file:$tmp/$name.log" >"$tmp/$name.out" 2>&1
     st=$?
     if [ -n "${known[$name]:-}" ]; then

@@ -3,7 +3,7 @@
 # two boots of the 686 kernel to the marker (same -rtc base) give
 # byte-identical serial output and stop at the same instruction count; a
 # third with the RTC started at another time of day differs only in the
-# line that prints the guest's date.
+# line that prints the guest's date (and in the kernel's timestamps).
 RINGSIDE=$1
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../images/linux-lib.sh"
@@ -42,8 +42,11 @@ else
     echo "FAIL: the marker came at instruction '$ia' and '$ib'"
     status=1
 fi
-# The other time of day: only the date line may differ.
-if diff <(grep -av RINGSIDE-DATE "$work/a.log") <(grep -av RINGSIDE-DATE "$work/c.log") >/dev/null; then
+# The other time of day: only the date line may differ, and the kernel's
+# timestamps: the date the kernel reads from the RTC takes its conversion
+# code down other paths (a few thousand instructions), which moves them.
+masked() { grep -av RINGSIDE-DATE "$1" | sed 's/\[ *[0-9]*\.[0-9]*\]/[time]/g'; }
+if diff <(masked "$work/a.log") <(masked "$work/c.log") >/dev/null; then
     echo "another RTC start: output differs only in the date line ($(grep -a RINGSIDE-DATE "$work/c.log" | tr -d '\r'))"
 else
     echo "FAIL: another RTC start changed more than the date line:"

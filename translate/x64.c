@@ -1,0 +1,952 @@
+/*
+ * x64.c - the x86-64 host-code backend: the code buffer and the block
+ * compiler (docs/jit.md).
+ *
+ * A block becomes one host function `void f(Cpu *c)` with RBX = c. Every
+ * instruction either runs inline (moves, the flag-setting ALU operations,
+ * INC/DEC, LEA, MOVZX/MOVSX, PUSH/POP, Jcc/JMP) or through its reference
+ * handler with exactly the bookkeeping of the threaded loop (insn_eip,
+ * EIP, icount, then the exit_req check).
+ *
+ * Between handler calls EIP and icount are not stored per instruction:
+ * the compiler keeps how far they lag (eip_pend, ic_pend) and adds it
+ * before anything that can look at them (a handler call, a slow path, the
+ * block's end). Guest registers stay in the Cpu struct; the inline code
+ * loads and stores them, so nothing lives only in host registers across a
+ * call and a fault's longjmp from any handler loses nothing (the JIT frame
+ * is simply dropped: cpu_exec's setjmp restores the host's callee-saved
+ * registers).
+ *
+ * An inline memory access takes the same fast path as cpu/access.h
+ * (segment access bits and limit, page crossing, the tlb table, a host
+ * load or store); any miss jumps to an out-of-line stub that runs the
+ * whole instruction through its handler, which is the reference for
+ * faults, MMIO and writes to code pages, and then rejoins the block.
+ *
+ * Arithmetic flags are computed by the host instruction itself and stored
+ * into c->eflags only when a later reader may see them: a backward pass
+ * over the block finds flags that the next instructions overwrite before
+ * anything (a handler, a possible fault, a branch, the block's end) could
+ * read them.
+ */
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#undef F_LOCK /* lockf's, not the opcode table's */
+
+#include "cpu/decode.h"
+#include "translate/x64.h"
+#include "translate/x64emit.h"
+
+/* ---- the code buffer -------------------------------------------------- */
+
+bool x64_buf_init(X64Buf *xb, size_t size)
+{
+    memset(xb, 0, sizeof(*xb));
+    xb->size = size;
+    /* W^X: the same pages mapped twice, writable and executable. */
+    int fd = memfd_create("ringside-jit", MFD_CLOEXEC);
+    if (fd >= 0 && ftruncate(fd, (off_t)size) == 0) {
+        void *rw = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        void *rx = mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+        if (rw != MAP_FAILED && rx != MAP_FAILED) {
+            close(fd);
+            xb->rw = rw;
+            xb->rx = rx;
+            xb->dual = true;
+            goto sites;
+        }
+        if (rw != MAP_FAILED)
+            munmap(rw, size);
+        if (rx != MAP_FAILED)
+            munmap(rx, size);
+    }
+    if (fd >= 0)
+        close(fd);
+    /* Fallback where memfd is unavailable: one RWX mapping. */
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    xb->rw = xb->rx = p;
+sites:
+    xb->cap_sites = (uint32_t)(size / 128);
+    xb->sites = calloc(xb->cap_sites, sizeof(X64Site));
+    return xb->sites != NULL;
+}
+
+void x64_buf_free(X64Buf *xb)
+{
+    free(xb->sites);
+    free(xb->linked);
+    xb->sites = NULL;
+    xb->linked = NULL;
+    if (!xb->rw)
+        return;
+    munmap(xb->rw, xb->size);
+    if (xb->dual)
+        munmap(xb->rx, xb->size);
+    xb->rw = xb->rx = NULL;
+}
+
+void x64_buf_reset(X64Buf *xb)
+{
+    xb->used = 0;
+    xb->resets++;
+    xb->nsites = 0;
+    xb->nlinked = 0;
+    xb->chain_from = NULL;
+}
+
+/* The byte a chained jump enters a block at: past the prologue (push
+ * rbx; mov rbx, rdi), as the frame is the same. */
+#define CHAIN_ENTRY 4
+
+static void set_rel(uint8_t *rel, const uint8_t *target)
+{
+    int32_t d = (int32_t)(target - (rel + 4));
+    memcpy(rel, &d, 4);
+}
+
+void x64_link(X64Buf *xb, const Block *b)
+{
+    X64Site *s = xb->chain_from;
+    xb->chain_from = NULL;
+    if (!s || s->linked || !xb->chaining || !b->valid || !b->code || b->npages != 1 ||
+        b->phys != s->target_phys || b->cs_base != s->cs_base || b->mode != s->mode)
+        return;
+    if (!xb->linked) {
+        xb->linked = malloc(xb->cap_sites * sizeof(uint32_t));
+        if (!xb->linked)
+            return;
+    }
+    set_rel(s->rel, xb->rw + ((const uint8_t *)b->code - xb->rx) + CHAIN_ENTRY);
+    s->linked = true;
+    xb->linked[xb->nlinked++] = (uint32_t)(s - xb->sites);
+    xb->links++;
+}
+
+void x64_unlink_all(X64Buf *xb)
+{
+    for (uint32_t i = 0; i < xb->nlinked; i++) {
+        X64Site *s = &xb->sites[xb->linked[i]];
+        set_rel(s->rel, s->unlinked);
+        s->linked = false;
+    }
+    xb->unlinks += xb->nlinked;
+    xb->nlinked = 0;
+    xb->chain_from = NULL;
+}
+
+int x64_backend_by_name(const char *name)
+{
+    if (!strcmp(name, "threaded") || !strcmp(name, "tci"))
+        return BACKEND_THREADED;
+    if (!strcmp(name, "x64") || !strcmp(name, "jit"))
+        return BACKEND_X64;
+    return -1;
+}
+
+/* ---- compile state ---------------------------------------------------- */
+
+#define OFF(f) ((int32_t)offsetof(Cpu, f))
+#define OFF_R(n) (OFF(r) + 4 * (int32_t)(n))
+#define OFF_SEG(s, f) ((int32_t)(offsetof(Cpu, seg) + (size_t)(s) * sizeof(SegReg) + offsetof(SegReg, f)))
+
+#define FL_ARITH X86_EFLAGS_ARITH
+#define FL_NOCF (X86_EFLAGS_ARITH & ~X86_EFLAGS_CF)
+
+/* An out-of-line slow path: run the instruction through its handler. */
+typedef struct Stub {
+    uint8_t *from[6];  /* rel32s that branch here */
+    int nfrom;
+    const Insn *in;
+    uint32_t eip_pend, ic_pend; /* lag at the instruction's start */
+    uint8_t *join;     /* where the main line continues */
+} Stub;
+
+typedef struct Jit {
+    Emit e;
+    X64Buf *xb;
+    uint32_t start_delta; /* bytes from the block's start to where eip_pend counts from */
+    int fuse_cc;    /* >= 0: the next instruction is a Jcc on this condition */
+    bool fused;     /* DL holds that condition, set right after the host op */
+    const Block *b;
+    uint32_t eip_pend, ic_pend;
+    Stub stubs[BLOCK_MAX_INSNS];
+    int nstubs;
+    uint8_t *exits[BLOCK_MAX_INSNS * 2 + 8]; /* rel32s to the epilogue */
+    int nexits;
+    bool last;
+} Jit;
+
+static void to_exit(Jit *j, uint8_t *rel)
+{
+    if (rel && j->nexits < (int)(sizeof(j->exits) / sizeof(j->exits[0])))
+        j->exits[j->nexits++] = rel;
+    else if (rel)
+        j->e.overflow = true; /* cannot happen; fail the compile safely */
+}
+
+static void flush_pending(Jit *j)
+{
+    em_add32_mem_imm(&j->e, OFF(eip), (int32_t)j->eip_pend);
+    em_add64_mem_imm(&j->e, OFF(icount), (int32_t)j->ic_pend);
+    j->eip_pend = j->ic_pend = 0;
+}
+
+/* The threaded loop's step for one instruction, with lags eip_pend and
+ * ic_pend at its start: afterwards EIP and icount are exact. */
+static void emit_call(Jit *j, const Insn *in, uint32_t eip_pend, uint32_t ic_pend, bool check_exit)
+{
+    Emit *e = &j->e;
+    em_mov32_load(e, HR_AX, OFF(eip));
+    if (eip_pend)
+        em_alu32_imm(e, 0, HR_AX, eip_pend);
+    em_mov32_store(e, HR_AX, OFF(insn_eip));
+    em_alu32_imm(e, 0, HR_AX, in->len);
+    em_mov32_store(e, HR_AX, OFF(eip));
+    em_add64_mem_imm(e, OFF(icount), (int32_t)ic_pend);
+    em_op_rr(e, 0, 0x48, 0x89, HR_BX, HR_DI);           /* mov rdi, rbx */
+    em_mov64_imm(e, HR_SI, (uint64_t)(uintptr_t)in);
+    em_call_abs(e, (const void *)in->fn);
+    em_op_mem(e, 0, 0x48, 0xff, 0, OFF(icount));         /* inc qword [icount] */
+    if (check_exit) {
+        em_op_mem(e, 0, 0, 0x83, 7, OFF(exit_req));       /* cmp dword [exit_req], 0 */
+        em8(e, 0);
+        to_exit(j, em_jcc32(e, HCC_NE));
+    }
+}
+
+static Stub *new_stub(Jit *j, const Insn *in)
+{
+    Stub *s = &j->stubs[j->nstubs++];
+    s->nfrom = 0;
+    s->in = in;
+    s->eip_pend = j->eip_pend;
+    s->ic_pend = j->ic_pend;
+    s->join = NULL;
+    return s;
+}
+
+static void stub_from(Jit *j, Stub *s, uint8_t *rel)
+{
+    if (!rel)
+        return;
+    if (s->nfrom < 6)
+        s->from[s->nfrom++] = rel;
+    else
+        j->e.overflow = true;
+}
+
+/* Right after a flag-setting host instruction: DL = the fused Jcc's
+ * condition (SETcc changes no flags). */
+static void emit_fuse(Jit *j)
+{
+    if (j->fuse_cc < 0)
+        return;
+    em8(&j->e, 0x0f);
+    em8(&j->e, (uint8_t)(0x90 + j->fuse_cc));
+    em8(&j->e, 0xc0 | HR_DX);
+    j->fused = true;
+}
+
+/* ---- operand helpers ---------------------------------------------------- */
+
+static int32_t reg8_off(int n)
+{
+    return n < 4 ? OFF_R(n) : OFF_R(n - 4) + 1;
+}
+
+/* host register hr = guest register n of width w, zero-extended */
+static void ld_reg(Jit *j, int w, int n, int hr)
+{
+    if (w == 32)
+        em_mov32_load(&j->e, hr, OFF_R(n));
+    else if (w == 16)
+        em_op0f_mem(&j->e, 0xb7, hr, OFF_R(n));
+    else
+        em_op0f_mem(&j->e, 0xb6, hr, reg8_off(n));
+}
+
+static void st_reg(Jit *j, int w, int n, int hr)
+{
+    if (w == 32)
+        em_mov32_store(&j->e, hr, OFF_R(n));
+    else if (w == 16)
+        em_op_mem(&j->e, 0x66, 0, 0x89, hr, OFF_R(n));
+    else
+        em_op_mem(&j->e, 0, 0, 0x88, hr, reg8_off(n));
+}
+
+/* EAX = the effective address (the same sum as insn_ea). */
+static void emit_ea(Jit *j, const Insn *in)
+{
+    Emit *e = &j->e;
+    if (in->base != R_NONE) {
+        em_mov32_load(e, HR_AX, OFF_R(in->base));
+        if (in->disp)
+            em_alu32_imm(e, 0, HR_AX, in->disp);
+    } else {
+        em_mov32_imm(e, HR_AX, in->disp);
+    }
+    if (in->index != R_NONE) {
+        em_mov32_load(e, HR_CX, OFF_R(in->index));
+        if (in->scale) {
+            em_op_rr(e, 0, 0, 0xc1, 4, HR_CX); /* shl ecx, scale */
+            em8(e, in->scale);
+        }
+        em_op_rr(e, 0, 0, 0x01, HR_CX, HR_AX); /* add eax, ecx */
+    }
+    if (!(in->flags & INSN_ADDR32)) {
+        em8(e, 0x0f);
+        em8(e, 0xb7);
+        em8(e, 0xc0); /* movzx eax, ax */
+    }
+}
+
+/* The inline fast path of cpu/access.h for offset EAX in segment seg:
+ * on a hit RSI + RDX address the bytes (EAX is kept), on a miss it
+ * branches to the stub. */
+static void emit_fast(Jit *j, Stub *s, int seg, int size, bool write)
+{
+    Emit *e = &j->e;
+    em_op_mem(e, 0, 0, 0xf6, 0, OFF_SEG(seg, acc)); /* test byte [acc], bit */
+    em8(e, write ? SEG_ACC_WR : SEG_ACC_RD);
+    stub_from(j, s, em_jcc32(e, HCC_E));
+    if (size == 1) {
+        em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(seg, limit)); /* cmp eax, [limit] */
+    } else {
+        em_op_rr(e, 0, 0, 0x89, HR_AX, HR_CX);             /* mov ecx, eax */
+        em_op_rr(e, 0, 0x48, 0x83, 0, HR_CX);              /* add rcx, size-1 */
+        em8(e, (uint8_t)(size - 1));
+        em_mov32_load(e, HR_DX, OFF_SEG(seg, limit));
+        em_op_rr(e, 0, 0x48, 0x39, HR_DX, HR_CX);          /* cmp rcx, rdx */
+    }
+    stub_from(j, s, em_jcc32(e, HCC_A));
+    em_op_rr(e, 0, 0, 0x89, HR_AX, HR_DX);                 /* mov edx, eax */
+    em_op_mem(e, 0, 0, 0x03, HR_DX, OFF_SEG(seg, base));   /* add edx, [base] */
+    if (size > 1) {
+        em_op_rr(e, 0, 0, 0x89, HR_DX, HR_CX);
+        em_alu32_imm(e, 4, HR_CX, PAGE_MASK);
+        em_alu32_imm(e, 7, HR_CX, PAGE_SIZE - (uint32_t)size);
+        stub_from(j, s, em_jcc32(e, HCC_A));
+    }
+    em_op_rr(e, 0, 0, 0x89, HR_DX, HR_CX);
+    em_op_rr(e, 0, 0, 0xc1, 5, HR_CX);                     /* shr ecx, 12 */
+    em8(e, PAGE_SHIFT);
+    em_mov64_load(e, HR_SI, write ? OFF(tlb_wr) : OFF(tlb_rd));
+    em8(e, 0x48); em8(e, 0x8b); em8(e, 0x34); em8(e, 0xce); /* mov rsi, [rsi+rcx*8] */
+    em_op_rr(e, 0, 0x48, 0x85, HR_SI, HR_SI);              /* test rsi, rsi */
+    stub_from(j, s, em_jcc32(e, HCC_E));
+    em_alu32_imm(e, 4, HR_DX, PAGE_MASK);
+}
+
+/* hr = zero-extended w-bit value at [rsi+rdx] */
+static void ld_mem(Jit *j, int w, int hr)
+{
+    Emit *e = &j->e;
+    if (w == 32) {
+        em8(e, 0x8b);
+    } else {
+        em8(e, 0x0f);
+        em8(e, w == 16 ? 0xb7 : 0xb6);
+    }
+    em_bi(e, hr, HR_SI, HR_DX);
+}
+
+static void st_mem(Jit *j, int w, int hr)
+{
+    Emit *e = &j->e;
+    if (w == 16)
+        em8(e, 0x66);
+    em8(e, w == 8 ? 0x88 : 0x89);
+    em_bi(e, hr, HR_SI, HR_DX);
+}
+
+/* After a flag-setting host instruction: merge the host's flags into
+ * c->eflags (take: bits taken from the host; mask: bits replaced). */
+static void emit_flags(Jit *j, uint32_t take, uint32_t mask)
+{
+    Emit *e = &j->e;
+    em8(e, 0x9c);                       /* pushfq */
+    em8(e, 0x58 + HR_DI);               /* pop rdi */
+    em_alu32_imm(e, 4, HR_DI, take);
+    em_mov32_load(e, HR_CX, OFF(eflags));
+    em_alu32_imm(e, 4, HR_CX, ~mask);
+    em_op_rr(e, 0, 0, 0x09, HR_DI, HR_CX); /* or ecx, edi */
+    em_mov32_store(e, HR_CX, OFF(eflags));
+}
+
+/* ---- which instructions run inline -------------------------------------- */
+
+enum {
+    K_NONE, K_ALU, K_MOV, K_MOVI, K_LEA, K_EXT, K_INCDEC, K_PUSH, K_POP, K_JCC, K_JMP, K_SHIFT,
+};
+
+typedef struct Plan {
+    uint8_t kind;
+    uint8_t w;        /* operand width 8/16/32 */
+    uint8_t aluop;    /* K_ALU: group-1 number (0 add 1 or 4 and 5 sub 6 xor 7 cmp), 8 test */
+    uint8_t form;     /* K_ALU/K_MOV: 0 E<-G, 1 G<-E, 2 E<-imm, 3 reg(in->reg)<-imm */
+    uint8_t sext;     /* K_EXT: sign-extend; src width in srcw */
+    uint8_t srcw;
+    uint8_t dec;      /* K_INCDEC */
+    uint8_t incform;  /* K_INCDEC: 1 = E operand, 0 = Zv */
+    uint8_t count;    /* K_SHIFT: 1..w-1; aluop holds the group-2 number */
+} Plan;
+
+static bool handler_is_row(const Insn *in)
+{
+    const OpRow *r = decode_row(in);
+    return r && (in->fn == r->fn16 || in->fn == r->fn32);
+}
+
+static Plan plan_insn(const Insn *in)
+{
+    Plan p = { 0 };
+    if (in->flags & (INSN_LOCK | INSN_REP | INSN_REPNE))
+        return p;
+    if (!handler_is_row(in))
+        return p;
+    int op = in->op;
+    int wv = (in->flags & INSN_OP32) ? 32 : 16;
+    if (op < 0x40 && (op & 7) < 6) {
+        int g = op >> 3;
+        if (g == 2 || g == 3) /* ADC, SBB: need CF in */
+            return p;
+        p.kind = K_ALU;
+        p.aluop = (uint8_t)g;
+        p.w = (uint8_t)((op & 1) ? wv : 8);
+        static const uint8_t forms[6] = { 0, 0, 1, 1, 3, 3 };
+        p.form = forms[op & 7];
+        return p;
+    }
+    switch (op) {
+    case 0x80: case 0x81: case 0x83:
+        if (in->reg == 2 || in->reg == 3)
+            return p;
+        p.kind = K_ALU; p.aluop = in->reg; p.w = (uint8_t)(op == 0x80 ? 8 : wv); p.form = 2;
+        return p;
+    case 0x84: case 0x85:
+        p.kind = K_ALU; p.aluop = 8; p.w = (uint8_t)(op == 0x84 ? 8 : wv); p.form = 0;
+        return p;
+    case 0xa8: case 0xa9:
+        p.kind = K_ALU; p.aluop = 8; p.w = (uint8_t)(op == 0xa8 ? 8 : wv); p.form = 3;
+        return p;
+    case 0xf6: case 0xf7:
+        if (in->reg != 0)
+            return p;
+        p.kind = K_ALU; p.aluop = 8; p.w = (uint8_t)(op == 0xf6 ? 8 : wv); p.form = 2;
+        return p;
+    case 0x88: case 0x89: case 0x8a: case 0x8b:
+        p.kind = K_MOV; p.w = (uint8_t)((op & 1) ? wv : 8); p.form = (op & 2) ? 1 : 0;
+        return p;
+    case 0xc6: case 0xc7:
+        if (in->reg != 0)
+            return p;
+        p.kind = K_MOV; p.w = (uint8_t)(op == 0xc6 ? 8 : wv); p.form = 2;
+        return p;
+    case 0x8d:
+        if (in->mod == 3)
+            return p;
+        p.kind = K_LEA; p.w = (uint8_t)wv;
+        return p;
+    case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf:
+        p.kind = K_EXT; p.w = (uint8_t)wv; p.sext = op >= 0x1be; p.srcw = (op & 1) ? 16 : 8;
+        return p;
+    case 0xfe: case 0xff:
+        if (in->reg > 1)
+            return p;
+        p.kind = K_INCDEC; p.w = (uint8_t)(op == 0xfe ? 8 : wv); p.dec = in->reg; p.incform = 1;
+        return p;
+    case 0x70 ... 0x7f: case 0x180 ... 0x18f:
+        p.kind = K_JCC; p.w = (uint8_t)wv;
+        return p;
+    case 0xeb: case 0xe9:
+        p.kind = K_JMP; p.w = (uint8_t)wv;
+        return p;
+    case 0xc0: case 0xc1: case 0xd0: case 0xd1: {
+        /* SHL by 1, SHR and SAR by 1..w-1 on a register: the host's flags
+         * are the handler's (cpu/shift.c: OF is 0 for SHR/SAR by more
+         * than 1, AF is 0). */
+        int w = (op & 1) ? wv : 8;
+        unsigned n = op >= 0xd0 ? 1 : (in->imm & 31);
+        if (in->mod != 3 || n == 0 || n >= (unsigned)w)
+            return p;
+        if (!(in->reg == 5 || in->reg == 7 || (in->reg == 4 && n == 1)))
+            return p;
+        p.kind = K_SHIFT; p.w = (uint8_t)w; p.aluop = in->reg; p.count = (uint8_t)n;
+        return p;
+    }
+    default:
+        break;
+    }
+    if (op >= 0xb0 && op <= 0xbf) {
+        p.kind = K_MOVI; p.w = (uint8_t)(op < 0xb8 ? 8 : wv); p.form = 3;
+        return p;
+    }
+    if (op >= 0x40 && op <= 0x4f) {
+        p.kind = K_INCDEC; p.w = (uint8_t)wv; p.dec = op >= 0x48;
+        return p;
+    }
+    if (op >= 0x50 && op <= 0x57) {
+        p.kind = K_PUSH; p.w = (uint8_t)wv;
+        return p;
+    }
+    if (op >= 0x58 && op <= 0x5f) {
+        p.kind = K_POP; p.w = (uint8_t)wv;
+        return p;
+    }
+    return p;
+}
+
+/* Flags the instruction writes (inline kinds only). */
+static uint32_t plan_writes(const Plan *p)
+{
+    if (p->kind == K_ALU)
+        return FL_ARITH;
+    if (p->kind == K_INCDEC)
+        return FL_NOCF;
+    if (p->kind == K_SHIFT)
+        return FL_ARITH;
+    return 0;
+}
+
+/* Can the inline code leave through a stub (fault, MMIO, SMC)? */
+static bool plan_may_exit(const Plan *p, const Insn *in)
+{
+    switch (p->kind) {
+    case K_NONE: case K_PUSH: case K_POP: case K_JCC: case K_JMP:
+        return true;
+    case K_LEA: case K_MOVI: case K_SHIFT:
+        return false;
+    default:
+        return (in->flags & INSN_MEM) != 0;
+    }
+}
+
+/* ---- inline code -------------------------------------------------------- */
+
+static uint8_t alu_opc(const Plan *p)
+{
+    uint8_t base = p->aluop == 8 ? 0x84 : (uint8_t)(p->aluop * 8);
+    return (uint8_t)(base + (p->w == 8 ? 0 : 1));
+}
+
+static void emit_alu(Jit *j, const Insn *in, const Plan *p, bool flags_live)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    int pfx = w == 16 ? 0x66 : 0;
+    bool writes = p->aluop != 7 && p->aluop != 8;
+    uint32_t take = (p->aluop == 1 || p->aluop == 4 || p->aluop == 6 || p->aluop == 8)
+                        ? (FL_ARITH & ~X86_EFLAGS_AF) : FL_ARITH;
+    bool mem = p->form != 3 && in->mod != 3;
+    if (p->form == 3) {
+        ld_reg(j, w, R_EAX, HR_AX);
+        em_mov32_imm(e, HR_CX, in->imm);
+        em_op_rr(e, pfx, 0, alu_opc(p), HR_CX, HR_AX);
+        emit_fuse(j);
+        if (writes)
+            st_reg(j, w, R_EAX, HR_AX);
+    } else if (!mem) {
+        int dst = p->form == 1 ? in->reg : in->rm;
+        ld_reg(j, w, dst, HR_AX);
+        if (p->form == 2)
+            em_mov32_imm(e, HR_CX, in->imm);
+        else
+            ld_reg(j, w, p->form == 1 ? in->rm : in->reg, HR_CX);
+        em_op_rr(e, pfx, 0, alu_opc(p), HR_CX, HR_AX);
+        emit_fuse(j);
+        if (writes)
+            st_reg(j, w, dst, HR_AX);
+    } else if (p->form == 1) {
+        /* G op= [mem] */
+        Stub *s = new_stub(j, in);
+        emit_ea(j, in);
+        emit_fast(j, s, in->seg, w / 8, false);
+        ld_mem(j, w, HR_CX);
+        ld_reg(j, w, in->reg, HR_AX);
+        em_op_rr(e, pfx, 0, alu_opc(p), HR_CX, HR_AX);
+        if (writes)
+            st_reg(j, w, in->reg, HR_AX);
+        if (flags_live)
+            emit_flags(j, take, FL_ARITH);
+        s->join = e->p;
+        return;
+    } else {
+        /* [mem] op= G or imm, straight on the host's copy */
+        Stub *s = new_stub(j, in);
+        emit_ea(j, in);
+        emit_fast(j, s, in->seg, w / 8, writes);
+        if (p->form == 2)
+            em_mov32_imm(e, HR_CX, in->imm);
+        else
+            ld_reg(j, w, in->reg, HR_CX);
+        if (pfx)
+            em8(e, (uint8_t)pfx);
+        em8(e, alu_opc(p));
+        em_bi(e, HR_CX, HR_SI, HR_DX);
+        if (flags_live)
+            emit_flags(j, take, FL_ARITH);
+        s->join = e->p;
+        return;
+    }
+    if (flags_live)
+        emit_flags(j, take, FL_ARITH);
+}
+
+static void emit_mov(Jit *j, const Insn *in, const Plan *p)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    if (p->kind == K_MOVI) {
+        em_mov32_imm(e, HR_AX, in->imm);
+        st_reg(j, w, in->reg, HR_AX);
+        return;
+    }
+    if (in->mod == 3) {
+        if (p->form == 2)
+            em_mov32_imm(e, HR_AX, in->imm);
+        else
+            ld_reg(j, w, p->form == 1 ? in->rm : in->reg, HR_AX);
+        st_reg(j, w, p->form == 1 ? in->reg : in->rm, HR_AX);
+        return;
+    }
+    Stub *s = new_stub(j, in);
+    emit_ea(j, in);
+    if (p->form == 1) {
+        emit_fast(j, s, in->seg, w / 8, false);
+        ld_mem(j, w, HR_AX);
+        st_reg(j, w, in->reg, HR_AX);
+    } else {
+        emit_fast(j, s, in->seg, w / 8, true);
+        if (p->form == 2)
+            em_mov32_imm(e, HR_CX, in->imm);
+        else
+            ld_reg(j, w, in->reg, HR_CX);
+        st_mem(j, w, HR_CX);
+    }
+    s->join = e->p;
+}
+
+static void emit_lea(Jit *j, const Insn *in, const Plan *p)
+{
+    emit_ea(j, in);
+    st_reg(j, p->w, in->reg, HR_AX);
+}
+
+static void emit_ext(Jit *j, const Insn *in, const Plan *p)
+{
+    Emit *e = &j->e;
+    Stub *s = NULL;
+    if (in->mod == 3) {
+        ld_reg(j, p->srcw, in->rm, HR_AX);
+    } else {
+        s = new_stub(j, in);
+        emit_ea(j, in);
+        emit_fast(j, s, in->seg, p->srcw / 8, false);
+        ld_mem(j, p->srcw, HR_AX);
+    }
+    if (p->sext) {
+        em8(e, 0x0f);
+        em8(e, p->srcw == 8 ? 0xbe : 0xbf);
+        em8(e, 0xc0); /* movsx eax, al/ax */
+    }
+    st_reg(j, p->w, in->reg, HR_AX);
+    if (s)
+        s->join = e->p;
+}
+
+static void emit_incdec(Jit *j, const Insn *in, const Plan *p, bool flags_live)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    int pfx = w == 16 ? 0x66 : 0;
+    uint8_t opc = w == 8 ? 0xfe : 0xff;
+    Stub *s = NULL;
+    if (p->incform && in->mod != 3) {
+        s = new_stub(j, in);
+        emit_ea(j, in);
+        emit_fast(j, s, in->seg, w / 8, true);
+        if (pfx)
+            em8(e, (uint8_t)pfx);
+        em8(e, opc);
+        em_bi(e, p->dec, HR_SI, HR_DX);
+    } else {
+        int n = p->incform ? in->rm : in->reg;
+        ld_reg(j, w, n, HR_AX);
+        em_op_rr(e, pfx, 0, opc, p->dec, HR_AX);
+        emit_fuse(j);
+        st_reg(j, w, n, HR_AX);
+    }
+    if (flags_live)
+        emit_flags(j, FL_NOCF, FL_NOCF);
+    if (s)
+        s->join = e->p;
+}
+
+static void emit_shift(Jit *j, const Insn *in, const Plan *p, bool flags_live)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    ld_reg(j, w, in->rm, HR_AX);
+    em_op_rr(e, w == 16 ? 0x66 : 0, 0, w == 8 ? 0xc0 : 0xc1, p->aluop, HR_AX);
+    em8(e, p->count);
+    emit_fuse(j);
+    st_reg(j, w, in->rm, HR_AX);
+    uint32_t take = FL_ARITH & ~X86_EFLAGS_AF;
+    if (p->count > 1)
+        take &= ~X86_EFLAGS_OF;
+    if (flags_live)
+        emit_flags(j, take, FL_ARITH);
+}
+
+/* PUSH/POP r with a 32-bit stack (SS.B); a 16-bit stack takes the stub. */
+static void emit_stack(Jit *j, const Insn *in, const Plan *p)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    Stub *s = new_stub(j, in);
+    em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32)); /* cmp byte [stack32], 0 */
+    em8(e, 0);
+    stub_from(j, s, em_jcc32(e, HCC_E));
+    em_mov32_load(e, HR_AX, OFF_R(R_ESP));
+    if (p->kind == K_PUSH) {
+        em_alu32_imm(e, 5, HR_AX, (uint32_t)w / 8);
+        emit_fast(j, s, SEG_SS, w / 8, true);
+        ld_reg(j, w, in->reg, HR_CX);
+        st_mem(j, w, HR_CX);
+        em_mov32_store(e, HR_AX, OFF_R(R_ESP));
+    } else {
+        emit_fast(j, s, SEG_SS, w / 8, false);
+        ld_mem(j, w, HR_CX);
+        em_alu32_imm(e, 0, HR_AX, (uint32_t)w / 8);
+        em_mov32_store(e, HR_AX, OFF_R(R_ESP));
+        st_reg(j, w, in->reg, HR_CX);
+    }
+    s->join = e->p;
+}
+
+/* Host flags = the guest's arithmetic flags from c->eflags (DF, TF and the
+ * rest stay clear, as the host ABI wants DF). */
+static void load_host_flags(Jit *j)
+{
+    Emit *e = &j->e;
+    em_mov32_load(e, HR_AX, OFF(eflags));
+    em_alu32_imm(e, 4, HR_AX, FL_ARITH);
+    em8(e, 0x50); /* push rax */
+    em8(e, 0x9d); /* popfq */
+}
+
+/* Leave the block after a direct branch whose target is `delta` bytes
+ * from the block's first instruction (EIP and icount are exact here).
+ * A target on the same page gets a patchable jump, taken only when the
+ * dispatcher would run the next block whole without looking at anything
+ * first: enough instructions before the deadline for a whole block, no
+ * exit request, no pending interrupt or debug event, EIP within CS. */
+static void emit_chain_exit(Jit *j, int32_t delta, bool op32)
+{
+    Emit *e = &j->e;
+    X64Buf *xb = j->xb;
+    int64_t off = (int64_t)(j->b->phys & PAGE_MASK) + delta;
+    if (!op32 || off < 0 || off >= PAGE_SIZE || xb->nsites >= xb->cap_sites) {
+        to_exit(j, em_jmp32(e));
+        return;
+    }
+    uint8_t *unl[8];
+    int nu = 0;
+    em_mov64_load(e, HR_AX, OFF(icount));
+    em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);          /* add rax, 64 */
+    em8(e, BLOCK_MAX_INSNS);
+    em_op_mem(e, 0, 0x48, 0x3b, HR_AX, OFF(deadline)); /* cmp rax, [deadline] */
+    unl[nu++] = em_jcc32(e, HCC_A);
+    em_op_mem(e, 0, 0, 0x83, 7, OFF(exit_req));
+    em8(e, 0);
+    unl[nu++] = em_jcc32(e, HCC_NE);
+    em_op_mem(e, 0, 0, 0x83, 7, OFF(exit_reason));
+    em8(e, 0);
+    unl[nu++] = em_jcc32(e, HCC_NE);
+    em_op_mem(e, 0, 0, 0x80, 7, OFF(dbg_slow));
+    em8(e, 0);
+    unl[nu++] = em_jcc32(e, HCC_NE);
+    em_op_mem(e, 0, 0, 0x80, 7, OFF(intr));
+    em8(e, 0);
+    unl[nu++] = em_jcc32(e, HCC_NE);
+    em_mov32_load(e, HR_AX, OFF(eip));
+    em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(SEG_CS, limit));
+    unl[nu++] = em_jcc32(e, HCC_A);
+    uint8_t *rel = em_jmp32(e);
+    uint8_t *unlinked = e->p;
+    for (int k = 0; k < nu; k++)
+        em_patch(unl[k], unlinked);
+    em_patch(rel, unlinked);
+    if (e->overflow || !rel)
+        return;
+    X64Site *s = &xb->sites[xb->nsites++];
+    s->rel = rel;
+    s->unlinked = unlinked;
+    s->target_phys = (j->b->phys & ~PAGE_MASK) + (uint32_t)off;
+    s->cs_base = j->b->cs_base;
+    s->mode = j->b->mode;
+    s->linked = false;
+    em_mov64_imm(e, HR_AX, (uint64_t)(uintptr_t)s);
+    em_mov64_imm(e, HR_CX, (uint64_t)(uintptr_t)&xb->chain_from);
+    em8(e, 0x48); em8(e, 0x89); em8(e, 0x01);      /* mov [rcx], rax */
+    to_exit(j, em_jmp32(e));
+}
+
+/* The block's last instruction, a relative jump: EIP = next + imm when
+ * taken, truncated to 16 bits under a 16-bit operand size. */
+static void emit_branch(Jit *j, const Insn *in, const Plan *p)
+{
+    Emit *e = &j->e;
+    uint32_t next = j->eip_pend + in->len;
+    uint32_t ic = j->ic_pend + 1;
+    uint8_t *taken = NULL;
+    if (p->kind == K_JCC) {
+        if (j->fused) {
+            em_op_rr(e, 0, 0, 0x84, HR_DX, HR_DX); /* test dl, dl */
+            taken = em_jcc32(e, HCC_NE);
+        } else {
+            load_host_flags(j);
+            taken = em_jcc32(e, in->op & 0xf);
+        }
+        em_add32_mem_imm(e, OFF(eip), (int32_t)next);
+        em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
+        emit_chain_exit(j, (int32_t)(j->start_delta + next), p->w == 32);
+        em_patch(taken, e->p);
+    }
+    em_mov32_load(e, HR_AX, OFF(eip));
+    em_alu32_imm(e, 0, HR_AX, next + in->imm);
+    if (p->w == 16) {
+        em8(e, 0x0f); em8(e, 0xb7); em8(e, 0xc0); /* movzx eax, ax */
+    }
+    em_mov32_store(e, HR_AX, OFF(eip));
+    em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
+    emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), p->w == 32);
+    j->eip_pend = j->ic_pend = 0;
+}
+
+/* The condition a Jcc right after this instruction can take from the
+ * host's flags, or -1: only register forms (no stub between), and only
+ * conditions on flags the host computed exactly as the guest. */
+static int fuse_cond(const Plan *p, const Insn *in, int cc)
+{
+    bool uses_cf = (cc >> 1) == 1 || (cc >> 1) == 3;
+    bool uses_of = (cc >> 1) == 0 || (cc >> 1) == 6 || (cc >> 1) == 7;
+    switch (p->kind) {
+    case K_ALU:
+        return p->form == 3 || in->mod == 3 ? cc : -1;
+    case K_INCDEC:
+        return (!p->incform || in->mod == 3) && !uses_cf ? cc : -1;
+    case K_SHIFT:
+        return p->count > 1 && uses_of ? -1 : cc;
+    default:
+        return -1;
+    }
+}
+
+/* ---- the block ------------------------------------------------------------ */
+
+bool x64_compile(X64Buf *xb, Block *b)
+{
+    static __thread Jit jit; /* large: keep it off the stack */
+    Jit *j = &jit;
+    memset(j, 0, offsetof(Jit, stubs));
+    j->nstubs = 0;
+    j->nexits = 0;
+    j->b = b;
+    uint8_t *start = xb->rw + xb->used;
+    em_init(&j->e, start, xb->rw + xb->size);
+    Emit *e = &j->e;
+
+    int n = b->ninsn;
+    Plan plans[BLOCK_MAX_INSNS];
+    uint32_t live_after[BLOCK_MAX_INSNS];
+    for (int i = 0; i < n; i++)
+        plans[i] = plan_insn(&b->insn[i]);
+    /* Flags a later reader may see, backwards from the block's end. */
+    uint32_t live = FL_ARITH;
+    for (int i = n - 1; i >= 0; i--) {
+        live_after[i] = live;
+        const Plan *p = &plans[i];
+        if (plan_may_exit(p, &b->insn[i]))
+            live = FL_ARITH;
+        else
+            live &= ~plan_writes(p);
+    }
+
+    uint32_t pos = 0; /* the instruction's offset from the block's start */
+    j->xb = xb;
+    em8(e, 0x53);                                   /* push rbx */
+    em_op_rr(e, 0, 0x48, 0x89, HR_DI, HR_BX);      /* mov rbx, rdi */
+    for (int i = 0; i < n; i++) {
+        const Insn *in = &b->insn[i];
+        const Plan *p = &plans[i];
+        bool last = i == n - 1;
+        bool fl = (live_after[i] & plan_writes(p)) != 0;
+        j->fuse_cc = -1;
+        if (p->kind != K_JCC)
+            j->fused = false;
+        if (i == n - 2 && plans[n - 1].kind == K_JCC)
+            j->fuse_cc = fuse_cond(p, in, b->insn[n - 1].op & 0xf);
+        switch (p->kind) {
+        case K_SHIFT: emit_shift(j, in, p, fl); break;
+        case K_ALU: emit_alu(j, in, p, fl); break;
+        case K_MOV: case K_MOVI: emit_mov(j, in, p); break;
+        case K_LEA: emit_lea(j, in, p); break;
+        case K_EXT: emit_ext(j, in, p); break;
+        case K_INCDEC: emit_incdec(j, in, p, fl); break;
+        case K_PUSH: case K_POP: emit_stack(j, in, p); break;
+        case K_JCC: case K_JMP:
+            if (last) {
+                j->start_delta = pos - j->eip_pend;
+                emit_branch(j, in, p);
+                continue;
+            }
+            __attribute__((fallthrough)); /* a branch is always last; be safe */
+        default:
+            emit_call(j, in, j->eip_pend, j->ic_pend, !last);
+            j->eip_pend = j->ic_pend = 0;
+            pos += in->len;
+            continue;
+        }
+        j->eip_pend += in->len;
+        j->ic_pend++;
+        pos += in->len;
+    }
+    flush_pending(j);
+    uint8_t *epilogue = e->p;
+    em8(e, 0x5b); /* pop rbx */
+    em8(e, 0xc3); /* ret */
+    for (int i = 0; i < j->nexits; i++)
+        em_patch(j->exits[i], epilogue);
+
+    /* Stubs: the whole instruction through its handler, then rejoin with
+     * EIP and icount lagging as the main line expects. */
+    for (int i = 0; i < j->nstubs; i++) {
+        Stub *s = &j->stubs[i];
+        for (int k = 0; k < s->nfrom; k++)
+            em_patch(s->from[k], e->p);
+        emit_call(j, s->in, s->eip_pend, s->ic_pend, true);
+        em_add32_mem_imm(e, OFF(eip), -(int32_t)(s->eip_pend + s->in->len));
+        em_add64_mem_imm(e, OFF(icount), -(int32_t)(s->ic_pend + 1));
+        uint8_t *rel = em_jmp32(e);
+        em_patch(rel, s->join);
+    }
+    for (int i = 0; i < j->nexits; i++)
+        em_patch(j->exits[i], epilogue);
+    if (e->overflow)
+        return false;
+    b->code = x64_rx(xb, start);
+    size_t len = (size_t)(e->p - start);
+    xb->used += (len + 15) & ~(size_t)15;
+    if (xb->used > xb->size)
+        xb->used = xb->size;
+    xb->bytes_emitted += len;
+    return true;
+}

@@ -1,0 +1,87 @@
+/*
+ * x64.h - the x86-64 host-code backend (docs/jit.md).
+ *
+ * Each block gets host code in an executable buffer: the common
+ * instructions inline, a call to the reference handler for the rest, with
+ * the same bookkeeping run_block does (insn_eip, EIP, icount, exit_req).
+ * The code runs only whole blocks; the dispatcher runs the threaded loop
+ * when the deadline cuts a block short.
+ */
+#ifndef RINGSIDE_X64_H
+#define RINGSIDE_X64_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "translate/translate.h"
+
+typedef void (*X64Code)(Cpu *c);
+
+/* A block exit that may be patched to jump straight into the next block
+ * (a direct branch to the same page, whose target block is then fixed by
+ * the source block's key). */
+typedef struct X64Site {
+    uint8_t *rel;         /* writable address of the patchable rel32 */
+    uint8_t *unlinked;    /* what it points to while unlinked */
+    uint32_t target_phys; /* the target block's key */
+    uint32_t cs_base, mode;
+    bool linked;
+} X64Site;
+
+typedef struct X64Buf {
+    uint8_t *rw;    /* writable view */
+    uint8_t *rx;    /* executable view of the same pages */
+    size_t size;
+    size_t used;
+    bool dual;      /* two mappings of one memfd (else one RWX mapping) */
+    uint64_t resets; /* times the buffer was emptied */
+    uint64_t bytes_emitted;
+    X64Site *sites;      /* chain sites of the code in the buffer */
+    uint32_t nsites, cap_sites;
+    uint32_t *linked;    /* indexes of linked sites */
+    uint32_t nlinked;
+    X64Site *chain_from; /* set by a block's unlinked exit: link it to what runs next */
+    bool chaining;       /* off for traces, coverage and lockstep */
+    uint64_t links, unlinks;
+} X64Buf;
+
+/* Default size of the code buffer; when it fills, every block is dropped
+ * and the buffer starts over (the cache's memory use stays bounded). */
+#define X64_BUF_SIZE (32u << 20)
+
+bool x64_buf_init(X64Buf *xb, size_t size);
+void x64_buf_free(X64Buf *xb);
+/* Writable and executable addresses of the same byte. */
+static inline uint8_t *x64_rx(const X64Buf *xb, const uint8_t *rw)
+{
+    return xb->rx + (rw - xb->rw);
+}
+
+/* Translate a block to host code; sets b->code. False if the buffer is
+ * full (the caller flushes the cache, x64_buf_reset, and tries again). */
+bool x64_compile(X64Buf *xb, Block *b);
+void x64_buf_reset(X64Buf *xb);
+/* Link the exit that last left host code to b if b is its target. */
+void x64_link(X64Buf *xb, const Block *b);
+/* A block was invalidated: every chain goes back through the dispatcher. */
+void x64_unlink_all(X64Buf *xb);
+
+/* Which backend runs whole blocks (TCache.backend). */
+enum { BACKEND_THREADED, BACKEND_X64 };
+/* Parse "threaded" / "x64"; -1 if unknown. The RINGSIDE_ACCEL environment
+ * variable overrides the default (for running the tests under x64). */
+int x64_backend_by_name(const char *name);
+
+/* Lockstep (x64_lockstep.c): run the block with both backends from one
+ * state and compare; aborts the run with both states on a difference. */
+typedef struct Lockstep Lockstep;
+Lockstep *lockstep_create(Cpu *c);
+void lockstep_destroy(Lockstep *ls);
+void lockstep_block(Lockstep *ls, Cpu *c, Block *b, uint32_t n);
+void lockstep_print_stats(const Lockstep *ls, FILE *f);
+
+/* The threaded loop, for callers outside exec.c. */
+void tc_run_threaded(Cpu *c, const Block *b, uint32_t n);
+
+#endif
