@@ -16,16 +16,24 @@
  * open-file-description lock on the whole file, shared when nothing will
  * be written to it (read-only or -snapshot), exclusive when writes go to
  * the file. OFD locks belong to the open file, so two opens in one
- * process conflict too, and they vanish when the process dies. Returns
+ * process conflict too, and they vanish when the process dies.
+ * The lock covers one byte far beyond any image rather than the whole
+ * file: QEMU locks bytes 100-300 in its own scheme and reads any lock
+ * there as a refusal, so a whole-file lock would stop QEMU from opening an
+ * image Ringside only reads (and QEMU's locks do not stop us). Returns
  * NULL, or the reason the lock is refused. */
+#define LOCK_BYTE 0x7fffffff0000ll
+
 static const char *lock_image(int fd, bool writer)
 {
-    struct flock fl = { .l_type = writer ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET };
+    struct flock fl = { .l_type = writer ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET, .l_start = LOCK_BYTE,
+                        .l_len = 1 };
     if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
         return NULL;
     if (errno != EAGAIN && errno != EACCES)
         return NULL; /* a filesystem without locks: go on unprotected */
-    struct flock who = { .l_type = writer ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET };
+    struct flock who = { .l_type = writer ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET, .l_start = LOCK_BYTE,
+                         .l_len = 1 };
     bool held_for_writing = fcntl(fd, F_OFD_GETLK, &who) != 0 || who.l_type != F_RDLCK;
     if (held_for_writing)
         return writer ? "locked: another Ringside has it open for writing (its exclusive lock refuses our "
