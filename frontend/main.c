@@ -569,8 +569,13 @@ static int run(Machine *m)
              * may wake the CPU. With interrupts disabled, or with nothing
              * scheduled and no input that could arrive, it would sleep
              * forever: stop instead of hanging. */
-            if ((c->eflags & X86_EFLAGS_IF) && clock_skip_to_next(&m->clock))
+            uint64_t before = m->clock.offset_ns;
+            if ((c->eflags & X86_EFLAGS_IF) && clock_skip_to_next(&m->clock)) {
+                /* The TSC counts instructions; a halted CPU's TSC keeps
+                 * running at the same rate through the skipped time. */
+                c->tsc_offset += (m->clock.offset_ns - before) * 1000u / m->clock.period_ps;
                 continue;
+            }
             fprintf(stderr, "ringside: the guest halted at %04x:%08x with nothing to wake it; stopping\n",
                     c->seg[SEG_CS].sel, c->eip);
             return 0;
@@ -662,6 +667,13 @@ static int setup_board(Machine *m)
         return die(err, NULL);
     m->cpu.irq_ack = cpu_irq_ack;
     m->cpu.irq_opaque = m;
+    /* Serial output leaves at once (hw/serial.h), as under QEMU. At 115200
+     * baud a character is 87 us of guest time, which Linux's console
+     * spends polling LSR: a verbose boot's 18 KB of printk cost 1.6 G
+     * instructions (+59%) and starved the clocksource watchdog into
+     * marking the TSC unstable. Deterministic either way. */
+    for (int i = 0; i < PC_SERIALS; i++)
+        serial_set_fast_tx(&m->pc.com[i], true);
     if (o->kernel) {
         bool mb = multiboot_probe(o->kernel); /* else Linux, or boot_linux's error */
         if (mb ? !boot_multiboot(&m->pc.fwcfg, cfg->ram_size, o->kernel, o->initrd, o->append, err, sizeof(err))
@@ -678,6 +690,38 @@ static int setup_board(Machine *m)
         event_schedule(&m->clock, &m->wait_event, 10000000);
     }
     return 0;
+}
+
+/* FNV-1a over guest RAM and the CPU's architectural state, for
+ * determinism checks (--stats): two runs that end the same way print the
+ * same hash. Host pointers and caches are left out. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static uint64_t state_hash(Machine *m)
+{
+    const Cpu *c = &m->cpu;
+    uint64_t h = 0xcbf29ce484222325ull;
+    h = fnv(h, m->mem->ram, m->mem->ram_size);
+    h = fnv(h, c->r, sizeof(c->r));
+    h = fnv(h, &c->eip, sizeof(c->eip));
+    h = fnv(h, &c->eflags, sizeof(c->eflags));
+    for (int i = 0; i < SEG_COUNT; i++) {
+        h = fnv(h, &c->seg[i].sel, sizeof(c->seg[i].sel));
+        h = fnv(h, &c->seg[i].base, sizeof(c->seg[i].base));
+        h = fnv(h, &c->seg[i].limit, sizeof(c->seg[i].limit));
+    }
+    uint32_t cr[4] = { c->cr0, c->cr2, c->cr3, c->cr4 };
+    h = fnv(h, cr, sizeof(cr));
+    h = fnv(h, c->dr, sizeof(c->dr));
+    h = fnv(h, &c->icount, sizeof(c->icount));
+    h = fnv(h, &c->tsc_offset, sizeof(c->tsc_offset));
+    return h;
 }
 
 static void write_screen_text(Machine *m)
@@ -782,10 +826,13 @@ int main(int argc, char **argv)
     if (status == 0) {
         status = run(m);
         fflush(stdout);
-        if (m->opts.stats)
+        if (m->opts.stats) {
             fprintf(stderr, "ringside: %llu instructions, %llu blocks translated, %llu invalidated\n",
                     (unsigned long long)m->cpu.icount, (unsigned long long)m->tc->blocks_translated,
                     (unsigned long long)m->tc->blocks_invalidated);
+            fprintf(stderr, "ringside: guest time %llu ns, state hash %016llx\n",
+                    (unsigned long long)clock_now(&m->clock), (unsigned long long)state_hash(m));
+        }
         if (m->opts.coverage_file)
             write_coverage(m);
         if (m->opts.screen_file)

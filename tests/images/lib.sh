@@ -27,7 +27,12 @@ _apt_updated=
 _apt_update() {
     [ -n "$_apt_updated" ] && return 0
     echo "images: apt-get update" >&2
-    _as_root apt-get update -qq >&2 || return 1
+    # One mirror's index failing (e.g. "File has unexpected size" on a
+    # security index mid-sync) must not stop us: go on with the lists that
+    # were fetched; a package still missing fails later with its own name.
+    if ! _as_root apt-get update -qq >&2; then
+        echo "images: apt-get update reported errors; going on with the package lists it fetched" >&2
+    fi
     _apt_updated=1
 }
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # boot_linux_determinism.sh RINGSIDE BUILD_DIR - issue 5, "Done means" 7:
 # two boots of the 686 kernel to the marker (same -rtc base) give
-# byte-identical serial output and stop at the same instruction count; a
+# byte-identical serial output, stop at the same instruction count with
+# the same hash of RAM and CPU state (--stats); a
 # third with the RTC started at another time of day differs only in the
 # line that prints the guest's date (and in the kernel's timestamps).
 RINGSIDE=$1
@@ -18,6 +19,7 @@ boot() { # NAME RTC-BASE
     local rc=$?
     cat "$work/$1.err"
     sed -n 's/^ringside: \([0-9]*\) instructions.*/\1/p' "$work/$1.err" > "$work/$1.icount"
+    sed -n 's/^ringside: .*state hash \([0-9a-f]*\).*/\1/p' "$work/$1.err" > "$work/$1.hash"
     if [ $rc -ne 0 ] || ! grep -q RINGSIDE-LINUX-READY "$work/$1.log"; then
         echo "FAIL: run $1 did not reach the marker (status $rc)"
         show_serial "$work/$1.log"
@@ -40,6 +42,13 @@ if [ -n "$ia" ] && [ "$ia" = "$ib" ]; then
     echo "marker reached at instruction $ia in both runs"
 else
     echo "FAIL: the marker came at instruction '$ia' and '$ib'"
+    status=1
+fi
+ha=$(cat "$work/a.hash") hb=$(cat "$work/b.hash")
+if [ -n "$ha" ] && [ "$ha" = "$hb" ]; then
+    echo "RAM and CPU state at the marker: same hash $ha in both runs"
+else
+    echo "FAIL: the state hash at the marker differs: '$ha' and '$hb'"
     status=1
 fi
 # The other time of day: only the date line may differ, and the kernel's
