@@ -14,6 +14,8 @@ if [ "$(id -u)" -ne 0 ]; then
         echo "install-deps: need root (or sudo) to apt-get install:$missing" >&2; exit 1; fi
 fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
+# One index failing to download (a mirror mid-sync) must not stop the
+# install: go on with the lists that were fetched.
+$SUDO apt-get update -qq || echo "install-deps: apt-get update reported errors; going on with the lists it fetched" >&2
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing
