@@ -242,6 +242,11 @@ struct Cpu {
     bool intr;
     bool nmi_pending; /* set through cpu_raise_nmi() */
     bool nmi_blocked; /* an NMI handler runs: no NMI until the next IRET */
+    /* FERR#: with CR0.NE = 0 a pending unmasked x87 exception is reported
+     * the PC-compatible way, on this output (the board routes it to IRQ 13)
+     * instead of as #MF. NULL: not connected. */
+    void (*ferr)(void *opaque);
+    void *ferr_opaque;
 
     /* Debug machinery (cpu/debug.c, SDM vol. 3, chapter 17). */
     uint8_t dbg_slow;      /* DBG_SLOW_*: non-zero sends the dispatcher to its slow step */

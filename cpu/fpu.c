@@ -47,8 +47,13 @@ static void fpu_pending(Cpu *c)
 {
     if (c->cr0 & X86_CR0_NE)
         cpu_raise(c, X86_TRAP_MF, 0);
-    /* XXX: CR0.NE = 0 is the PC-compatible FERR# -> IRQ 13 route, which
-     * needs the PIC; until then the exception just stays pending. */
+    /* CR0.NE = 0: the PC-compatible route (SDM vol. 1, 8.7 and D.2.1).
+     * FERR# goes to the board, which raises IRQ 13; the board's IGNNE#
+     * logic lets the instruction go on, as the AT's does once its
+     * latch is set, and the IRQ 13 handler clears the latch through port
+     * 0xF0 and the exception flags with FNCLEX. */
+    if (c->ferr)
+        c->ferr(c->ferr_opaque);
 }
 
 /* Instructions that neither wait for pending exceptions nor record the

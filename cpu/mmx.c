@@ -45,8 +45,12 @@ static void mmx_check(Cpu *c, const Insn *in)
         cpu_raise(c, X86_TRAP_UD, 0);
     if (c->cr0 & X86_CR0_TS)
         cpu_raise(c, X86_TRAP_NM, 0);
-    if ((c->fpu.sw & FSW_ES) && (c->cr0 & X86_CR0_NE))
-        cpu_raise(c, X86_TRAP_MF, 0);
+    if (c->fpu.sw & FSW_ES) {
+        if (c->cr0 & X86_CR0_NE)
+            cpu_raise(c, X86_TRAP_MF, 0);
+        if (c->ferr)
+            c->ferr(c->ferr_opaque); /* FERR# -> IRQ 13, as in fpu.c */
+    }
 }
 
 /* The x87 side effect of every MMX instruction but EMMS; called once the

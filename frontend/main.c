@@ -175,6 +175,12 @@ static void cpu_intr_set(void *opaque, int n, int level)
         c->exit_req = 1;
 }
 
+static void cpu_ferr(void *opaque)
+{
+    Machine *m = opaque;
+    pc_ferr(&m->pc);
+}
+
 static int cpu_irq_ack(void *opaque)
 {
     Machine *m = opaque;
@@ -667,6 +673,8 @@ static int setup_board(Machine *m)
         return die(err, NULL);
     m->cpu.irq_ack = cpu_irq_ack;
     m->cpu.irq_opaque = m;
+    m->cpu.ferr = cpu_ferr;
+    m->cpu.ferr_opaque = m;
     /* Serial output leaves at once (hw/serial.h), as under QEMU. At 115200
      * baud a character is 87 us of guest time, which Linux's console
      * spends polling LSR: a verbose boot's 18 KB of printk cost 1.6 G

@@ -27,6 +27,40 @@ static void post_write(void *opaque, uint32_t off, uint32_t val, int size)
 
 static const IoOps post_ops = { "post", post_read, post_write };
 
+/* The AT's coprocessor error logic: FERR# from the CPU sets a latch that
+ * raises IRQ 13 (and holds IGNNE#, so the x87 instruction proceeds);
+ * writing port 0xF0 clears the latch and IRQ 13. Port 0xF1 (reset the
+ * coprocessor) clears it too. */
+void pc_ferr(Pc *pc)
+{
+    if (!pc->ferr_latched) {
+        pc->ferr_latched = true;
+        pic_set_irq(&pc->pic, 13, 1);
+    }
+}
+
+static uint32_t fpu_port_read(void *opaque, uint32_t off, int size)
+{
+    (void)opaque;
+    (void)off;
+    (void)size;
+    return 0xff;
+}
+
+static void fpu_port_write(void *opaque, uint32_t off, uint32_t val, int size)
+{
+    Pc *pc = opaque;
+    (void)off;
+    (void)val;
+    (void)size;
+    if (pc->ferr_latched) {
+        pc->ferr_latched = false;
+        pic_set_irq(&pc->pic, 13, 0);
+    }
+}
+
+static const IoOps fpu_port_ops = { "fpu-error", fpu_port_read, fpu_port_write };
+
 static void pc_pam_changed(void *opaque, uint32_t base, uint32_t size, bool read_ram, bool write_ram)
 {
     Pc *pc = opaque;
@@ -137,7 +171,8 @@ bool pc_init(Pc *pc, IoBus *bus, Clock *clock, PhysMem *mem, const PcConfig *cfg
         snprintf(err, err_len, "out of host memory for the VGA");
         return false;
     }
-    if (!port92_create(bus, &pc->port92, mem) || !bus_register(bus, 0x80, 1, &post_ops, pc)) {
+    if (!port92_create(bus, &pc->port92, mem) || !bus_register(bus, 0x80, 1, &post_ops, pc) ||
+        !bus_register(bus, 0xf0, 2, &fpu_port_ops, pc)) {
         snprintf(err, err_len, "cannot register the board's ports (too many I/O ranges?)");
         return false;
     }
@@ -226,6 +261,7 @@ void pc_reset(Pc *pc)
     fwcfg_reset(&pc->fwcfg);
     port92_reset(&pc->port92);
     pc->post_code = 0;
+    pc->ferr_latched = false;
 }
 
 void pc_free(Pc *pc)

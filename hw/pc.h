@@ -72,6 +72,7 @@ typedef struct Pc {
     FwCfg fwcfg;
     Port92 port92;
     uint8_t post_code; /* last value written to port 0x80 */
+    bool ferr_latched; /* the x87 error latch: IRQ 13 raised until port 0xF0 is written */
     char *bootorder;   /* the fw_cfg "bootorder" file's text */
     uint8_t *vga_rom;  /* the VGA BIOS as its PCI expansion ROM shows it */
     uint32_t vga_rom_size;
@@ -84,6 +85,8 @@ bool pc_init(Pc *pc, IoBus *bus, Clock *clock, PhysMem *mem, const PcConfig *cfg
 /* A hardware reset of every device (the RESET line). */
 void pc_reset(Pc *pc);
 void pc_free(Pc *pc);
+/* The CPU's FERR# output (an x87 error with CR0.NE = 0): IRQ 13. */
+void pc_ferr(Pc *pc);
 /* The CPU's interrupt-acknowledge cycle: the vector. */
 int pc_irq_ack(Pc *pc);
 /* Boot through our linuxboot ROM first (-kernel): call after pc_init. */
