@@ -155,6 +155,25 @@ bool boot_linux(FwCfg *fw, uint32_t ram_size, const char *kernel, const char *in
     }
 
     k[0x210] = 0xff; /* type_of_loader: undefined boot loader */
+    /* vid_mode: the kernel does not read "vga=" from the command line;
+     * boot loaders (GRUB, SYSLINUX, QEMU's -kernel) put it in the header
+     * for the real-mode setup to set. normal/ext/ask are 0xffff/fffe/fffd. */
+    const char *vga = append ? strstr(append, "vga=") : NULL;
+    while (vga && vga != append && vga[-1] != ' ')
+        vga = strstr(vga + 4, "vga=");
+    if (vga) {
+        const char *v = vga + 4;
+        char *end;
+        long mode = strtol(v, &end, 0);
+        if (!strncmp(v, "normal", 6))
+            mode = 0xffff, end = (char *)v + 6;
+        else if (!strncmp(v, "ext", 3))
+            mode = 0xfffe, end = (char *)v + 3;
+        else if (!strncmp(v, "ask", 3))
+            mode = 0xfffd, end = (char *)v + 3;
+        if (end != v && (*end == 0 || *end == ' ') && mode >= 0 && mode <= 0xffff)
+            wr16(k + 0x1fa, (uint16_t)mode);
+    }
     if (proto >= 0x201) {
         wr16(k + 0x224, (uint16_t)(cmdline_addr - real_addr - 0x200)); /* heap_end_ptr */
         k[0x211] = loadflags | 0x80;                                    /* CAN_USE_HEAP */

@@ -404,8 +404,6 @@ static void key_event(Display *d, const DisplayInput *sink, const SDL_KeyboardEv
         }
     }
     uint16_t key = keymap_host_to_ps2(sc);
-    if (getenv("RS_KEYDEBUG"))
-        fprintf(stderr, "KEYDEBUG sc=%d key=%#x down=%d rep=%d\n", sc, key, down, e->repeat);
     if (!key)
         return;
     uint8_t bit = (uint8_t)(1u << (key & 7));

@@ -19,8 +19,6 @@
 #include "hw/i8042.h"
 
 #include <string.h>
-#include <stdlib.h>
-#include <stdio.h>
 
 #define CTR(c) ((c)->ram[0])
 
@@ -251,8 +249,6 @@ static uint32_t i8042_data_read(void *opaque, uint32_t offset, int size)
     I8042 *c = opaque;
     (void)offset;
     uint8_t b = c->outbuf; /* an empty buffer reads its last byte again */
-    if (getenv("RS_KEYDEBUG"))
-        fprintf(stderr, "KBDREAD %02x obf=%d\n", b, c->obf);
     if (c->obf) {
         c->obf = c->obf_aux = false;
         /* Drop the line before the next byte comes in, so an

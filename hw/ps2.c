@@ -574,6 +574,15 @@ static int32_t clamp_acc(int64_t v)
 
 void ps2_mouse_event(Ps2Mouse *m, int dx, int dy, int dz, unsigned buttons)
 {
+    /* A button change still waiting for its sample (a press and its
+     * release inside one period, as a host that batches input delivers
+     * a quick click) goes out now rather than merge away unseen. */
+    uint8_t nb = (uint8_t)(buttons & 0x1f);
+    if (nb != m->buttons && m->buttons != m->sent_buttons && m->mode == PS2_MOUSE_STREAM && m->reporting &&
+        m->q.count + mouse_packet_size(m) <= PS2_QUEUE_SIZE) {
+        mouse_send_packet(m, true);
+        mouse_notify(m);
+    }
     m->dx = clamp_acc((int64_t)m->dx + dx);
     m->dy = clamp_acc((int64_t)m->dy + dy);
     m->dz = clamp_acc((int64_t)m->dz + dz);

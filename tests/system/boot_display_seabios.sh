@@ -22,6 +22,7 @@ if images=$(bash "$here/../images/grub.sh" 2>/dev/null); then
     media=(-fda "$images/grub-rescue-floppy.img" -cdrom "$images/grub-rescue-cdrom.iso")
     entries=2
 fi
+# shellcheck disable=SC2054  # -boot takes a comma list
 common=(-m 16 -boot order=c,menu=on "${media[@]}" --max-insns 2000000000)
 
 # check_menu NAME: the screen text and screenshot of a run.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # display-lib.sh - sourced by tests/system/boot_display_*.sh (issue 6,
 # items 3 and 4): an Xvfb server for the SDL window, and the two helpers
 # display_drive.py (runs ringside through its monitor, types with
@@ -33,10 +34,9 @@ start_xvfb() {
     local n tries=0
     for n in $(seq 91 140); do
         [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ] && continue
-        Xvfb ":$n" -screen 0 1280x1024x24 -nolisten tcp -noreset >"/tmp/xvfb-rs-$n.log" 2>&1 &
+        Xvfb ":$n" -screen 0 2560x1600x24 -nolisten tcp -noreset >"/tmp/xvfb-rs-$n.log" 2>&1 &
         xvfb_pid=$!
-        local i
-        for i in $(seq 1 100); do
+        for _ in $(seq 1 100); do
             [ -e "/tmp/.X11-unix/X$n" ] && break
             kill -0 "$xvfb_pid" 2>/dev/null || break
             sleep 0.05
@@ -64,4 +64,63 @@ stop_xvfb() {
         wait "$xvfb_pid" 2>/dev/null
         xvfb_pid=
     fi
+}
+
+# linux_kernel: the Debian 686 kernel (tests/images/linux.sh's, or the
+# unpacked package it fetched). Prints its path.
+linux_kernel() {
+    source "$dl_here/../images/lib.sh"
+    local k
+    k=$(ls "$(image_cache)"/debs/linux-image-*-686_i386/boot/vmlinuz-* 2>/dev/null | head -1)
+    [ -n "$k" ] || k=$(bash "$dl_here/../images/linux.sh" vmlinuz-686) || return 1
+    [ -f "$k" ] && echo "$k"
+}
+
+# display_initrd OUT: a small initramfs (newc, gzip) for the display tests:
+# static busybox and an /init that does what rs.mode= on the kernel command
+# line says:
+#   fb      prints /proc/fb and the framebuffer's size on the serial port,
+#           "RS-FB-READY", and fills the console with text
+#   shell   an interactive busybox sh on tty1 (the screen and the PS/2
+#           keyboard); "RS-SHELL-READY" on the serial port when it starts
+display_initrd() {
+    source "$dl_here/../images/lib.sh"
+    local out=$1 bb st
+    bb=$(fetch_deb busybox-static:i386)/bin/busybox || return 1
+    st=$(mktemp -d)
+    mkdir -p "$st/bin" "$st/dev" "$st/proc" "$st/sys" "$st/tmp"
+    cp "$bb" "$st/bin/busybox"
+    ln -s busybox "$st/bin/sh"
+    cat >"$st/init" <<'INIT'
+#!/bin/sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mode=
+for a in $(cat /proc/cmdline); do
+    case $a in rs.mode=*) mode=${a#rs.mode=} ;; esac
+done
+case $mode in
+fb)
+    echo "RS-FB $(cat /proc/fb | tr '\n' ' ')" >/dev/ttyS0
+    echo "RS-FB-SIZE $(cat /sys/class/graphics/fb0/virtual_size) $(cat /sys/class/graphics/fb0/bits_per_pixel)" >/dev/ttyS0
+    i=0
+    while [ $i -lt 60 ]; do echo "Ringside framebuffer console line $i" >/dev/tty1; i=$((i + 1)); done
+    echo "RS-FB-READY" >/dev/ttyS0
+    ;;
+shell)
+    # a session of its own with tty1 as the controlling terminal, so
+    # Ctrl+C reaches what the shell runs
+    setsid sh -c 'exec sh -i </dev/tty1 >/dev/tty1 2>&1' &
+    sleep 1
+    echo "RS-SHELL-READY" >/dev/ttyS0
+    ;;
+esac
+while true; do sleep 3600; done
+INIT
+    chmod 755 "$st/init"
+    (cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1n >"$out"
+    rm -rf "$st"
 }

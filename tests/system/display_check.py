@@ -11,7 +11,7 @@ screenshots) and binary PPMs (display_drive.py's window captures).
                               scaled by display.c's rule: VGA modes 4:3,
                               VBE modes square, centred; same size frames
                               must be equal pixel for pixel, scaled ones
-                              agree block by block (mean brightness)
+                              agree block by block (mean of each colour channel)
 Prints what it measured; exits 1 on a failed check.
 """
 import struct
@@ -90,10 +90,6 @@ def dest_rect(fw, fh, ow, oh, vbe):
     return (ow - rw) // 2, (oh - rh) // 2, rw, rh
 
 
-def luma(p):
-    return (p[0] * 3 + p[1] * 6 + p[2]) / 10.0
-
-
 def main():
     a = sys.argv[1:]
     what = a[0]
@@ -140,12 +136,13 @@ def main():
                 fs = list(region(shot, fw * i // bx, fh * j // by, fw * (i + 1) // bx, fh * (j + 1) // by))
                 os_ = list(region(win, x + rw * i // bx + 1, y + rh * j // by + 1,
                                   x + rw * (i + 1) // bx - 1, y + rh * (j + 1) // by - 1))
-                m1 = sum(map(luma, fs)) / max(1, len(fs))
-                m2 = sum(map(luma, os_)) / max(1, len(os_))
-                worst = max(worst, abs(m1 - m2))
-                total += abs(m1 - m2)
+                # per channel, so a red/blue swap shows
+                d = max(abs(sum(p[c] for p in fs) / max(1, len(fs)) - sum(p[c] for p in os_) / max(1, len(os_)))
+                        for c in range(3))
+                worst = max(worst, d)
+                total += d
         mean = total / (bx * by)
-        print('block brightness difference: mean %.2f, worst %.2f (of 255)' % (mean, worst))
+        print('block colour difference (worst channel): mean %.2f, worst %.2f (of 255)' % (mean, worst))
         if mean > 6 or worst > 60:
             sys.exit('FAIL: the window does not show the frame')
         outside = [p for p in region(win, 0, 0, ow, y)] + [p for p in region(win, 0, y + rh, ow, oh)]

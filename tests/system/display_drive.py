@@ -17,7 +17,11 @@ ringside runs with `-monitor stdio`; the actions run in order:
   cont | stop       resume or pause the guest
   key KEYS          monitor sendkey (e.g. esc, f12, ctrl-alt-delete)
   xkey KEYS...      xdotool key into the window (focused first)
-  xtype TEXT        xdotool type into the window
+  xtype TEXT        TEXT's keys (US layout, Shift where needed) typed into
+                    the window with xdotool key, --key-delay ms apart (150:
+                    a guest that reads the keyboard only when it polls the
+                    BIOS, as GRUB does, takes about one byte per timer tick,
+                    and a PS/2 keyboard buffers 16)
   xmouse ARGS...    xdotool ARGS verbatim (mousemove_relative, click...)
   sleep SECS        wall time
   shot FILE         the monitor's screendump (PNG)
@@ -34,6 +38,7 @@ import sys
 import time
 
 PROMPT = b'(ringside) '
+key_delay = 150
 
 
 class Run:
@@ -121,7 +126,7 @@ def xwd_to_ppm(wid, path):
     f = [int.from_bytes(d[i:i + 4], 'big') for i in range(0, 100, 4)]
     hsize, fmt, depth, w, h = f[0], f[2], f[3], f[4], f[5]
     order, bpp, bpl, ncolors = f[7], f[11], f[12], f[19]
-    rmask, gmask, bmask = f[13], f[14], f[15]
+    rmask, gmask, bmask = f[14], f[15], f[16]
     if fmt != 2 or bpp != 32:
         raise RuntimeError('xwd: want a 32-bit ZPixmap, got format %d, %d bpp' % (fmt, bpp))
     off = hsize + ncolors * 12
@@ -142,8 +147,12 @@ def xwd_to_ppm(wid, path):
 def main():
     argv = sys.argv[1:]
     serial_log = None
-    if argv and argv[0] == '--serial-log':
-        serial_log = argv[1]
+    global key_delay
+    while argv and argv[0].startswith('--'):
+        if argv[0] == '--serial-log':
+            serial_log = argv[1]
+        elif argv[0] == '--key-delay':
+            key_delay = int(argv[1])
         argv = argv[2:]
     rs = argv[0]
     sep = argv.index('--')
@@ -205,13 +214,17 @@ def main():
                 out = run.cmd('sendkey ' + arg())
                 if out.strip():
                     raise RuntimeError('sendkey: ' + out.strip())
+                # sendkey releases on the guest clock: let that happen
+                # before the next combination (a Shift still held from
+                # the last one would swallow the next one's press)
+                time.sleep(0.05)
             elif a == 'xkey':
                 keys = arg().split()
                 run.window()
-                subprocess.run(['xdotool', 'key', '--delay', '60'] + keys, check=True)
+                subprocess.run(['xdotool', 'key', '--delay', str(key_delay)] + keys, check=True)
             elif a == 'xtype':
                 run.window()
-                subprocess.run(['xdotool', 'key', '--delay', '40'] + text_keys(arg()), check=True)
+                subprocess.run(['xdotool', 'key', '--delay', str(key_delay)] + text_keys(arg()), check=True)
             elif a == 'xmouse':
                 run.window()
                 subprocess.run(['xdotool'] + arg().split(), check=True)
