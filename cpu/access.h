@@ -207,23 +207,24 @@ static inline void cpu_jump_near(Cpu *c, const Insn *in, uint32_t target)
     c->eip = (in->flags & INSN_OP32) ? target : (target & 0xffff);
 }
 
-/* Condition codes 0-15 in the order of Jcc/SETcc/CMOVcc (SDM vol. 1 B.1),
- * without branches: the five flags a condition can read (CF, PF, ZF, SF,
- * OF) are packed into a 5-bit index, and cond_masks[cc] holds the
- * condition's value for each of the 32 combinations (bit i = index i).
- * A jump table here cost a second mispredicted indirect branch per Jcc;
- * tests/unit/test_cond.c checks every mask against the SDM's definitions. */
-extern const uint32_t cond_masks[16];
-
-static inline unsigned cond_flag_index(uint32_t f)
-{
-    return (f & X86_EFLAGS_CF) | ((f >> 1) & 2) /* PF (bit 2) -> 1 */ |
-           ((f >> 4) & 0xc) /* ZF, SF (bits 6, 7) -> 2, 3 */ | ((f >> 7) & 0x10) /* OF (bit 11) -> 4 */;
-}
-
+/* Condition codes 0-15 in the order of Jcc/SETcc/CMOVcc (SDM vol. 1 B.1). */
 static inline bool cpu_cond(const Cpu *c, int cc)
 {
-    return (cond_masks[cc & 15] >> cond_flag_index(c->eflags)) & 1;
+    uint32_t f = c->eflags;
+    bool r;
+    switch (cc >> 1) {
+    case 0: r = f & X86_EFLAGS_OF; break;
+    case 1: r = f & X86_EFLAGS_CF; break;
+    case 2: r = f & X86_EFLAGS_ZF; break;
+    case 3: r = f & (X86_EFLAGS_CF | X86_EFLAGS_ZF); break;
+    case 4: r = f & X86_EFLAGS_SF; break;
+    case 5: r = f & X86_EFLAGS_PF; break;
+    case 6: r = !(f & X86_EFLAGS_SF) != !(f & X86_EFLAGS_OF); break;
+    default:
+        r = (f & X86_EFLAGS_ZF) || (!(f & X86_EFLAGS_SF) != !(f & X86_EFLAGS_OF));
+        break;
+    }
+    return r ^ (cc & 1);
 }
 
 #endif

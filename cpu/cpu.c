@@ -22,20 +22,6 @@ const uint8_t parity_table[256] = {
 #undef P6
 };
 
-/* cpu_cond's table (access.h): for condition cc, bit i is the condition's
- * value when the flags packed by cond_flag_index are i (CF bit 0, PF 1,
- * ZF 2, SF 3, OF 4). O, B, Z, BE, S, P, L, LE; odd cc is the negation. */
-const uint32_t cond_masks[16] = {
-    0xffff0000u, 0x0000ffffu, /* O, NO: OF */
-    0xaaaaaaaau, 0x55555555u, /* B, AE: CF */
-    0xf0f0f0f0u, 0x0f0f0f0fu, /* Z, NZ: ZF */
-    0xfafafafau, 0x05050505u, /* BE, A: CF | ZF */
-    0xff00ff00u, 0x00ff00ffu, /* S, NS: SF */
-    0xccccccccu, 0x33333333u, /* P, NP: PF */
-    0x00ffff00u, 0xff0000ffu, /* L, GE: SF != OF */
-    0xf0fffff0u, 0x0f00000fu, /* LE, G: ZF | SF != OF */
-};
-
 void cpu_init(Cpu *c, PhysMem *mem)
 {
     memset(c, 0, sizeof(*c));

@@ -72,13 +72,23 @@ int clock_run_due(Clock *k);
  * Returns false when nothing is scheduled. */
 bool clock_skip_to_next(Clock *k);
 
-/* Convert a duration to guest ns from a rate: ticks at hz. Rounds down. */
+/* Convert a duration to guest ns from a rate: ticks at hz. Rounds down.
+ * While the product fits 64 bits (for the PIT's 1193182 Hz, the first
+ * 4.3 hours of guest time) the 64-bit division gives the same quotient
+ * without __udivti3's cost: a guest polling port 0x61 or the PIT in a
+ * loop (SeaBIOS, GRUB) spent 4% of its host time there. */
 static inline uint64_t clock_ticks_to_ns(uint64_t ticks, uint64_t hz)
 {
+    uint64_t p;
+    if (!__builtin_mul_overflow(ticks, (uint64_t)NS_PER_SEC, &p))
+        return p / hz;
     return (uint64_t)(((unsigned __int128)ticks * NS_PER_SEC) / hz);
 }
 static inline uint64_t clock_ns_to_ticks(uint64_t ns, uint64_t hz)
 {
+    uint64_t p;
+    if (!__builtin_mul_overflow(ns, hz, &p))
+        return p / NS_PER_SEC;
     return (uint64_t)(((unsigned __int128)ns * hz) / NS_PER_SEC);
 }
 

@@ -11,7 +11,7 @@ source "$here/../images/linux-lib.sh"
 linux_images
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"; [ -n "$RS_PID" ] && kill "$RS_PID" 2>/dev/null' EXIT
+trap 'rm -rf "$work"; [ -n "$rs_pid" ] && kill "$rs_pid" 2>/dev/null' EXIT
 log=$work/serial.log
 
 start=$(date +%s%N)
@@ -20,6 +20,8 @@ coproc RS { exec "$RINGSIDE" -display none -m 64 -serial stdio -no-reboot \
     -kernel "$LINUX_DIR/vmlinuz-686" -initrd "$LINUX_DIR/initrd-686.gz" \
     -append "$LINUX_APPEND" 2>"$work/stderr"; }
 out=${RS[0]} in=${RS[1]}
+# bash clears RS_PID once the coprocess has exited: keep our own copy.
+rs_pid=$RS_PID
 
 # expect PATTERN SECONDS: read serial lines into the log until one matches.
 expect() {
@@ -55,9 +57,9 @@ echo "the command sent over serial ran"
 
 echo 'reboot -f' >&"$in"
 while IFS= read -r -t 120 line <&"$out"; do echo "${line%$'\r'}" >> "$log"; done
-wait "$RS_PID"
+wait "$rs_pid"
 rc=$?
-RS_PID=
+rs_pid=
 total_ms=$((($(date +%s%N) - start) / 1000000))
 [ $rc -eq 0 ] || fail "reboot -f with -no-reboot ended the run with status $rc"
 echo "PASS: marker, serial command, reboot (status 0); $total_ms ms wall in all"

@@ -136,6 +136,23 @@ static void rate_conversions(void **state)
     assert_int_equal(clock_ticks_to_ns(1, 1193182), 838);
 }
 
+/* The 64-bit shortcut (products that fit) and the 128-bit path agree on
+ * both sides of the point where the product overflows 64 bits. */
+static void rate_conversions_past_64_bits(void **state)
+{
+    (void)state;
+    const uint64_t hz = 1193182;
+    uint64_t edge_ns = UINT64_MAX / hz, edge_ticks = UINT64_MAX / NS_PER_SEC;
+    for (uint64_t d = 0; d < 4; d++) {
+        uint64_t ns[2] = { edge_ns - d, edge_ns + 1 + d }, ticks[2] = { edge_ticks - d, edge_ticks + 1 + d };
+        for (int i = 0; i < 2; i++) {
+            assert_true(clock_ns_to_ticks(ns[i], hz) == (uint64_t)(((unsigned __int128)ns[i] * hz) / NS_PER_SEC));
+            assert_true(clock_ticks_to_ns(ticks[i], hz) ==
+                        (uint64_t)(((unsigned __int128)ticks[i] * NS_PER_SEC) / hz));
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +162,7 @@ int main(void)
         cmocka_unit_test(callback_may_reschedule),
         cmocka_unit_test(halt_skips_to_next_event),
         cmocka_unit_test(rate_conversions),
+        cmocka_unit_test(rate_conversions_past_64_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

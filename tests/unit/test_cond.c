@@ -1,5 +1,5 @@
 /*
- * test_cond.c - cpu_cond (cpu/access.h), the branchless condition test of
+ * test_cond.c - cpu_cond (cpu/access.h), the condition test of
  * Jcc, SETcc, CMOVcc and FCMOVcc, against the SDM's definitions (vol. 1,
  * appendix B, table B-1) for every combination of CF, PF, ZF, SF and OF,
  * with the other EFLAGS bits (AF, DF, IF, TF and the fixed bit) set or
