@@ -19,7 +19,7 @@ build: deps
 # from Debian's packages through tests/images/linux.sh (downloaded and
 # built once, then cached). The shell is on this terminal (COM1); with a
 # display, the window shows the VGA console too. `reboot -f` ends the run.
-LINUX_APPEND = console=tty0 console=ttyS0,115200 quiet panic=-1 cryptomgr.notests
+LINUX_APPEND = console=tty0 console=ttyS0,115200 quiet panic=-1 cryptomgr.notests noisapnp
 run: build
 	@dir=$$(bash tests/images/linux.sh) || { echo "make run: could not build the Linux guest images (see above)" >&2; exit 1; }; \
 		echo "Booting Debian's Linux (shell on this terminal; 'reboot -f' to end)..."; \

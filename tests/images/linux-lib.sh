@@ -15,7 +15,9 @@ here_ll=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # cryptomgr.notests skips the crypto API's boot self-tests: RSA and the
 # others cost ~2.5 G guest instructions of bignum arithmetic, a third of
 # the boot, and test the guest's crypto, not the machine.
-LINUX_APPEND='console=ttyS0,115200 quiet panic=-1 cryptomgr.notests'
+# noisapnp: the ISA PnP probe's delay loops cost ~350 M instructions and
+# this board has no ISA PnP cards.
+LINUX_APPEND='console=ttyS0,115200 quiet panic=-1 cryptomgr.notests noisapnp'
 # A safety net: a healthy boot needs well under this.
 LINUX_MAX_INSNS=${LINUX_MAX_INSNS:-40000000000}
 
