@@ -840,6 +840,14 @@ int main(int argc, char **argv)
                     (unsigned long long)m->tc->blocks_invalidated);
             fprintf(stderr, "ringside: guest time %llu ns, state hash %016llx\n",
                     (unsigned long long)clock_now(&m->clock), (unsigned long long)state_hash(m));
+            /* The one host input taken at power-on: with this, the run
+             * can be repeated exactly. */
+            time_t t0 = (time_t)m->pcc.rtc_start;
+            struct tm tm;
+            char when[32] = "?";
+            if (gmtime_r(&t0, &tm))
+                strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+            fprintf(stderr, "ringside: the RTC started at %s (repeat with -rtc base=%s)\n", when, when);
         }
         if (m->opts.coverage_file)
             write_coverage(m);
