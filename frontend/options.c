@@ -548,10 +548,12 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
             const char *at = strrchr(v, '@');
             uint64_t n;
             if (at && at[1] && parse_u64(at + 1, &n)) {
-                char *path = strndup(v, (size_t)(at - v));
-                if (!path || !*path)
+                size_t len = (size_t)(at - v);
+                if (len == 0 || len >= sizeof(so->pathbuf))
                     return fail(status, "--screenshot %s: give FILE or FILE@N", v);
-                so->path = path;
+                memcpy(so->pathbuf, v, len);
+                so->pathbuf[len] = 0;
+                so->path = so->pathbuf;
                 so->at = n;
             } else {
                 so->path = v;

@@ -28,7 +28,8 @@ typedef struct DebugconOpt {
 /* --screenshot FILE[@N]: a PNG of the VGA frame once N guest instructions
  * have run, or at exit (at_exit) without @N. */
 typedef struct ScreenshotOpt {
-    const char *path;
+    const char *path;    /* argv itself, or pathbuf for FILE@N */
+    char pathbuf[4096];
     uint64_t at; /* instruction count */
     bool at_exit;
 } ScreenshotOpt;
