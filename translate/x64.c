@@ -1,6 +1,6 @@
 /*
- * x64.c - the x86-64 host-code backend: the code buffer and the block
- * compiler (docs/jit.md).
+ * x64.c - the x86-64 host-code backend's block compiler (docs/jit.md;
+ * the code buffer and chaining are in x64buf.c).
  *
  * A block becomes one host function `void f(Cpu *c)` with RBX = c. Every
  * instruction either runs inline (moves, the flag-setting ALU operations,
@@ -33,121 +33,10 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
-#undef F_LOCK /* lockf's, not the opcode table's */
 
 #include "cpu/decode.h"
 #include "translate/x64.h"
 #include "translate/x64emit.h"
-
-/* ---- the code buffer -------------------------------------------------- */
-
-bool x64_buf_init(X64Buf *xb, size_t size)
-{
-    memset(xb, 0, sizeof(*xb));
-    xb->size = size;
-    /* W^X: the same pages mapped twice, writable and executable. */
-    int fd = memfd_create("ringside-jit", MFD_CLOEXEC);
-    if (fd >= 0 && ftruncate(fd, (off_t)size) == 0) {
-        void *rw = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        void *rx = mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
-        if (rw != MAP_FAILED && rx != MAP_FAILED) {
-            close(fd);
-            xb->rw = rw;
-            xb->rx = rx;
-            xb->dual = true;
-            goto sites;
-        }
-        if (rw != MAP_FAILED)
-            munmap(rw, size);
-        if (rx != MAP_FAILED)
-            munmap(rx, size);
-    }
-    if (fd >= 0)
-        close(fd);
-    /* Fallback where memfd is unavailable: one RWX mapping. */
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return false;
-    xb->rw = xb->rx = p;
-sites:
-    xb->cap_sites = (uint32_t)(size / 128);
-    xb->sites = calloc(xb->cap_sites, sizeof(X64Site));
-    return xb->sites != NULL;
-}
-
-void x64_buf_free(X64Buf *xb)
-{
-    free(xb->sites);
-    free(xb->linked);
-    xb->sites = NULL;
-    xb->linked = NULL;
-    if (!xb->rw)
-        return;
-    munmap(xb->rw, xb->size);
-    if (xb->dual)
-        munmap(xb->rx, xb->size);
-    xb->rw = xb->rx = NULL;
-}
-
-void x64_buf_reset(X64Buf *xb)
-{
-    xb->used = 0;
-    xb->resets++;
-    xb->nsites = 0;
-    xb->nlinked = 0;
-    xb->chain_from = NULL;
-}
-
-/* The byte a chained jump enters a block at: past the prologue (push
- * rbx; mov rbx, rdi), as the frame is the same. */
-#define CHAIN_ENTRY 4
-
-static void set_rel(uint8_t *rel, const uint8_t *target)
-{
-    int32_t d = (int32_t)(target - (rel + 4));
-    memcpy(rel, &d, 4);
-}
-
-void x64_link(X64Buf *xb, const Block *b)
-{
-    X64Site *s = xb->chain_from;
-    xb->chain_from = NULL;
-    if (!s || s->linked || !xb->chaining || !b->valid || !b->code || b->npages != 1 ||
-        b->phys != s->target_phys || b->cs_base != s->cs_base || b->mode != s->mode)
-        return;
-    if (!xb->linked) {
-        xb->linked = malloc(xb->cap_sites * sizeof(uint32_t));
-        if (!xb->linked)
-            return;
-    }
-    set_rel(s->rel, xb->rw + ((const uint8_t *)b->code - xb->rx) + CHAIN_ENTRY);
-    s->linked = true;
-    xb->linked[xb->nlinked++] = (uint32_t)(s - xb->sites);
-    xb->links++;
-}
-
-void x64_unlink_all(X64Buf *xb)
-{
-    for (uint32_t i = 0; i < xb->nlinked; i++) {
-        X64Site *s = &xb->sites[xb->linked[i]];
-        set_rel(s->rel, s->unlinked);
-        s->linked = false;
-    }
-    xb->unlinks += xb->nlinked;
-    xb->nlinked = 0;
-    xb->chain_from = NULL;
-}
-
-int x64_backend_by_name(const char *name)
-{
-    if (!strcmp(name, "threaded") || !strcmp(name, "tci"))
-        return BACKEND_THREADED;
-    if (!strcmp(name, "x64") || !strcmp(name, "jit"))
-        return BACKEND_X64;
-    return -1;
-}
 
 /* ---- compile state ---------------------------------------------------- */
 
@@ -380,10 +269,37 @@ static void emit_flags(Jit *j, uint32_t take, uint32_t mask)
     em_mov32_store(e, HR_CX, OFF(eflags));
 }
 
+/* ---- indirect exits ------------------------------------------------------ */
+
+static bool indirect_exit(const Insn *in)
+{
+    switch (in->op) {
+    case 0xc2: case 0xc3: case 0xe0: case 0xe1: case 0xe2: case 0xe3: case 0xe8:
+        return true;
+    case 0xff:
+        return in->reg == 2 || in->reg == 4;
+    default:
+        return false;
+    }
+}
+
+static void emit_indirect_exit(Jit *j)
+{
+    Emit *e = &j->e;
+    em_op_rr(e, 0, 0x48, 0x89, HR_BX, HR_DI);    /* mov rdi, rbx */
+    em_mov32_imm(e, HR_SI, j->b->mode);
+    em_call_abs(e, (const void *)x64_indirect);
+    em_op_rr(e, 0, 0x48, 0x85, HR_AX, HR_AX);    /* test rax, rax */
+    to_exit(j, em_jcc32(e, HCC_E));
+    em8(e, 0xff);
+    em8(e, 0xe0);                                /* jmp rax */
+}
+
 /* ---- which instructions run inline -------------------------------------- */
 
 enum {
     K_NONE, K_ALU, K_MOV, K_MOVI, K_LEA, K_EXT, K_INCDEC, K_PUSH, K_POP, K_JCC, K_JMP, K_SHIFT,
+    K_CALL, K_RET,
 };
 
 typedef struct Plan {
@@ -468,6 +384,11 @@ static Plan plan_insn(const Insn *in)
     case 0xeb: case 0xe9:
         p.kind = K_JMP; p.w = (uint8_t)wv;
         return p;
+    case 0xe8: case 0xc3:
+        if (wv != 32)
+            return p;
+        p.kind = op == 0xe8 ? K_CALL : K_RET; p.w = 32;
+        return p;
     case 0xc0: case 0xc1: case 0xd0: case 0xd1: {
         /* SHL by 1, SHR and SAR by 1..w-1 on a register: the host's flags
          * are the handler's (cpu/shift.c: OF is 0 for SHR/SAR by more
@@ -519,7 +440,7 @@ static uint32_t plan_writes(const Plan *p)
 static bool plan_may_exit(const Plan *p, const Insn *in)
 {
     switch (p->kind) {
-    case K_NONE: case K_PUSH: case K_POP: case K_JCC: case K_JMP:
+    case K_NONE: case K_PUSH: case K_POP: case K_JCC: case K_JMP: case K_CALL: case K_RET:
         return true;
     case K_LEA: case K_MOVI: case K_SHIFT:
         return false;
@@ -754,7 +675,7 @@ static void emit_chain_exit(Jit *j, int32_t delta, bool op32)
     X64Buf *xb = j->xb;
     int64_t off = (int64_t)(j->b->phys & PAGE_MASK) + delta;
     if (!op32 || off < 0 || off >= PAGE_SIZE || xb->nsites >= xb->cap_sites) {
-        to_exit(j, em_jmp32(e));
+        emit_indirect_exit(j);
         return;
     }
     uint8_t *unl[8];
@@ -807,6 +728,8 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
     uint32_t next = j->eip_pend + in->len;
     uint32_t ic = j->ic_pend + 1;
     uint8_t *taken = NULL;
+    /* A target beyond the CS limit is the handler's #GP at the branch. */
+    Stub *s = new_stub(j, in);
     if (p->kind == K_JCC) {
         if (j->fused) {
             em_op_rr(e, 0, 0, 0x84, HR_DX, HR_DX); /* test dl, dl */
@@ -821,13 +744,81 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
         em_patch(taken, e->p);
     }
     em_mov32_load(e, HR_AX, OFF(eip));
-    em_alu32_imm(e, 0, HR_AX, next + in->imm);
+    if (next + in->imm)
+        em_alu32_imm(e, 0, HR_AX, next + in->imm);
     if (p->w == 16) {
         em8(e, 0x0f); em8(e, 0xb7); em8(e, 0xc0); /* movzx eax, ax */
     }
+    em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(SEG_CS, limit)); /* cmp eax, [cs.limit] */
+    stub_from(j, s, em_jcc32(e, HCC_A));
     em_mov32_store(e, HR_AX, OFF(eip));
     em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
     emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), p->w == 32);
+    j->eip_pend = j->ic_pend = 0;
+}
+
+/* Near CALL rel32 and RET with a 32-bit operand and stack: the push or
+ * pop through the fast path, then on to the next block (chained when on
+ * the same page, else through the jump cache). Anything unusual (16-bit
+ * stack, a miss, a target beyond the CS limit) runs the handler, which
+ * ends the block. */
+static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
+{
+    Emit *e = &j->e;
+    uint32_t next = j->eip_pend + in->len;
+    uint32_t ic = j->ic_pend + 1;
+    Stub *s = new_stub(j, in);
+    em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32)); /* cmp byte [stack32], 0 */
+    em8(e, 0);
+    stub_from(j, s, em_jcc32(e, HCC_E));
+    if (p->kind == K_CALL) {
+        em_mov32_load(e, HR_DI, OFF(eip));
+        em_alu32_imm(e, 0, HR_DI, next);                /* edi = return address */
+        em_mov32_load(e, HR_AX, OFF(eip));
+        em_alu32_imm(e, 0, HR_AX, next + in->imm);       /* eax = target */
+        em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(SEG_CS, limit));
+        stub_from(j, s, em_jcc32(e, HCC_A));
+        em8(e, 0x50);                                   /* push rax (target) */
+        em_mov32_load(e, HR_AX, OFF_R(R_ESP));
+        em_alu32_imm(e, 5, HR_AX, 4);
+        /* the stub must see the host stack as it was: pop first on a miss */
+        uint8_t *miss[4];
+        int nm = 0;
+        Stub tmp = *s;
+        tmp.nfrom = 0;
+        Jit *jj = j;
+        {
+            Stub *ts = &tmp;
+            emit_fast(jj, ts, SEG_SS, 4, true);
+            for (int k = 0; k < ts->nfrom; k++)
+                miss[nm++] = ts->from[k];
+        }
+        em_op_rr(e, 0, 0, 0x89, HR_DI, HR_CX);          /* mov ecx, edi */
+        st_mem(j, 32, HR_CX);
+        em_mov32_store(e, HR_AX, OFF_R(R_ESP));
+        em8(e, 0x58);                                   /* pop rax (target) */
+        em_mov32_store(e, HR_AX, OFF(eip));
+        em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
+        uint8_t *over = em_jmp32(e);
+        /* a fast-path miss: drop the pushed target, then the handler */
+        for (int k = 0; k < nm; k++)
+            em_patch(miss[k], e->p);
+        em8(e, 0x58);                                   /* pop rax */
+        stub_from(j, s, em_jmp32(e));
+        em_patch(over, e->p);
+        emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), true);
+    } else {
+        em_mov32_load(e, HR_AX, OFF_R(R_ESP));
+        emit_fast(j, s, SEG_SS, 4, false);
+        ld_mem(j, 32, HR_CX);                           /* ecx = return address */
+        em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
+        stub_from(j, s, em_jcc32(e, HCC_A));
+        em_alu32_imm(e, 0, HR_AX, 4);
+        em_mov32_store(e, HR_AX, OFF_R(R_ESP));
+        em_mov32_store(e, HR_CX, OFF(eip));
+        em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
+        emit_indirect_exit(j);
+    }
     j->eip_pend = j->ic_pend = 0;
 }
 
@@ -902,6 +893,16 @@ bool x64_compile(X64Buf *xb, Block *b)
         case K_EXT: emit_ext(j, in, p); break;
         case K_INCDEC: emit_incdec(j, in, p, fl); break;
         case K_PUSH: case K_POP: emit_stack(j, in, p); break;
+        case K_CALL: case K_RET:
+            if (last) {
+                j->start_delta = pos - j->eip_pend;
+                emit_call_ret(j, in, p);
+                continue;
+            }
+            emit_call(j, in, j->eip_pend, j->ic_pend, !last);
+            j->eip_pend = j->ic_pend = 0;
+            pos += in->len;
+            continue;
         case K_JCC: case K_JMP:
             if (last) {
                 j->start_delta = pos - j->eip_pend;
@@ -913,6 +914,8 @@ bool x64_compile(X64Buf *xb, Block *b)
             emit_call(j, in, j->eip_pend, j->ic_pend, !last);
             j->eip_pend = j->ic_pend = 0;
             pos += in->len;
+            if (last && indirect_exit(in) && !(in->flags & (INSN_REP | INSN_REPNE)))
+                emit_indirect_exit(j);
             continue;
         }
         j->eip_pend += in->len;
@@ -932,6 +935,12 @@ bool x64_compile(X64Buf *xb, Block *b)
         Stub *s = &j->stubs[i];
         for (int k = 0; k < s->nfrom; k++)
             em_patch(s->from[k], e->p);
+        if (!s->join) {
+            /* a branch: the handler ends the block */
+            emit_call(j, s->in, s->eip_pend, s->ic_pend, false);
+            to_exit(j, em_jmp32(e));
+            continue;
+        }
         emit_call(j, s->in, s->eip_pend, s->ic_pend, true);
         em_add32_mem_imm(e, OFF(eip), -(int32_t)(s->eip_pend + s->in->len));
         em_add64_mem_imm(e, OFF(icount), -(int32_t)(s->ic_pend + 1));
@@ -944,6 +953,23 @@ bool x64_compile(X64Buf *xb, Block *b)
         return false;
     b->code = x64_rx(xb, start);
     size_t len = (size_t)(e->p - start);
+    /* RINGSIDE_JIT_DUMP=DIR: each block's host code in DIR/PHYS-OFFSET.bin
+     * (objdump -D -b binary -m i386:x86-64), for profiles. */
+    static const char *dump;
+    static bool dump_checked;
+    if (!dump_checked) {
+        dump = getenv("RINGSIDE_JIT_DUMP");
+        dump_checked = true;
+    }
+    if (dump) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%08x-%06zx.bin", dump, b->phys, xb->used);
+        FILE *f = fopen(path, "wb");
+        if (f) {
+            fwrite(start, 1, len, f);
+            fclose(f);
+        }
+    }
     xb->used += (len + 15) & ~(size_t)15;
     if (xb->used > xb->size)
         xb->used = xb->size;

@@ -48,7 +48,7 @@ typedef struct X64Buf {
 
 /* Default size of the code buffer; when it fills, every block is dropped
  * and the buffer starts over (the cache's memory use stays bounded). */
-#define X64_BUF_SIZE (32u << 20)
+#define X64_BUF_SIZE (64u << 20)
 
 bool x64_buf_init(X64Buf *xb, size_t size);
 void x64_buf_free(X64Buf *xb);
@@ -66,6 +66,12 @@ void x64_buf_reset(X64Buf *xb);
 void x64_link(X64Buf *xb, const Block *b);
 /* A block was invalidated: every chain goes back through the dispatcher. */
 void x64_unlink_all(X64Buf *xb);
+/* The byte a chained jump enters a block at: past the prologue (push
+ * rbx; mov rbx, rdi), as the frame is the same. */
+#define CHAIN_ENTRY 4
+/* Called by host code after a near RET/CALL/indirect JMP/LOOP: the code
+ * to go on with at the new EIP, or NULL for the dispatcher. */
+void *x64_indirect(Cpu *c, uint32_t mode);
 
 /* Which backend runs whole blocks (TCache.backend). */
 enum { BACKEND_THREADED, BACKEND_X64 };

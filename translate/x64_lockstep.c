@@ -13,7 +13,7 @@
  * RAM is compared through the memory map's dirty tracking (all of RAM is
  * tracked) against a shadow copy of RAM as it was at the block's start.
  * Side effects outside the Cpu and RAM must not happen twice: while the
- * host code runs, port I/O and MMIO are trapped; a block that reaches one
+ * host code runs, port I/O, MMIO and the FERR# callback are trapped; a block that reaches one
  * is put back and run by the threaded loop alone (counted as skipped).
  * Blocks whose first run invalidated translated code (self-modifying
  * code) keep the host code's result and are not compared: a second run
@@ -41,7 +41,7 @@ struct Lockstep {
     uint32_t *tlb_pages;
     uint8_t **tlb_ent; /* 4 per page: tlb[u][w] */
     uint8_t *tlb_attr;
-    uint64_t blocks, compared, skipped_partial, skipped_io, skipped_smc, faults;
+    uint64_t blocks, compared, skipped_partial, skipped_io, skipped_smc, skipped_async, faults;
 };
 
 static jmp_buf *trap_jb; /* where a trapped I/O or MMIO access goes */
@@ -57,6 +57,12 @@ static uint32_t trap_in(void *opaque, uint16_t port, int size)
 static void trap_out(void *opaque, uint16_t port, uint32_t val, int size)
 {
     (void)opaque; (void)port; (void)val; (void)size;
+    longjmp(*trap_jb, 2);
+}
+
+static void trap_ferr(void *opaque)
+{
+    (void)opaque;
     longjmp(*trap_jb, 2);
 }
 
@@ -140,10 +146,10 @@ void lockstep_destroy(Lockstep *ls)
 void lockstep_print_stats(const Lockstep *ls, FILE *f)
 {
     fprintf(f, "lockstep: %llu blocks, %llu compared equal, %llu with a fault, skipped: %llu partial, "
-               "%llu I/O or MMIO, %llu self-modifying\n",
+               "%llu I/O or MMIO, %llu self-modifying, %llu stop signal\n",
             (unsigned long long)ls->blocks, (unsigned long long)ls->compared, (unsigned long long)ls->faults,
             (unsigned long long)ls->skipped_partial, (unsigned long long)ls->skipped_io,
-            (unsigned long long)ls->skipped_smc);
+            (unsigned long long)ls->skipped_smc, (unsigned long long)ls->skipped_async);
 }
 
 /* Dirty RAM pages into list; clears them (one pass over the TLB). */
@@ -318,6 +324,8 @@ void lockstep_block(Lockstep *ls, Cpu *c, Block *b, uint32_t n)
     trap_jb = &jb;
     c->io.in = trap_in;
     c->io.out = trap_out;
+    if (c->ferr)
+        c->ferr = trap_ferr; /* FERR# to the interrupt controller */
     for (int i = 0; i < ls->m->nmmio; i++) {
         saved_ops[i] = ls->m->mmio[i].ops;
         ls->m->mmio[i].ops = &trap_ops;
@@ -330,6 +338,7 @@ void lockstep_block(Lockstep *ls, Cpu *c, Block *b, uint32_t n)
         ls->m->mmio[i].ops = saved_ops[i];
     s1 = *c;
     s1.io = s0.io;
+    s1.ferr = s0.ferr;
     bool smc = tc->blocks_invalidated != inval;
     uint32_t n1 = take_dirty(ls, ls->list1);
     if (smc && r1 != 2) {
@@ -337,6 +346,7 @@ void lockstep_block(Lockstep *ls, Cpu *c, Block *b, uint32_t n)
          * second run would not stop after the write as this one did and
          * would run stale instructions. Keep the host code's result. */
         c->io = s0.io;
+        c->ferr = s0.ferr;
         c->fault_jmp = outer;
         for (uint32_t i = 0; i < n1; i++)
             memcpy(page(ls->shadow, ls->list1[i]), page(ls->m->ram, ls->list1[i]), PAGE_SIZE);
@@ -351,7 +361,15 @@ void lockstep_block(Lockstep *ls, Cpu *c, Block *b, uint32_t n)
         memcpy(page(ls->m->ram, p), page(ls->shadow, p), PAGE_SIZE);
     }
     tlb_restore(ls);
+    /* Keep a stop request a signal handler made since s1 was taken (the
+     * copy below would drop it); a few instructions of window remain. */
+    int stop = c->exit_reason;
     *c = s0;
+    if (stop && !c->exit_reason) {
+        c->exit_reason = stop;
+        c->exit_req = 1;
+    }
+    bool stopped1 = stop != s0.exit_reason;
 
     /* Run 2: the reference; its result stands. */
     volatile int r2;
@@ -362,11 +380,19 @@ void lockstep_block(Lockstep *ls, Cpu *c, Block *b, uint32_t n)
     c->fault_jmp = outer;
     uint32_t n2 = take_dirty(ls, ls->list2);
 
-    bool compare = r1 != 2 && !smc;
+    /* A stop request from a signal handler (SIGINT, SIGTERM) lands in one
+     * run only: keep it, and compare nothing (non-I/O blocks set
+     * exit_reason no other way). */
+    bool async = stopped1 || c->exit_reason != s0.exit_reason;
+    if (async)
+        c->exit_req = 1;
+    bool compare = r1 != 2 && !smc && !async;
     if (r1 == 2)
         ls->skipped_io++;
     else if (smc)
         ls->skipped_smc++;
+    else if (async)
+        ls->skipped_async++;
     if (compare) {
         if ((r1 != 0) != (r2 != 0))
             fail(ls, b, &s1, c, r1 ? "only the host code faulted" : "only the threaded run faulted");

@@ -1,0 +1,384 @@
+/*
+ * test_x64.c - the x86-64 backend against the threaded one (DESIGN.md
+ * section 3, invariant 1): random straight-line blocks of the
+ * instructions the backend runs inline (and some it does not), run from
+ * the same state on two machines, must leave the same registers, flags,
+ * EIP, instruction count and memory.
+ */
+#include "rig.h"
+#include "cpu/decode.h"
+#include "translate/x64.h"
+#include "translate/x64emit.h"
+
+#define DATA 0x4000u
+#define CODE 0x1000u
+
+static uint32_t rng = 12345;
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return rng;
+}
+
+/* A register that may be a destination: not SP (the stack) nor BX (the
+ * data pointer); for byte registers, not BL or BH. */
+static int dst16(void)
+{
+    static const int ok[] = { 0, 1, 2, 5, 6, 7 };
+    return ok[rnd() % 6];
+}
+
+static int dst8(void)
+{
+    static const int ok[] = { 0, 1, 2, 4, 5, 6 };
+    return ok[rnd() % 6];
+}
+
+/* One random instruction at p; returns its length. */
+static int gen_insn(uint8_t *p)
+{
+    int n = 0;
+    bool o32 = rnd() & 1;
+    static const int alu[] = { 0, 1, 2, 3, 4, 5, 6, 7 }; /* ADC/SBB too: handlers */
+    int kind = (int)(rnd() % 12);
+    bool mem = (rnd() % 3) == 0;
+    int disp = (int)(rnd() % 120);
+    if (o32 && kind != 11)
+        p[n++] = 0x66;
+    switch (kind) {
+    case 0: case 1: { /* ALU E,G / G,E in all widths */
+        int g = alu[rnd() % 8];
+        int form = (int)(rnd() % 4);
+        bool byte = !(form & 1);
+        p[n++] = (uint8_t)(g * 8 + form);
+        int reg = (form & 2) ? (byte ? dst8() : dst16()) : (int)(rnd() % 8);
+        if (mem) {
+            p[n++] = (uint8_t)(0x47 | (reg << 3));
+            p[n++] = (uint8_t)disp;
+        } else {
+            int rm = (form & 2) ? (int)(rnd() % 8) : (byte ? dst8() : dst16());
+            p[n++] = (uint8_t)(0xc0 | (reg << 3) | rm);
+        }
+        break;
+    }
+    case 2: { /* group 1 with an immediate */
+        int op = (int[]){ 0x80, 0x81, 0x83 }[rnd() % 3];
+        p[n++] = (uint8_t)op;
+        int g = (int)(rnd() % 8);
+        if (mem) {
+            p[n++] = (uint8_t)(0x47 | (g << 3));
+            p[n++] = (uint8_t)disp;
+        } else {
+            p[n++] = (uint8_t)(0xc0 | (g << 3) | (op == 0x80 ? dst8() : dst16()));
+        }
+        int ib = op == 0x81 ? (o32 ? 4 : 2) : 1;
+        for (int i = 0; i < ib; i++)
+            p[n++] = (uint8_t)rnd();
+        break;
+    }
+    case 3: /* INC/DEC */
+        if (rnd() & 1) {
+            p[n++] = (uint8_t)(0x40 + (rnd() & 8) + dst16());
+        } else {
+            bool byte = rnd() & 1;
+            p[n++] = byte ? 0xfe : 0xff;
+            int g = (int)(rnd() % 2);
+            if (mem) {
+                p[n++] = (uint8_t)(0x47 | (g << 3));
+                p[n++] = (uint8_t)disp;
+            } else {
+                p[n++] = (uint8_t)(0xc0 | (g << 3) | (byte ? dst8() : dst16()));
+            }
+        }
+        break;
+    case 4: { /* shifts by an immediate or 1 */
+        int op = (int)(0xc0 + (rnd() % 2) + ((rnd() & 1) ? 0x10 : 0));
+        int g = (int[]){ 4, 5, 7, 0 }[rnd() % 4];
+        p[n++] = (uint8_t)op;
+        p[n++] = (uint8_t)(0xc0 | (g << 3) | ((op & 1) ? dst16() : dst8()));
+        if (op < 0xd0)
+            p[n++] = (uint8_t)(rnd() % 34);
+        break;
+    }
+    case 5: { /* MOV forms */
+        int op = 0x88 + (int)(rnd() % 4);
+        bool byte = !(op & 1);
+        p[n++] = (uint8_t)op;
+        int reg = (op & 2) ? (byte ? dst8() : dst16()) : (int)(rnd() % 8);
+        if (mem) {
+            p[n++] = (uint8_t)(0x47 | (reg << 3));
+            p[n++] = (uint8_t)disp;
+        } else {
+            p[n++] = (uint8_t)(0xc0 | (reg << 3) | ((op & 2) ? (int)(rnd() % 8) : (byte ? dst8() : dst16())));
+        }
+        break;
+    }
+    case 6: { /* MOV r, imm and MOV [m], imm */
+        if (rnd() & 1) {
+            bool byte = rnd() & 1;
+            p[n++] = (uint8_t)((byte ? 0xb0 : 0xb8) + (byte ? dst8() : dst16()));
+            int ib = byte ? 1 : (o32 ? 4 : 2);
+            for (int i = 0; i < ib; i++)
+                p[n++] = (uint8_t)rnd();
+        } else {
+            bool byte = rnd() & 1;
+            p[n++] = byte ? 0xc6 : 0xc7;
+            p[n++] = 0x47;
+            p[n++] = (uint8_t)disp;
+            int ib = byte ? 1 : (o32 ? 4 : 2);
+            for (int i = 0; i < ib; i++)
+                p[n++] = (uint8_t)rnd();
+        }
+        break;
+    }
+    case 7: /* MOVZX/MOVSX */
+        p[n++] = 0x0f;
+        p[n++] = (uint8_t)((int[]){ 0xb6, 0xb7, 0xbe, 0xbf }[rnd() % 4]);
+        if (mem) {
+            p[n++] = (uint8_t)(0x47 | (dst16() << 3));
+            p[n++] = (uint8_t)disp;
+        } else {
+            p[n++] = (uint8_t)(0xc0 | (dst16() << 3) | (int)(rnd() % 8));
+        }
+        break;
+    case 8: /* LEA */
+        p[n++] = 0x8d;
+        p[n++] = (uint8_t)(0x40 | (dst16() << 3) | (int)(rnd() % 8));
+        p[n++] = (uint8_t)rnd();
+        break;
+    case 9: /* TEST */
+        if (rnd() & 1) {
+            p[n++] = (uint8_t)(0x84 + (rnd() % 2));
+            p[n++] = (uint8_t)(0xc0 | (int)(rnd() % 64));
+        } else {
+            p[n++] = 0xa9;
+            p[n++] = (uint8_t)rnd();
+            p[n++] = (uint8_t)rnd();
+            if (o32) {
+                p[n++] = (uint8_t)rnd();
+                p[n++] = (uint8_t)rnd();
+            }
+        }
+        break;
+    case 10: /* PUSH r; POP r (a 16-bit stack: the stub path) */
+        p[n++] = (uint8_t)(0x50 + (rnd() % 8));
+        if (o32)
+            p[n++] = 0x66;
+        p[n++] = (uint8_t)(0x58 + dst16());
+        break;
+    default: /* a handler-only instruction between inline ones */
+        p[n++] = (uint8_t)((int[]){ 0xf5, 0xf8, 0xf9, 0x98, 0x99 }[rnd() % 5]); /* CMC CLC STC CBW CWD */
+        break;
+    }
+    return n;
+}
+
+typedef struct Prog {
+    uint8_t code[64 * 16];
+    int len;
+} Prog;
+
+static void gen_prog(Prog *pr)
+{
+    int k = 1 + (int)(rnd() % 40);
+    pr->len = 0;
+    for (int i = 0; i < k; i++)
+        pr->len += gen_insn(pr->code + pr->len);
+    /* the branch: Jcc rel8 over two NOPs, so taken and not taken differ */
+    pr->code[pr->len++] = (uint8_t)(0x70 + (rnd() % 16));
+    pr->code[pr->len++] = 2;
+    pr->code[pr->len++] = 0x90;
+    pr->code[pr->len++] = 0x90;
+}
+
+static void setup_state(Rig *r, const uint32_t *regs, uint32_t flags, const uint8_t *data)
+{
+    for (int i = 0; i < 8; i++)
+        r->cpu.r[i] = regs[i];
+    r->cpu.r[R_ESP] = 0x8000;
+    r->cpu.r[R_EBX] = DATA;
+    r->cpu.eflags = X86_EFLAGS_FIXED | (flags & X86_EFLAGS_ARITH);
+    memcpy(r->mem->ram + DATA, data, 256);
+}
+
+/* How many instructions the program holds: decode it. */
+static int count_insns(Rig *r, const Prog *pr)
+{
+    int n = 0, pos = 0;
+    while (pos < pr->len - 2) {
+        Insn in;
+        int l = x86_decode(pr->code + pos, pr->len - pos, false, &in);
+        assert_true(l > 0);
+        pos += l;
+        n++;
+    }
+    (void)r;
+    return n;
+}
+
+/* Run `runs` random programs threaded (a) and x64 (b). With spread, each
+ * program gets its own code segment (nothing is flushed, so the code
+ * buffer fills up); otherwise all share a few addresses and the cache is
+ * flushed before each. */
+static void run_random(Rig *a, Rig *b, int runs, bool spread)
+{
+    for (int t = 0; t < runs; t++) {
+        Prog pr;
+        gen_prog(&pr);
+        uint32_t regs[8], flags = rnd();
+        uint8_t data[256];
+        for (int i = 0; i < 8; i++)
+            regs[i] = (rnd() & 1) ? rnd() : (rnd() & 0xff);
+        for (int i = 0; i < 256; i++)
+            data[i] = (uint8_t)rnd();
+        int n = count_insns(a, &pr);
+        Rig *rs[2] = { a, b };
+        for (int k = 0; k < 2; k++) {
+            Rig *r = rs[k];
+            setup_state(r, regs, flags, data);
+            if (spread) {
+                uint16_t sel = (uint16_t)(0x1000 + t * 0x10);
+                r->cpu.seg[SEG_CS].sel = sel;
+                r->cpu.seg[SEG_CS].base = (uint32_t)sel << 4;
+                memcpy(r->mem->ram + ((uint32_t)sel << 4), pr.code, (size_t)pr.len);
+                r->cpu.eip = 0;
+            } else {
+                tc_flush(r->tc); /* fresh code each time */
+                rig_load(r, CODE + (uint32_t)(t % 8) * 0x200, pr.code, (size_t)pr.len);
+            }
+            rig_run(r, (uint64_t)n);
+        }
+        bool same = memcmp(a->cpu.r, b->cpu.r, sizeof(a->cpu.r)) == 0 && a->cpu.eip == b->cpu.eip &&
+                    a->cpu.eflags == b->cpu.eflags && a->cpu.icount == b->cpu.icount &&
+                    memcmp(a->mem->ram + DATA, b->mem->ram + DATA, 256) == 0 &&
+                    memcmp(a->mem->ram + 0x7f00, b->mem->ram + 0x7f00, 0x100) == 0;
+        if (!same) {
+            fprintf(stderr, "program %d differs (%d instructions):", t, n);
+            for (int i = 0; i < pr.len; i++)
+                fprintf(stderr, " %02x", pr.code[i]);
+            fprintf(stderr, "\n");
+            for (int i = 0; i < 8; i++)
+                fprintf(stderr, "  r%d threaded %08x x64 %08x\n", i, a->cpu.r[i], b->cpu.r[i]);
+            fprintf(stderr, "  eip %08x %08x eflags %08x %08x icount %llu %llu\n", a->cpu.eip, b->cpu.eip,
+                    a->cpu.eflags, b->cpu.eflags, (unsigned long long)a->cpu.icount,
+                    (unsigned long long)b->cpu.icount);
+            fail();
+        }
+    }
+}
+
+static void random_blocks(void **state)
+{
+    (void)state;
+    Rig a, b;
+    rig_init(&a);
+    rig_init(&b);
+    assert_true(tc_set_backend(b.tc, BACKEND_X64, false));
+    run_random(&a, &b, 3000, false);
+    printf("3000 random blocks: threaded and x64 agree\n");
+    rig_free(&a);
+    rig_free(&b);
+}
+
+/* A code buffer far smaller than the code run: it is emptied (with the
+ * whole cache) whenever it fills, and every block still runs right. */
+static void small_buffer(void **state)
+{
+    (void)state;
+    Rig a, b;
+    rig_init(&a);
+    rig_init(&b);
+    assert_true(tc_set_backend(b.tc, BACKEND_X64, false));
+    X64Buf *xb = b.tc->xbuf;
+    x64_buf_free(xb);
+    assert_true(x64_buf_init(xb, 16u << 10));
+    tc_flush(b.tc);
+    run_random(&a, &b, 500, true);
+    printf("500 blocks through a 16 KiB buffer: %llu resets, %llu bytes emitted\n",
+           (unsigned long long)xb->resets, (unsigned long long)xb->bytes_emitted);
+    assert_true(xb->resets > 5);
+    assert_true(xb->used <= xb->size);
+    rig_free(&a);
+    rig_free(&b);
+}
+
+/* A taken branch beyond the CS limit is #GP at the branch (precise: the
+ * pushed IP is the branch's), under both backends. */
+static void branch_beyond_limit(void **state)
+{
+    (void)state;
+    static const uint8_t jmp32[] = { 0x66, 0xe9, 0x00, 0x01, 0x00, 0x00 };            /* jmp +0x100 (o32) */
+    static const uint8_t jcc32[] = { 0xf9, 0x66, 0x0f, 0x82, 0x00, 0x01, 0x00, 0x00 }; /* stc; jc +0x100 */
+    const uint8_t *codes[2] = { jmp32, jcc32 };
+    size_t lens[2] = { sizeof(jmp32), sizeof(jcc32) };
+    for (int t = 0; t < 2; t++) {
+        Rig a, b;
+        Rig *rs[2] = { &a, &b };
+        for (int k = 0; k < 2; k++) {
+            rig_init(rs[k]);
+            if (k)
+                assert_true(tc_set_backend(rs[k]->tc, BACKEND_X64, false));
+            /* #GP's IVT entry: 0:0500, a NOP and a HLT */
+            rs[k]->mem->ram[13 * 4 + 0] = 0x00;
+            rs[k]->mem->ram[13 * 4 + 1] = 0x05;
+            rs[k]->mem->ram[0x500] = 0x90; /* NOP */
+            rs[k]->mem->ram[0x501] = 0xf4;
+            uint32_t at = 0xfff0u - (uint32_t)lens[t];
+            rig_load(rs[k], at, codes[t], lens[t]);
+            rig_run(rs[k], (uint64_t)t + 1); /* (STC,) the branch faults, the NOP */
+            assert_int_equal(rs[k]->cpu.eip, 0x501);
+            /* the pushed IP is the branch's own */
+            uint16_t ip;
+            memcpy(&ip, rs[k]->mem->ram + rs[k]->cpu.r[R_ESP], 2);
+            assert_int_equal(ip, at + (t ? 1 : 0));
+        }
+        assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
+        assert_int_equal(a.cpu.eflags, b.cpu.eflags);
+        assert_int_equal(a.cpu.icount, b.cpu.icount);
+        rig_free(&a);
+        rig_free(&b);
+    }
+}
+
+/* The emitter's encodings, checked by running them. */
+static void emitter_runs(void **state)
+{
+    (void)state;
+    X64Buf xb;
+    assert_true(x64_buf_init(&xb, 1 << 16));
+    Emit e;
+    em_init(&e, xb.rw, xb.rw + xb.size);
+    /* uint32_t f(uint32_t *p): eax = p[1] + 7; p[0] = eax; return eax */
+    em8(&e, 0x53);                              /* push rbx */
+    em_op_rr(&e, 0, 0x48, 0x89, HR_DI, HR_BX);  /* mov rbx, rdi */
+    em_mov32_load(&e, HR_AX, 4);
+    em_alu32_imm(&e, 0, HR_AX, 7);
+    em_mov32_store(&e, HR_AX, 0);
+    em_add32_mem_imm(&e, 8, 1000);
+    em8(&e, 0x5b);
+    em8(&e, 0xc3);
+    assert_false(e.overflow);
+    uint32_t (*f)(uint32_t *) = (uint32_t (*)(uint32_t *))(void *)x64_rx(&xb, xb.rw);
+    uint32_t v[3] = { 0, 35, 5 };
+    assert_int_equal(f(v), 42);
+    assert_int_equal(v[0], 42);
+    assert_int_equal(v[2], 1005);
+    /* overflow is reported, never written past the end */
+    em_init(&e, xb.rw, xb.rw + 3);
+    em_mov32_imm(&e, HR_AX, 1);
+    assert_true(e.overflow);
+    x64_buf_free(&xb);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(emitter_runs),
+        cmocka_unit_test(random_blocks),
+        cmocka_unit_test(small_buffer),
+        cmocka_unit_test(branch_beyond_limit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
