@@ -16,57 +16,12 @@
  * read/write segments at 0 with limit 4 GiB, A20 on, CR0.PG = 0,
  * CR0.PE = 1, interrupts off (IF = 0), EFLAGS.VM = 0.
  */
-        .code16
-        .text
-        .globl  _start
-_start:
-        .byte   0x55, 0xaa
-        .byte   0                       /* size in 512-byte blocks: romsum fills it */
-        jmp     init                    /* offset 3: the init entry */
+#include "optionrom.inc"
 
-        .org    0x18
-        .word   0                       /* no PCI data structure */
-        .word   pnp_header              /* offset 0x1a: the PnP expansion header */
-
-        .align  16
-pnp_header:
-        .ascii  "$PnP"
-        .byte   1                       /* structure revision */
-        .byte   2                       /* length in 16-byte units */
-        .word   0                       /* next header: none */
-        .byte   0                       /* reserved */
-        .byte   0                       /* checksum: romsum fills it */
-        .long   0                       /* device identifier */
-        .word   manufacturer
-        .word   product
-        .byte   0x08, 0x00, 0x00        /* device type: mass storage, other */
-        .byte   0x14                    /* indicators: IPL device, not a display */
-        .word   0                       /* boot connection vector: none */
-        .word   0                       /* disconnect vector */
-        .word   bev                     /* bootstrap entry vector */
-        .word   0                       /* reserved */
-        .word   0                       /* static resource information */
-
-manufacturer:
-        .asciz  "Ringside"
 product:
         .asciz  "Multiboot loader (-kernel)"
-
-/* fw_cfg (QEMU's firmware-config interface) */
-        .set    FW_CFG_SEL, 0x510
-        .set    FW_CFG_DATA, 0x511
-        .set    FW_CFG_DMA_HI, 0x514
-        .set    FW_CFG_DMA_LO, 0x518
-        .set    KERNEL_ADDR, 0x07
-        .set    KERNEL_SIZE, 0x08
-        .set    INITRD_ADDR, 0x0a
-        .set    INITRD_SIZE, 0x0b
-        .set    KERNEL_ENTRY, 0x10
-        .set    KERNEL_DATA, 0x11
-        .set    INITRD_DATA, 0x12
-        .set    DMA_CTL_ERROR, 0x01
-        .set    DMA_CTL_READ, 0x02
-        .set    DMA_CTL_SELECT, 0x08
+msg_dma:
+        .asciz  "multiboot: fw_cfg DMA failed\r\n"
 
 /* Scratch in low memory (below every kernel: the host refuses loads
  * under 0x8000): the stack top, the GDT, its pseudo-descriptor and the
@@ -78,89 +33,6 @@ product:
         .set    CODE_SEL, 0x08
         .set    DATA_SEL, 0x10
         .set    MB_BOOT_MAGIC, 0x2badb002
-
-init:
-        lret
-
-/* %ax = item: returns its first 4 bytes (little-endian) in %eax. */
-cfg_read32:
-        movw    $FW_CFG_SEL, %dx
-        outw    %ax, %dx
-        movw    $FW_CFG_DATA, %dx
-        movw    $4, %cx
-1:      inb     %dx, %al
-        rorl    $8, %eax
-        loop    1b
-        ret
-
-/*
- * DMA item %bx's whole contents (%ecx bytes) to physical address %edi.
- * The descriptor (control, length, address; big-endian) is on the stack;
- * SS = 0, so its physical address is %sp.
- */
-cfg_dma:
-        subw    $16, %sp
-        movw    %sp, %bp
-        movzwl  %bx, %eax
-        shll    $16, %eax
-        orl     $(DMA_CTL_SELECT | DMA_CTL_READ), %eax
-        bswapl  %eax
-        movl    %eax, 0(%bp)
-        movl    %ecx, %eax
-        bswapl  %eax
-        movl    %eax, 4(%bp)
-        movl    $0, 8(%bp)
-        movl    %edi, %eax
-        bswapl  %eax
-        movl    %eax, 12(%bp)
-        movw    $FW_CFG_DMA_HI, %dx
-        xorl    %eax, %eax
-        outl    %eax, %dx
-        movzwl  %bp, %eax
-        bswapl  %eax
-        movw    $FW_CFG_DMA_LO, %dx
-        outl    %eax, %dx               /* writing the low half starts it */
-1:      movl    0(%bp), %eax            /* done when control reads zero */
-        bswapl  %eax
-        testl   $DMA_CTL_ERROR, %eax
-        jnz     dma_failed
-        testl   %eax, %eax
-        jnz     1b
-        addw    $16, %sp
-        ret
-
-dma_failed:
-        movw    $msg_dma, %si
-/* Print %cs:%si through the BIOS teletype, then stop. */
-fatal:
-        movb    %cs:(%si), %al
-        incw    %si
-        testb   %al, %al
-        jz      2f
-        movb    $0x0e, %ah
-        movw    $0x0007, %bx
-        int     $0x10
-        jmp     fatal
-2:      cli
-        hlt
-        jmp     2b
-
-msg_dma:
-        .asciz  "multiboot: fw_cfg DMA failed\r\n"
-
-/* %ax = address item, %bx = size item, %si = data item: copy one blob. */
-copy_blob:
-        pushw   %si
-        pushw   %bx
-        call    cfg_read32
-        movl    %eax, %edi
-        popw    %ax
-        call    cfg_read32
-        movl    %eax, %ecx
-        popw    %bx
-        jecxz   1f
-        call    cfg_dma
-1:      ret
 
 bev:
         cli
