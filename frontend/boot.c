@@ -65,28 +65,6 @@ uint8_t *boot_read_file(const char *path, size_t max, size_t *size, const char *
     return buf;
 }
 
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 bool boot_linux(FwCfg *fw, uint32_t ram_size, const char *kernel, const char *initrd, const char *append,
                 char *err, size_t err_len)
 {
@@ -98,12 +76,12 @@ bool boot_linux(FwCfg *fw, uint32_t ram_size, const char *kernel, const char *in
         return false;
     }
     /* The setup header (boot.rst, "The real-mode kernel header"). */
-    if (ksize < 0x250 || rd32(k + 0x202) != 0x53726448 /* "HdrS" */) {
+    if (ksize < 0x250 || boot_rd32(k + 0x202) != 0x53726448 /* "HdrS" */) {
         snprintf(err, err_len, "-kernel %s: neither a Linux bzImage (no \"HdrS\" setup header) nor a Multiboot kernel", kernel);
         free(k);
         return false;
     }
-    uint16_t proto = rd16(k + 0x206);
+    uint16_t proto = boot_rd16(k + 0x206);
     if (proto < 0x200) {
         snprintf(err, err_len, "-kernel %s: boot protocol %x.%02x is older than 2.00", kernel, proto >> 8,
                  proto & 0xff);
@@ -121,7 +99,7 @@ bool boot_linux(FwCfg *fw, uint32_t ram_size, const char *kernel, const char *in
     uint8_t loadflags = k[0x211];
     bool high = loadflags & 0x01; /* LOADED_HIGH: the protected-mode part goes at 1 MiB */
     size_t cmdline_len = append ? strlen(append) + 1 : 1;
-    uint32_t cmdline_max = proto >= 0x206 ? rd32(k + 0x238) : 255;
+    uint32_t cmdline_max = proto >= 0x206 ? boot_rd32(k + 0x238) : 255;
     if (cmdline_len - 1 > cmdline_max) {
         snprintf(err, err_len, "-append: the command line is %zu bytes; this kernel takes at most %u",
                  cmdline_len - 1, cmdline_max);
@@ -172,18 +150,18 @@ bool boot_linux(FwCfg *fw, uint32_t ram_size, const char *kernel, const char *in
         else if (!strncmp(v, "ask", 3))
             mode = 0xfffd, end = (char *)v + 3;
         if (end != v && (*end == 0 || *end == ' ') && mode >= 0 && mode <= 0xffff)
-            wr16(k + 0x1fa, (uint16_t)mode);
+            boot_wr16(k + 0x1fa, (uint16_t)mode);
     }
     if (proto >= 0x201) {
-        wr16(k + 0x224, (uint16_t)(cmdline_addr - real_addr - 0x200)); /* heap_end_ptr */
+        boot_wr16(k + 0x224, (uint16_t)(cmdline_addr - real_addr - 0x200)); /* heap_end_ptr */
         k[0x211] = loadflags | 0x80;                                    /* CAN_USE_HEAP */
     }
     if (proto >= 0x202) {
-        wr32(k + 0x228, cmdline_addr);
+        boot_wr32(k + 0x228, cmdline_addr);
     } else {
         /* The old command-line protocol: a magic and an offset at 0x20. */
-        wr16(k + 0x20, 0xa33f);
-        wr16(k + 0x22, (uint16_t)(cmdline_addr - real_addr));
+        boot_wr16(k + 0x20, 0xa33f);
+        boot_wr16(k + 0x22, (uint16_t)(cmdline_addr - real_addr));
     }
 
     uint8_t *rd = NULL;
@@ -198,7 +176,7 @@ bool boot_linux(FwCfg *fw, uint32_t ram_size, const char *kernel, const char *in
         }
         /* Highest page-aligned address below the kernel's limit and the
          * top of RAM (ramdisk_max from protocol 2.03, else 0x37ffffff). */
-        uint64_t limit = proto >= 0x203 ? (uint64_t)rd32(k + 0x22c) + 1 : 0x38000000;
+        uint64_t limit = proto >= 0x203 ? (uint64_t)boot_rd32(k + 0x22c) + 1 : 0x38000000;
         if (limit > ram_size)
             limit = ram_size;
         uint64_t lowest = (uint64_t)prot_addr + prot_size;
@@ -210,8 +188,8 @@ bool boot_linux(FwCfg *fw, uint32_t ram_size, const char *kernel, const char *in
             return false;
         }
         rdaddr = (uint32_t)((limit - rdsize) & ~0xfffull);
-        wr32(k + 0x218, rdaddr);
-        wr32(k + 0x21c, (uint32_t)rdsize);
+        boot_wr32(k + 0x218, rdaddr);
+        boot_wr32(k + 0x21c, (uint32_t)rdsize);
     }
 
     char *cmd = malloc(cmdline_len);

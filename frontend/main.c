@@ -226,43 +226,6 @@ static int die(const char *what, const char *detail)
     return 2;
 }
 
-static uint8_t *read_file(const char *path, size_t *size, const char **err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *err = strerror(errno);
-        return NULL;
-    }
-    uint8_t *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n == cap) {
-            if (cap >= 16u << 20) {
-                *err = "file too large for a firmware image";
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                *err = "out of memory";
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    *size = n;
-    return buf;
-}
-
 static FILE *open_output(Machine *m, const char *spec, bool is_stdio, bool is_null, const char *path)
 {
     if (is_null)
@@ -794,7 +757,7 @@ int main(int argc, char **argv)
     size_t rom_size;
     if (!m->opts.bios)
         m->opts.bios = SEABIOS_PATH;
-    uint8_t *rom = read_file(m->opts.bios, &rom_size, &err);
+    uint8_t *rom = boot_read_file(m->opts.bios, 16u << 20, &rom_size, &err);
     if (!rom && !m->opts.bios_given) {
         fprintf(stderr, "ringside: SeaBIOS %s: %s (install Debian's seabios package: apt-get install seabios, "
                         "or give -bios FILE)\n", m->opts.bios, err);

@@ -52,31 +52,15 @@ enum {
 #define HIGH_START 0x100000u /* 1 MiB */
 #define MAX_MODULES 64
 
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static void wr64(uint8_t *p, uint64_t v)
 {
-    wr32(p, (uint32_t)v);
-    wr32(p + 4, (uint32_t)(v >> 32));
+    boot_wr32(p, (uint32_t)v);
+    boot_wr32(p + 4, (uint32_t)(v >> 32));
 }
 
 static bool is_bzimage(const uint8_t *k, size_t size)
 {
-    return size >= 0x250 && rd32(k + 0x202) == 0x53726448; /* "HdrS" */
+    return size >= 0x250 && boot_rd32(k + 0x202) == 0x53726448; /* "HdrS" */
 }
 
 /* Offset of the header (32-bit aligned, magic + flags + checksum == 0)
@@ -85,7 +69,7 @@ static long find_header(const uint8_t *k, size_t size)
 {
     size_t end = size < MB_SEARCH ? size : MB_SEARCH;
     for (size_t off = 0; off + 12 <= end; off += 4)
-        if (rd32(k + off) == MB_MAGIC && (uint32_t)(rd32(k + off) + rd32(k + off + 4) + rd32(k + off + 8)) == 0)
+        if (boot_rd32(k + off) == MB_MAGIC && (uint32_t)(boot_rd32(k + off) + boot_rd32(k + off + 4) + boot_rd32(k + off + 8)) == 0)
             return (long)off;
     return -1;
 }
@@ -120,8 +104,8 @@ static bool load_aout(const uint8_t *k, size_t ksize, long hoff, Image *im, char
     const uint8_t *h = k + hoff;
     if ((size_t)hoff + 32 > ksize)
         return fail(err, err_len, kernel, "the Multiboot header's address fields run past the end of the file");
-    uint32_t header_addr = rd32(h + 12), load_addr = rd32(h + 16), load_end = rd32(h + 20);
-    uint32_t bss_end = rd32(h + 24), entry = rd32(h + 28);
+    uint32_t header_addr = boot_rd32(h + 12), load_addr = boot_rd32(h + 16), load_end = boot_rd32(h + 20);
+    uint32_t bss_end = boot_rd32(h + 24), entry = boot_rd32(h + 28);
     if (load_addr > header_addr || header_addr - load_addr > (uint32_t)hoff)
         return fail(err, err_len, kernel, "Multiboot header: load_addr and header_addr put the load before the file");
     uint64_t file_off = (uint64_t)hoff - (header_addr - load_addr);
@@ -154,17 +138,17 @@ static bool load_elf(const uint8_t *k, size_t ksize, Image *im, char *err, size_
 {
     if (ksize < 52 || memcmp(k, "\177ELF", 4) != 0)
         return fail(err, err_len, kernel, "a Multiboot kernel without the a.out kludge (flag 16) must be ELF");
-    if (k[4] != 1 || k[5] != 1 || rd16(k + 18) != 3)
+    if (k[4] != 1 || k[5] != 1 || boot_rd16(k + 18) != 3)
         return fail(err, err_len, kernel, "not a 32-bit little-endian i386 ELF file");
-    uint32_t phoff = rd32(k + 28);
-    uint16_t phentsize = rd16(k + 42), phnum = rd16(k + 44);
+    uint32_t phoff = boot_rd32(k + 28);
+    uint16_t phentsize = boot_rd16(k + 42), phnum = boot_rd16(k + 44);
     if (phentsize < 32 || (uint64_t)phoff + (uint64_t)phnum * phentsize > ksize)
         return fail(err, err_len, kernel, "ELF program headers run past the end of the file");
     uint64_t lo = UINT64_MAX, hi = 0;
     for (unsigned i = 0; i < phnum; i++) {
         const uint8_t *ph = k + phoff + (size_t)i * phentsize;
-        uint32_t off = rd32(ph + 4), paddr = rd32(ph + 12), filesz = rd32(ph + 16), memsz = rd32(ph + 20);
-        if (rd32(ph) != 1 /* PT_LOAD */ || memsz == 0)
+        uint32_t off = boot_rd32(ph + 4), paddr = boot_rd32(ph + 12), filesz = boot_rd32(ph + 16), memsz = boot_rd32(ph + 20);
+        if (boot_rd32(ph) != 1 /* PT_LOAD */ || memsz == 0)
             continue;
         if (filesz > memsz || (uint64_t)off + filesz > ksize)
             return fail(err, err_len, kernel, "an ELF segment runs past the end of the file");
@@ -179,14 +163,14 @@ static bool load_elf(const uint8_t *k, size_t ksize, Image *im, char *err, size_
         return fail(err, err_len, kernel, "the ELF segments span more than the 32-bit address space");
     im->lo = (uint32_t)lo;
     im->size = (uint32_t)(hi - lo);
-    im->entry = rd32(k + 24);
+    im->entry = boot_rd32(k + 24);
     im->data = calloc(1, im->size);
     if (!im->data)
         return fail(err, err_len, kernel, "out of host memory");
     for (unsigned i = 0; i < phnum; i++) {
         const uint8_t *ph = k + phoff + (size_t)i * phentsize;
-        if (rd32(ph) == 1 && rd32(ph + 20) != 0)
-            memcpy(im->data + (rd32(ph + 12) - im->lo), k + rd32(ph + 4), rd32(ph + 16));
+        if (boot_rd32(ph) == 1 && boot_rd32(ph + 20) != 0)
+            memcpy(im->data + (boot_rd32(ph + 12) - im->lo), k + boot_rd32(ph + 4), boot_rd32(ph + 16));
     }
     return true;
 }
@@ -284,7 +268,7 @@ bool boot_multiboot(FwCfg *fw, uint32_t ram_size, const char *kernel, const char
         free(k);
         return fail(err, err_len, kernel, "no Multiboot header in its first 8 KiB");
     }
-    uint32_t hflags = rd32(k + hoff + 4);
+    uint32_t hflags = boot_rd32(k + hoff + 4);
     if (hflags & 0xffffu & ~MB_KNOWN_FLAGS) {
         /* The spec: a loader that does not understand a requirement bit
          * (0-15) must refuse the kernel. */
@@ -326,15 +310,15 @@ bool boot_multiboot(FwCfg *fw, uint32_t ram_size, const char *kernel, const char
     size_t mmap_off = SIZE_MAX;
     for (unsigned i = 0; i < 4; i++) {
         uint8_t e[24];
-        wr32(e, 20);
+        boot_wr32(e, 20);
         if (i < 3) {
             wr64(e + 4, low_map[i].base);
             wr64(e + 12, low_map[i].len);
-            wr32(e + 20, low_map[i].type);
+            boot_wr32(e + 20, low_map[i].type);
         } else {
             wr64(e + 4, HIGH_START);
             wr64(e + 12, ram_size - HIGH_START);
-            wr32(e + 20, 1);
+            boot_wr32(e + 20, 1);
         }
         size_t off = buf_add(&b, e, sizeof(e), 4);
         if (i == 0)
@@ -372,10 +356,10 @@ bool boot_multiboot(FwCfg *fw, uint32_t ram_size, const char *kernel, const char
             break;
         }
         uint8_t *m = b.p + mods_off + (size_t)i * 16;
-        wr32(m, (uint32_t)(info_addr + data_off));
-        wr32(m + 4, (uint32_t)(info_addr + data_off + msize));
-        wr32(m + 8, (uint32_t)(info_addr + str_off));
-        wr32(m + 12, 0);
+        boot_wr32(m, (uint32_t)(info_addr + data_off));
+        boot_wr32(m + 4, (uint32_t)(info_addr + data_off + msize));
+        boot_wr32(m + 8, (uint32_t)(info_addr + str_off));
+        boot_wr32(m + 12, 0);
     }
     if (!mem_ok) {
         snprintf(err, err_len, "-kernel %s: out of host memory", kernel);
@@ -387,16 +371,16 @@ bool boot_multiboot(FwCfg *fw, uint32_t ram_size, const char *kernel, const char
         goto failed;
     }
     mbi_fields = b.p;
-    wr32(mbi_fields + MBI_FLAGS,
+    boot_wr32(mbi_fields + MBI_FLAGS,
          MBI_FLAG_MEM | MBI_FLAG_CMDLINE | MBI_FLAG_MODS | MBI_FLAG_MMAP | MBI_FLAG_LOADER_NAME);
-    wr32(mbi_fields + MBI_MEM_LOWER, LOW_END / 1024);
-    wr32(mbi_fields + MBI_MEM_UPPER, (ram_size - HIGH_START) / 1024);
-    wr32(mbi_fields + MBI_CMDLINE, (uint32_t)(info_addr + cmd_off));
-    wr32(mbi_fields + MBI_MODS_COUNT, (uint32_t)nmods);
-    wr32(mbi_fields + MBI_MODS_ADDR, (uint32_t)(info_addr + mods_off));
-    wr32(mbi_fields + MBI_MMAP_LENGTH, 4 * 24);
-    wr32(mbi_fields + MBI_MMAP_ADDR, (uint32_t)(info_addr + mmap_off));
-    wr32(mbi_fields + MBI_LOADER_NAME, (uint32_t)(info_addr + name_off));
+    boot_wr32(mbi_fields + MBI_MEM_LOWER, LOW_END / 1024);
+    boot_wr32(mbi_fields + MBI_MEM_UPPER, (ram_size - HIGH_START) / 1024);
+    boot_wr32(mbi_fields + MBI_CMDLINE, (uint32_t)(info_addr + cmd_off));
+    boot_wr32(mbi_fields + MBI_MODS_COUNT, (uint32_t)nmods);
+    boot_wr32(mbi_fields + MBI_MODS_ADDR, (uint32_t)(info_addr + mods_off));
+    boot_wr32(mbi_fields + MBI_MMAP_LENGTH, 4 * 24);
+    boot_wr32(mbi_fields + MBI_MMAP_ADDR, (uint32_t)(info_addr + mmap_off));
+    boot_wr32(mbi_fields + MBI_LOADER_NAME, (uint32_t)(info_addr + name_off));
 
     fwcfg_add_i32(fw, FW_CFG_KERNEL_ADDR, im.lo);
     fwcfg_add_i32(fw, FW_CFG_KERNEL_SIZE, im.size);
