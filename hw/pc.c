@@ -224,9 +224,7 @@ bool pc_init(Pc *pc, IoBus *bus, Clock *clock, PhysMem *mem, const PcConfig *cfg
     /* Firmware config: what SeaBIOS reads on a QEMU-like board. */
     fwcfg_init(&pc->fwcfg, bus, mem);
     fwcfg_add_i64(&pc->fwcfg, FW_CFG_RAM_SIZE, cfg->ram_size);
-    fwcfg_add_i16(&pc->fwcfg, FW_CFG_NB_CPUS, 1);
-    fwcfg_add_i16(&pc->fwcfg, FW_CFG_MAX_CPUS, 1);
-    fwcfg_add_i64(&pc->fwcfg, FW_CFG_NUMA, 0);
+    /* fwcfg_init already answers one CPU and no NUMA nodes. */
     fwcfg_add_i16(&pc->fwcfg, FW_CFG_BOOT_MENU, cfg->boot_menu ? 1 : 0);
     fwcfg_add_e820(&pc->fwcfg, 0, cfg->ram_size, E820_RAM);
 
