@@ -188,21 +188,31 @@ static void task_switch(Cpu *c, uint16_t sel, Descriptor nd, int reason, uint32_
     c->tr = (SegReg){ .sel = sel, .attr = desc_attr(nd), .base = nb, .limit = nlim };
     c->cr0 |= X86_CR0_TS;
 
-    /* Load the new task. From here on a fault belongs to the new task. */
-    if (n32 && (c->cr0 & X86_CR0_PG)) {
-        c->cr3 = cr3;
-        /* XXX: with PAE the PDPTEs load here too; a reserved bit in one
-         * should fault, and is ignored. Global entries survive (4.10.4.1). */
-        if (c->cr4 & X86_CR4_PAE)
-            paging_load_pdptes(c->mem, cr3, c->pdpte);
-        mem_tlb_flush_nonglobal(c->mem);
-    }
+    /* Load the new task (step 14 of SDM vol. 3, 7.3). From here on a fault
+     * belongs to the new task: it is raised after the switch, before the
+     * new task's first instruction, with the registers already loaded. */
     c->eip = c->insn_eip = eip;
     for (int i = 0; i < 8; i++)
         c->r[i] = r[i];
     c->eflags = X86_EFLAGS_FIXED;
     cpu_set_eflags(c, flags, 0xffffffffu);
     c->exit_req = 1;
+    if (n32 && (c->cr0 & X86_CR0_PG)) {
+        /* With PAE paging, a switch that changes CR3 loads the PDPTEs from
+         * the new CR3 (4.4.1); a present one with a reserved bit is #GP(0)
+         * (as for MOV to CR3) and neither CR3 nor the PDPTEs change. The
+         * selectors are named but no descriptor is loaded: the caches keep
+         * the old task's, so an interrupt-gate handler can still run. */
+        if ((c->cr4 & X86_CR4_PAE) && cr3 != c->cr3 && !paging_load_pdptes(c->mem, cr3, c->pdpte)) {
+            for (int s = 0; s < SEG_COUNT; s++)
+                c->seg[s].sel = segs[s];
+            c->ldtr.sel = ldt;
+            cpu_update_mode(c);
+            cpu_raise(c, X86_TRAP_GP, ext);
+        }
+        c->cr3 = cr3;
+        mem_tlb_flush_nonglobal(c->mem); /* global entries survive (4.10.4.1) */
+    }
     if (c->eflags & X86_EFLAGS_VM) {
         /* virtual-8086 task: real-mode style loads, CPL 3 */
         c->ldtr = (SegReg){ .sel = ldt };

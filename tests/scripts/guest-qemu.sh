@@ -26,6 +26,7 @@ declare -A known=(
     [flat_prot_task16_regs]="QEMU 6.1+ keeps the old upper halves of EAX..EDI on a switch to a 16-bit TSS; the SDM leaves them undefined (vol. 3, 7.6), Bochs and test386.asm use 0xFFFF, as ringside does"
     [flat_mmx_alias]="QEMU 7.2 leaves bits 64-79 of an x87 register unchanged when an MMX instruction writes it (SDM vol. 1, 9.5.1: all ones), raises no #MF for an MMX instruction with an x87 exception pending, and no #NM/#UD for EMMS with CR0.TS/EM (SDM vol. 2, PADDB and EMMS exceptions)"
     [flat_fpu_ferr]="QEMU 7.2 (pc, -bios) delivers no IRQ 13 when a waiting x87 instruction meets a pending unmasked exception with CR0.NE = 0 (the FERR# route, SDM vol. 1, 8.7 and D.2.1); -d int shows no interrupt at all"
+    [flat_pae_task]="QEMU 7.2's TCG keeps no PDPTE registers (it reads the PDPT on every walk), so neither MOV to CR3 nor a task switch that loads CR3 raises #GP(0) for a reserved bit in a present PDPTE (SDM vol. 3, 4.4.1 and 7.3 step 14); QEMU faults later with #PF(RSVD)"
     [flat_prot_vme]="QEMU 7.2 raises #GP(0) for CLI/STI in virtual-8086 mode with IOPL < 3 and CR4.VME = 1, where they change VIF (SDM vol. 3, 20.3; vol. 2, CLI and STI)"
 )
 
