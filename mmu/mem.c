@@ -35,14 +35,13 @@ PhysMem *mem_create(uint32_t ram_size, const char **err)
     }
     m->ram_size = ram_size;
     m->ram = calloc(1, ram_size);
-    m->code_page = calloc(ram_size >> PAGE_SHIFT, 1);
     for (int u = 0; u < 2; u++)
         for (int w = 0; w < 2; w++)
             m->tlb[u][w] = calloc(LIN_PAGES, sizeof(uint8_t *));
     m->tlb_attr = calloc(LIN_PAGES, 1);
     m->page_flags = calloc(PHYS_PAGES, 1);
     m->filled = calloc(MEM_MAX_FILLED, sizeof(uint32_t));
-    if (!m->ram || !m->code_page || !m->tlb[0][0] || !m->tlb[0][1] || !m->tlb[1][0] || !m->tlb[1][1] ||
+    if (!m->ram || !m->tlb[0][0] || !m->tlb[0][1] || !m->tlb[1][0] || !m->tlb[1][1] ||
         !m->filled || !m->tlb_attr || !m->page_flags) {
         mem_destroy(m);
         *err = "cannot allocate guest RAM on the host (try a smaller -m)";
@@ -58,7 +57,6 @@ void mem_destroy(PhysMem *m)
         return;
     free(m->ram);
     free(m->rom);
-    free(m->code_page);
     for (int u = 0; u < 2; u++)
         for (int w = 0; w < 2; w++)
             free(m->tlb[u][w]);
@@ -397,7 +395,7 @@ static void set_tracked(PhysMem *m, uint32_t base, uint32_t size, bool on)
         return;
     uint32_t last = (base + size - 1) >> PAGE_SHIFT;
     for (uint32_t p = base >> PAGE_SHIFT; p <= last; p++)
-        m->page_flags[p] = on ? (PGF_TRACKED | PGF_DIRTY) : 0;
+        m->page_flags[p] = (uint8_t)((m->page_flags[p] & PGF_CODE) | (on ? PGF_TRACKED | PGF_DIRTY : 0));
 }
 
 static bool map_host(PhysMem *m, uint32_t base, uint32_t size, uint8_t *host, bool read_only)
@@ -606,12 +604,18 @@ void mem_tlb_flush_page(PhysMem *m, uint32_t lin)
 
 void mem_mark_code(PhysMem *m, uint32_t paddr)
 {
-    if (paddr >= m->ram_size || m->code_page[paddr >> PAGE_SHIFT])
+    uint8_t *f = &m->page_flags[paddr >> PAGE_SHIFT];
+    if (*f & PGF_CODE)
         return;
-    m->code_page[paddr >> PAGE_SHIFT] = 1;
-    /* Drop every write entry that reaches this page, so the next write
-     * takes the slow path and invalidates the code. */
-    uint8_t *host = m->ram + (paddr & ~PAGE_MASK);
+    *f |= PGF_CODE;
+    /* Drop every write entry that reaches this page (RAM, or a host region
+     * such as the LFB), so the next write takes the slow path and
+     * invalidates the code. Entries match the current map: every map
+     * change flushes them. */
+    int kind;
+    uint8_t *host = phys_lookup(m, paddr & ~PAGE_MASK, true, &kind);
+    if (!host)
+        return;
     for (uint32_t i = 0; i < m->nfilled; i++)
         for (int u = 0; u < 2; u++)
             if (m->tlb[u][1][m->filled[i]] == host)
@@ -620,8 +624,7 @@ void mem_mark_code(PhysMem *m, uint32_t paddr)
 
 void mem_unmark_code(PhysMem *m, uint32_t paddr)
 {
-    if (paddr < m->ram_size)
-        m->code_page[paddr >> PAGE_SHIFT] = 0;
+    m->page_flags[paddr >> PAGE_SHIFT] &= (uint8_t)~PGF_CODE;
 }
 
 void mem_print_stats(const PhysMem *m, FILE *f)

@@ -81,6 +81,10 @@ typedef struct HostRegion {
 /* mem->page_flags[] bits (per physical page). */
 #define PGF_TRACKED 0x1u
 #define PGF_DIRTY 0x2u
+/* Translated code came from the page: RAM or a host region (code run from
+ * the linear framebuffer is tracked like code in RAM), or ROM, where it
+ * only makes writes to the RAM under a PAM segment take the slow path. */
+#define PGF_CODE 0x4u
 
 /* mem->tlb_attr[] bits (per linear page, for the fast-path entries). */
 #define TLBA_GLOBAL 0x1u /* filled from a global translation (G=1, CR4.PGE) */
@@ -101,9 +105,7 @@ typedef struct PhysMem {
     uint8_t pam[MEM_PAM_COUNT];
     uint8_t *page_flags; /* PGF_*, one per physical page (1 MiB) */
 
-    /* One byte per RAM page: non-zero when translated code came from it. */
-    uint8_t *code_page;
-    /* Called after a write (CPU or DMA) lands on a code page. */
+    /* Called after a write (CPU or DMA) lands on a code page (PGF_CODE). */
     void (*code_write)(void *opaque, uint32_t paddr, uint32_t len);
     void *code_opaque;
 
@@ -198,12 +200,14 @@ void mem_tlb_flush_nonglobal(PhysMem *m);
  * whole 4M/2M page if it came from one (INVLPG). */
 void mem_tlb_flush_page(PhysMem *m, uint32_t lin);
 
-/* Code-page tracking for self-modifying code. */
+/* Code-page tracking for self-modifying code, for any physical page: a
+ * marked page gets no write entries on the fast path, so every write to it
+ * reaches code_write. */
 void mem_mark_code(PhysMem *m, uint32_t paddr);
 void mem_unmark_code(PhysMem *m, uint32_t paddr);
 static inline bool mem_is_code(const PhysMem *m, uint32_t paddr)
 {
-    return paddr < m->ram_size && m->code_page[paddr >> PAGE_SHIFT];
+    return (m->page_flags[paddr >> PAGE_SHIFT] & PGF_CODE) != 0;
 }
 
 #endif

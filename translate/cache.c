@@ -118,7 +118,10 @@ TCache *tc_create(Cpu *c)
     if (!tc)
         return NULL;
     tc->cpu = c;
-    tc->npages = c->mem->ram_size >> PAGE_SHIFT;
+    /* Every physical page, not just RAM: code runs from host regions (the
+     * linear framebuffer) too, and writes there must find its blocks. The
+     * arrays are calloc'ed, so untouched pages cost no host memory. */
+    tc->npages = 1u << (32 - PAGE_SHIFT);
     tc->page_head = calloc(tc->npages, sizeof(Block *));
     tc->pinfo = calloc(tc->npages, sizeof(*tc->pinfo));
     if (!tc->page_head || !tc->pinfo) {

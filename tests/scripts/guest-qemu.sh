@@ -30,6 +30,11 @@ declare -A known=(
     [flat_prot_vme]="QEMU 7.2 raises #GP(0) for CLI/STI in virtual-8086 mode with IOPL < 3 and CR4.VME = 1, where they change VIF (SDM vol. 3, 20.3; vol. 2, CLI and STI)"
 )
 
+# Devices ringside always has and QEMU's -nodefaults leaves out, per guest.
+declare -A qemu_only=(
+    [flat_smc_lfb]="-device VGA" # the PCI VGA whose linear framebuffer holds the code
+)
+
 if ! command -v "$qemu" >/dev/null 2>&1; then
     echo "qemu-system-i386 not installed, skipped"
     exit 0
@@ -66,6 +71,7 @@ for rom in "${roms[@]}"; do
     # (ARGS ...), e.g. "-fda IMAGE": the same for QEMU as for ringside.
     extra=()
     [ -f "${rom%.rom}.args" ] && read -r -a extra <"${rom%.rom}.args"
+    [ -n "${qemu_only[$name]:-}" ] && read -r -a more <<<"${qemu_only[$name]}" && extra+=("${more[@]}")
     timeout -k 5 "$timeout_s" "$qemu" -machine pc -accel tcg -m 128 -nodefaults -display none \
         -no-reboot -bios "$rom" "${extra[@]}" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         -debugcon "file:$tmp/$name.log" >"$tmp/$name.out" 2>&1

@@ -254,6 +254,43 @@ static void test_dma(void **state)
     mem_destroy(m);
 }
 
+/* Code in a host region (the LFB) is tracked like code in RAM: marking
+ * drops the write entries that reach it, no new one is filled, and CPU and
+ * DMA writes reach code_write; dirty tracking keeps working beside it. */
+static void test_host_region_code(void **state)
+{
+    (void)state;
+    PhysMem *m = mk();
+    uint8_t *fb = calloc(1, 0x4000);
+    assert_true(mem_map_host(m, 0xe0000000, 0x4000, fb));
+    m->code_write = on_code_write;
+    code_writes = 0;
+    assert_ptr_equal(mem_tlb_fill(m, 0x10000000, 0xe0001000, true, false), fb + 0x1000);
+    mem_mark_code(m, 0xe0001000);
+    assert_true(mem_is_code(m, 0xe0001234));
+    assert_false(mem_is_code(m, 0xe0002000));
+    assert_null(m->tlb[0][1][0x10000]);
+    assert_null(mem_tlb_fill(m, 0x10000000, 0xe0001000, true, false));
+    assert_non_null(mem_tlb_fill(m, 0x10000000, 0xe0001000, false, false)); /* reads stay fast */
+    mem_phys_write(m, 0xe0001010, 0x90909090, 4);
+    assert_int_equal(code_writes, 1);
+    assert_int_equal(code_last, 0xe0001010);
+    assert_int_equal(fb[0x1010], 0x90);
+    uint8_t buf[16] = {0};
+    mem_dma_write(m, 0xe0001ff8, buf, 16); /* code page, then the next one */
+    assert_int_equal(code_writes, 2);
+    mem_phys_write(m, 0xe0002000, 1, 4); /* not code */
+    assert_int_equal(code_writes, 2);
+    /* Dirty tracking clears its own bits only. */
+    assert_true(mem_test_and_clear_dirty(m, 0xe0000000, 0x4000));
+    assert_true(mem_is_code(m, 0xe0001000));
+    mem_unmark_code(m, 0xe0001000);
+    assert_false(mem_is_code(m, 0xe0001000));
+    assert_non_null(mem_tlb_fill(m, 0x10000000, 0xe0001000, true, false));
+    mem_destroy(m);
+    free(fb);
+}
+
 static void test_mmio_straddle(void **state)
 {
     (void)state;
@@ -333,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_host_region_and_dirty),
         cmocka_unit_test(test_dirty_ram),
         cmocka_unit_test(test_dma),
+        cmocka_unit_test(test_host_region_code),
         cmocka_unit_test(test_mmio_straddle),
         cmocka_unit_test(test_flush_global_page_large),
     };
