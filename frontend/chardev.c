@@ -91,6 +91,52 @@ static bool chardev_fail(char *err, size_t errlen, const char *fmt, const char *
 
 static const char usage[] = "use stdio, file:PATH, tcp:127.0.0.1:PORT,server[,nowait], null or none";
 
+bool chardev_parse_server_opts(char *opts, bool *wait, char *why, size_t whylen)
+{
+    bool server = false;
+    *wait = true;
+    while (opts && *opts) {
+        char *next = strchr(opts, ',');
+        if (next)
+            *next++ = 0;
+        if (!strcmp(opts, "server") || !strcmp(opts, "server=on"))
+            server = true;
+        else if (!strcmp(opts, "server=off"))
+            server = false;
+        else if (!strcmp(opts, "nowait") || !strcmp(opts, "wait=off"))
+            *wait = false;
+        else if (!strcmp(opts, "wait") || !strcmp(opts, "wait=on"))
+            *wait = true;
+        else
+            return chardev_fail(why, whylen, "unknown option '%s' (use ,server,nowait)%s", opts, "");
+        opts = next;
+    }
+    if (!server)
+        return chardev_fail(why, whylen, "only the server mode exists: add ,server%s%s", "", "");
+    return true;
+}
+
+int chardev_listen_loopback(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 1) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
 /* tcp:HOST:PORT[,server][,nowait] (also QEMU's server=on, wait=off). */
 static bool chardev_parse_tcp(const char *spec, const char *rest, ChardevSpec *out, char *err,
                               size_t errlen)
@@ -116,26 +162,9 @@ static bool chardev_parse_tcp(const char *spec, const char *rest, ChardevSpec *o
     if (!*port || *end || p < 1 || p > 65535)
         return chardev_fail(err, errlen, "-serial %s: bad port '%s' (1-65535)", spec, port);
     out->port = (uint16_t)p;
-    out->wait = true;
-    bool server = false;
-    while (opts && *opts) {
-        char *next = strchr(opts, ',');
-        if (next)
-            *next++ = 0;
-        if (!strcmp(opts, "server") || !strcmp(opts, "server=on"))
-            server = true;
-        else if (!strcmp(opts, "nowait") || !strcmp(opts, "wait=off"))
-            out->wait = false;
-        else if (!strcmp(opts, "wait") || !strcmp(opts, "wait=on"))
-            out->wait = true;
-        else if (strcmp(opts, "server=off"))
-            return chardev_fail(err, errlen, "-serial %s: unknown option '%s' (server, nowait)", spec,
-                                opts);
-        opts = next;
-    }
-    if (!server)
-        return chardev_fail(err, errlen, "-serial %s: only the server mode exists: add ,server%s",
-                            spec, "");
+    char why[128];
+    if (!chardev_parse_server_opts(opts, &out->wait, why, sizeof(why)))
+        return chardev_fail(err, errlen, "-serial %s: %s", spec, why);
     out->kind = CHARDEV_TCP;
     return true;
 }
@@ -186,23 +215,10 @@ static bool chardev_open_tcp(HostChardev *c, char *err, size_t errlen)
 {
     char port[16];
     snprintf(port, sizeof(port), "%u", c->spec.port);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = chardev_listen_loopback(c->spec.port);
     if (fd < 0)
-        return chardev_fail(err, errlen, "-serial tcp: cannot create a socket: %s%s",
-                            strerror(errno), "");
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(c->spec.port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 1) != 0) {
-        int e = errno;
-        close(fd);
         return chardev_fail(err, errlen, "-serial tcp: cannot listen on 127.0.0.1:%s: %s", port,
-                            strerror(e));
-    }
+                            strerror(errno));
     c->listen_fd = fd;
     if (c->spec.wait) {
         fprintf(stderr, "ringside: serial waiting for a connection on tcp:127.0.0.1:%s\n", port);

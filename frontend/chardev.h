@@ -37,6 +37,19 @@ typedef struct HostChardev {
     bool raw_tty;      /* stdin was put in raw mode and must be restored */
 } HostChardev;
 
+/* The options after a tcp: (or the monitor's unix:) server address:
+ * "server" is required, "nowait" makes the open not wait for a client;
+ * QEMU's spellings server=on/off, wait, wait=on/off are accepted. opts
+ * (NULL for none) is split in place. On error writes one line naming the
+ * problem into why and returns false; else sets *wait. Shared by -serial
+ * and -monitor. */
+bool chardev_parse_server_opts(char *opts, bool *wait, char *why, size_t whylen);
+
+/* A listening socket (backlog 1, close-on-exec, blocking) on
+ * 127.0.0.1:port only: what is on the other end controls the machine.
+ * Returns the descriptor, or -1 with errno set. */
+int chardev_listen_loopback(uint16_t port);
+
 /* Parse a -serial argument. On error writes one line (no newline) naming
  * the problem into err and returns false. */
 bool chardev_parse(const char *spec, ChardevSpec *out, char *err, size_t errlen);

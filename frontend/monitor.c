@@ -30,8 +30,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
+#include "frontend/chardev.h"
 #include "frontend/screenshot.h"
 #include "hw/ps2.h"
 
@@ -75,27 +75,12 @@ static bool spec_fail(char *err, size_t errlen, const char *spec, const char *wh
     return false;
 }
 
-/* ",server,nowait" and QEMU's other spellings. */
+/* ",server,nowait" and QEMU's other spellings (chardev.c's parser). */
 static bool parse_server_opts(const char *spec, char *opts, MonSpec *out, char *err, size_t errlen)
 {
-    bool server = false;
-    out->wait = true;
-    while (opts && *opts) {
-        char *next = strchr(opts, ',');
-        if (next)
-            *next++ = 0;
-        if (!strcmp(opts, "server") || !strcmp(opts, "server=on"))
-            server = true;
-        else if (!strcmp(opts, "nowait") || !strcmp(opts, "wait=off"))
-            out->wait = false;
-        else if (!strcmp(opts, "wait") || !strcmp(opts, "wait=on"))
-            out->wait = true;
-        else
-            return spec_fail(err, errlen, spec, "unknown option (use ,server,nowait)");
-        opts = next;
-    }
-    if (!server)
-        return spec_fail(err, errlen, spec, "only the server mode exists: add ,server,nowait");
+    char why[128];
+    if (!chardev_parse_server_opts(opts, &out->wait, why, sizeof(why)))
+        return spec_fail(err, errlen, spec, why);
     return true;
 }
 
@@ -203,13 +188,7 @@ static int mon_listen(Monitor *mon, char *err, size_t errlen, const char *spec)
 {
     int fd;
     if (mon->spec.kind == MON_TCP) {
-        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        int one = 1;
-        if (fd >= 0)
-            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(mon->spec.port) };
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 1) != 0)
+        if ((fd = chardev_listen_loopback(mon->spec.port)) < 0)
             goto fail;
     } else {
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
