@@ -84,12 +84,6 @@ void display_pace(Display *d, uint64_t guest_ns)
 #include "frontend/keymap.h"
 #include "hw/ps2.h"
 
-/* Text modes: re-render every 16 frames even when nothing was written, so
- * blink phases computed from the clock are seen (the VGA blinks the cursor
- * every 16 vertical retraces). Nothing is uploaded if the frame is the
- * same. */
-#define TEXT_REFRESH_FRAMES 16
-
 /* Guest time may run at most this far from wall time before the
  * reference is moved (pacing gives up on catching up). */
 #define PACE_SLACK_NS 100000000ll
@@ -105,7 +99,7 @@ struct Display {
     bool vbe;      /* square pixels */
     bool rendered; /* frame/prev hold a valid frame of w x h */
     uint64_t gen;
-    int frames;
+    uint64_t blink; /* text modes: the VGA frame number >> 3 last rendered */
     bool need_present;
     bool grabbed, paused, fullscreen;
     uint8_t held[512 / 8]; /* PS/2 keys sent down and not yet up */
@@ -311,10 +305,12 @@ void display_refresh(Display *d, Vga *v, PhysMem *mem)
         if (mem_test_and_clear_dirty(mem, v->lfb_base + v->vbe_start, (uint32_t)len))
             dirty = true;
     }
-    if (++d->frames >= TEXT_REFRESH_FRAMES) {
-        d->frames = 0;
-        if (vga_is_text_mode(v))
-            dirty = true;
+    /* Text modes re-render when a blink phase may have changed (every 8
+     * VGA frames: the cursor's half period) even if nothing was written;
+     * nothing is uploaded if the frame is the same. */
+    if (vga_is_text_mode(v) && vga_frame_number(v) >> 3 != d->blink) {
+        d->blink = vga_frame_number(v) >> 3;
+        dirty = true;
     }
     if (dirty) {
         d->gen = vga_dirty(v);
