@@ -164,7 +164,10 @@ static inline uint32_t pat_vbe16(uint32_t x, uint32_t y)
     return ((x * 7u + y * 131u) ^ (x << 5) ^ (y << 11)) & 0xffffu;
 }
 
-/* VBE 4 bpp: 1024x768, 128 bytes a line in each plane, 96 KiB a plane */
+/* VBE 4 bpp: 1024x768, 128 bytes a line in each plane, 96 KiB a plane;
+ * lines from PAT_VBE4_WINDOW_FROM on are written through the banked
+ * 0xa0000 window, those above through the LFB */
+#define PAT_VBE4_WINDOW_FROM 384
 static inline uint32_t pat_vbe4(uint32_t x, uint32_t y)
 {
     return ((x >> 4) + (y >> 3) * 5u + ((x ^ (y * 3u)) >> 7)) & 15u;

@@ -5,7 +5,7 @@
  *
  *   vgacheck TEST IMAGE [--tolerance N] [--dup9-from CH] [--scale 1]
  *            [--no-pel-panning 1] [--at-ns T] [--any-phase 1]
- *            [--expected OUT.ppm]
+ *            [--no-blink 1] [--no-vbe4-window 1] [--expected OUT.ppm]
  *
  * TEST is text, m04, m0d, m12, m13, modex, vbe8, vbe16, vbe32, blink,
  * textpan or vbe4; IMAGE a
@@ -21,7 +21,10 @@
  * with pixels doubled across and/or down; --no-pel-panning 1 expects mode
  * X's start address alone to place the picture. For blink, --at-ns T
  * expects the blink phases at guest time T (the IBM frame timing), and
- * --any-phase 1 accepts any of the four (a screenshot at no known time).
+ * --any-phase 1 accepts any of the four (a screenshot at no known time);
+ * --no-blink 1 expects attribute bit 7 as background intensity (QEMU);
+ * --no-vbe4-window 1 expects vbe4's lines drawn through the 0xa0000
+ * window to stay colour 0 (QEMU).
  * Without either, characters and cursor are expected on.
  */
 #include <png.h>
@@ -44,14 +47,20 @@ static uint32_t dac_rgb(uint32_t i)
     return dac6(pat_dac(i, 0)) << 16 | dac6(pat_dac(i, 1)) << 8 | dac6(pat_dac(i, 2));
 }
 
-/* Whether the pel panning register shifts the mode X picture (QEMU: no). */
+/* Whether the pel panning register shifts the mode X and text pictures
+ * (QEMU: no). */
 static int pel_panning = 1;
 
 /* First character whose 9th dot repeats the 8th (IBM: 0xc0; QEMU: 0xb0). */
 static uint32_t dup9_first = 0xc0;
 
-/* Blink test: the phases shown (1 = on). */
-static int chars_on = 1, cursor_on = 1;
+/* VBE 4 bpp: whether writes through the 0xa0000 window reach the planes
+ * (QEMU 7.2: no, the part drawn that way stays colour 0). */
+static int vbe4_window = 1;
+
+/* Blink test: the phases shown (1 = on); whether attribute bit 7 blinks
+ * as the attribute mode control says (QEMU: it is background intensity). */
+static int chars_on = 1, cursor_on = 1, blink_attr = 1;
 
 /* The blink phases at guest time ns in mode 03h: the IBM timing (28.322
  * MHz dot clock, lines of 100 characters of 9 dots, 449 lines a frame:
@@ -72,7 +81,7 @@ static void blink_phases_at(uint64_t ns)
  * next row's first character). */
 static uint32_t text_pixel(int t, uint32_t x, uint32_t y)
 {
-    if (t == VT_TEXTPAN)
+    if (t == VT_TEXTPAN && pel_panning)
         x += PAT_TEXTPAN_DOTS;
     uint32_t c = x / 9, d = x % 9, r = y / PAT_TEXT_CELL_H, rs = y % PAT_TEXT_CELL_H;
     if (c >= PAT_TEXT_COLS) {
@@ -90,9 +99,11 @@ static uint32_t text_pixel(int t, uint32_t x, uint32_t y)
     if (t == VT_BLINK) {
         /* bit 7 blinks: background 0-7, the foreground hidden when off;
          * the cursor is foreground over the whole cell width */
-        bg &= 7;
-        if ((at & 0x80) && !chars_on)
-            on = 0;
+        if (blink_attr) {
+            bg &= 7;
+            if ((at & 0x80) && !chars_on)
+                on = 0;
+        }
         if (cursor_on && r == PAT_BLINK_CUR_ROW && c == PAT_BLINK_CUR_COL && rs >= PAT_BLINK_CUR_START &&
             rs <= PAT_BLINK_CUR_END)
             on = 1;
@@ -108,6 +119,8 @@ static uint32_t expected_pixel(int t, uint32_t x, uint32_t y)
     case VT_TEXTPAN:
         return text_pixel(t, x, y);
     case VT_VBE4:
+        if (y >= PAT_VBE4_WINDOW_FROM && !vbe4_window)
+            return dac_rgb(pat_ega_ar(0));
         return dac_rgb(pat_ega_ar(pat_vbe4(x, y)));
     case VT_M04:
         return dac_rgb(pat_m04_ar(pat_m04(x, y)));
@@ -248,7 +261,7 @@ int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr, "usage: vgacheck TEST IMAGE [--tolerance N] [--dup9-from CH] [--scale 1] [--no-pel-panning 1] "
-                        "[--at-ns T] [--any-phase 1] [--expected OUT.ppm]\n");
+                        "[--at-ns T] [--any-phase 1] [--no-blink 1] [--no-vbe4-window 1] [--expected OUT.ppm]\n");
         return 2;
     }
     int t = -1;
@@ -272,6 +285,10 @@ int main(int argc, char **argv)
             allow_scale = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--at-ns"))
             blink_phases_at(strtoull(argv[i + 1], NULL, 0));
+        else if (!strcmp(argv[i], "--no-vbe4-window"))
+            vbe4_window = !atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--no-blink"))
+            blink_attr = !atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--any-phase"))
             any_phase = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--expected"))

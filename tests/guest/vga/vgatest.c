@@ -370,8 +370,13 @@ static void draw(void)
     outb(0x3c2, 0xe3);
     ar_enable(); /* PAS set, as any VGA BIOS leaves it */
 #if VGA_TEST == VT_VBE4
-    /* planar as mode 12h: attribute palette, write mode 0, one plane at a
-     * time through the map mask, 64 KiB banks of plane offsets */
+    /* Planar as mode 12h at 1024x768: 128 bytes a line in each plane.
+     * The top half is written through the LFB, which shows the planes
+     * interleaved (plane offset o, plane p at byte 4 * o + p); the bottom
+     * half through the 0xa0000 window in write mode 2 (the CPU byte's low
+     * nibble is the colour, the bit mask picks the pixel, the dummy read
+     * loads the latches) with the bank register selecting 64 KiB of plane
+     * offsets (it crosses from bank 0 into bank 1). */
     for (uint8_t i = 0; i < 16; i++)
         ar_w(i, (uint8_t)pat_ega_ar(i));
     ar_w(0x10, 0x01);
@@ -381,26 +386,35 @@ static void draw(void)
     ar_enable();
     load_dac();
     outb(0x3c6, 0xff);
+    seq_w(2, 0x0f);
     seq_w(4, 0x06);
+    vbe_set(1024, 768, 4);
     gc_w(1, 0x00);
     gc_w(3, 0x00);
-    gc_w(5, 0x00);
+    gc_w(5, 0x02);
     gc_w(6, 0x05);
-    gc_w(8, 0xff);
-    vbe_set(1024, 768, 4);
-    for (uint32_t p = 0; p < 4; p++) {
-        seq_w(2, (uint8_t)(1 << p));
-        for (uint32_t o = 0; o < 128 * 768; o++) {
-            if ((o & 0xffff) == 0)
-                vbe_w(VBE_BANK, (uint16_t)(o >> 16));
-            uint32_t x = (o & 127) * 8, y = o >> 7, b = 0;
-            for (uint32_t i = 0; i < 8; i++)
-                b |= ((pat_vbe4(x + i, y) >> p) & 1) << (7 - i);
-            vga_mem[o & 0xffff] = (uint8_t)b;
+    for (uint32_t o = 0; o < 128 * 768; o++) {
+        uint32_t x = (o & 127) * 8, y = o >> 7;
+        if (y < PAT_VBE4_WINDOW_FROM) {
+            for (uint32_t p = 0; p < 4; p++) {
+                uint32_t b = 0;
+                for (uint32_t i = 0; i < 8; i++)
+                    b |= ((pat_vbe4(x + i, y) >> p) & 1) << (7 - i);
+                lfb[o * 4 + p] = (uint8_t)b;
+            }
+            continue;
+        }
+        if ((y == PAT_VBE4_WINDOW_FROM && x == 0) || (o & 0xffff) == 0)
+            vbe_w(VBE_BANK, (uint16_t)(o >> 16));
+        volatile uint8_t *p = &vga_mem[o & 0xffff];
+        for (uint32_t i = 0; i < 8; i++) {
+            gc_w(8, (uint8_t)(0x80 >> i));
+            (void)*p;
+            *p = (uint8_t)pat_vbe4(x + i, y);
         }
     }
-    seq_w(2, 0x0f);
-    (void)lfb;
+    gc_w(8, 0xff);
+    gc_w(5, 0x00);
 #elif VGA_TEST == VT_VBE8
     load_dac();
     vbe_set(640, 480, 8);
