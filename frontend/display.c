@@ -38,6 +38,55 @@ bool display_possible(void)
 #endif
 }
 
+/* ---- geometry (pure: unit-tested without SDL) ------------------------ */
+
+void display_window_size(int w, int h, bool vbe, bool integer_scale, int scale, int *ww, int *wh)
+{
+    if (w <= 0 || h <= 0) {
+        w = 640;
+        h = 480;
+    }
+    if (integer_scale) {
+        int k = w < 640 ? 2 : 1;
+        *ww = w * k;
+        *wh = h * k;
+    } else if (vbe) {
+        *ww = w;
+        *wh = h;
+    } else {
+        *ww = w < 640 ? w * 2 : w;
+        *wh = *ww * 3 / 4;
+    }
+    int s = scale > 0 ? scale : 1;
+    *ww *= s;
+    *wh *= s;
+}
+
+DisplayRect display_dest_rect(int w, int h, bool vbe, bool integer_scale, int out_w, int out_h)
+{
+    DisplayRect r = { 0, 0, 0, 0 };
+    if (w <= 0 || h <= 0 || out_w <= 0 || out_h <= 0)
+        return r;
+    int k = out_w / w < out_h / h ? out_w / w : out_h / h;
+    if (integer_scale && k >= 1) {
+        r.w = w * k;
+        r.h = h * k;
+    } else {
+        /* aspect num/den: 4:3 for VGA modes, the pixel ratio for VBE (and
+         * for integer scaling in a window smaller than the mode) */
+        long num = vbe || integer_scale ? w : 4, den = vbe || integer_scale ? h : 3;
+        r.w = out_w;
+        r.h = (int)((long)out_w * den / num);
+        if (r.h > out_h) {
+            r.h = out_h;
+            r.w = (int)((long)out_h * num / den);
+        }
+    }
+    r.x = (out_w - r.w) / 2;
+    r.y = (out_h - r.h) / 2;
+    return r;
+}
+
 #ifndef HAVE_SDL
 
 struct Display {
@@ -84,12 +133,6 @@ void display_pace(Display *d, uint64_t guest_ns)
 #include "frontend/keymap.h"
 #include "hw/ps2.h"
 
-/* Text modes: re-render every 16 frames even when nothing was written, so
- * blink phases computed from the clock are seen (the VGA blinks the cursor
- * every 16 vertical retraces). Nothing is uploaded if the frame is the
- * same. */
-#define TEXT_REFRESH_FRAMES 16
-
 /* Guest time may run at most this far from wall time before the
  * reference is moved (pacing gives up on catching up). */
 #define PACE_SLACK_NS 100000000ll
@@ -105,7 +148,7 @@ struct Display {
     bool vbe;      /* square pixels */
     bool rendered; /* frame/prev hold a valid frame of w x h */
     uint64_t gen;
-    int frames;
+    uint64_t blink; /* text modes: the VGA frame number >> 3 last rendered */
     bool need_present;
     bool grabbed, paused, fullscreen;
     uint8_t held[512 / 8]; /* PS/2 keys sent down and not yet up */
@@ -127,49 +170,17 @@ static void update_title(Display *d)
     }
 }
 
-/* The window size a mode asks for, before cfg.scale. */
+/* The window size the shown mode asks for. */
 static void mode_window_size(const Display *d, int *ww, int *wh)
 {
-    int w = d->w ? d->w : 640, h = d->w ? d->h : 480;
-    if (d->cfg.integer_scale) {
-        int k = w < 640 ? 2 : 1;
-        *ww = w * k;
-        *wh = h * k;
-    } else if (d->vbe) {
-        *ww = w;
-        *wh = h;
-    } else {
-        *ww = w < 640 ? w * 2 : w;
-        *wh = *ww * 3 / 4;
-    }
-    int s = d->cfg.scale > 0 ? d->cfg.scale : 1;
-    *ww *= s;
-    *wh *= s;
+    display_window_size(d->w, d->h, d->vbe, d->cfg.integer_scale, d->cfg.scale, ww, wh);
 }
 
 /* Where the frame goes in an out_w x out_h window. */
 static SDL_Rect dest_rect(const Display *d, int out_w, int out_h)
 {
-    SDL_Rect r;
-    if (d->cfg.integer_scale) {
-        int k = out_w / d->w < out_h / d->h ? out_w / d->w : out_h / d->h;
-        if (k < 1)
-            k = 1;
-        r.w = d->w * k;
-        r.h = d->h * k;
-    } else {
-        /* aspect num/den: 4:3 for VGA modes, the pixel ratio for VBE */
-        long num = d->vbe ? d->w : 4, den = d->vbe ? d->h : 3;
-        r.w = out_w;
-        r.h = (int)((long)out_w * den / num);
-        if (r.h > out_h) {
-            r.h = out_h;
-            r.w = (int)((long)out_h * num / den);
-        }
-    }
-    r.x = (out_w - r.w) / 2;
-    r.y = (out_h - r.h) / 2;
-    return r;
+    DisplayRect r = display_dest_rect(d->w, d->h, d->vbe, d->cfg.integer_scale, out_w, out_h);
+    return (SDL_Rect){ r.x, r.y, r.w, r.h };
 }
 
 static void present(Display *d)
@@ -311,10 +322,12 @@ void display_refresh(Display *d, Vga *v, PhysMem *mem)
         if (mem_test_and_clear_dirty(mem, v->lfb_base + v->vbe_start, (uint32_t)len))
             dirty = true;
     }
-    if (++d->frames >= TEXT_REFRESH_FRAMES) {
-        d->frames = 0;
-        if (vga_is_text_mode(v))
-            dirty = true;
+    /* Text modes re-render when a blink phase may have changed (every 8
+     * VGA frames: the cursor's half period) even if nothing was written;
+     * nothing is uploaded if the frame is the same. */
+    if (vga_is_text_mode(v) && vga_frame_number(v) >> 3 != d->blink) {
+        d->blink = vga_frame_number(v) >> 3;
+        dirty = true;
     }
     if (dirty) {
         d->gen = vga_dirty(v);

@@ -36,6 +36,21 @@ typedef struct DisplayInput {
 
 typedef struct Display Display;
 
+/* Geometry (pure functions, also built without SDL). The window size a
+ * mode of w x h (0 x 0: nothing shown yet) asks for: VGA modes 4:3 (tall
+ * pixels for 320x200, 640x350, 720x400), VBE modes square, integer_scale
+ * square at 2x below 640 pixels across; times scale. */
+void display_window_size(int w, int h, bool vbe, bool integer_scale, int scale, int *ww, int *wh);
+
+typedef struct DisplayRect {
+    int x, y, w, h;
+} DisplayRect;
+/* Where that mode's frame goes in an out_w x out_h window, centred: the
+ * largest 4:3 (VGA) or square-pixel (VBE) rectangle that fits, or with
+ * integer_scale the largest whole multiple of square pixels that fits
+ * (square pixels scaled down to fit when not even 1x does). */
+DisplayRect display_dest_rect(int w, int h, bool vbe, bool integer_scale, int out_w, int out_h);
+
 /* Whether a window could be opened here: $DISPLAY or $WAYLAND_DISPLAY set
  * and SDL2 built in. (Creating the window is the real test.) */
 bool display_possible(void);

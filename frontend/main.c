@@ -354,7 +354,8 @@ static int ui_setup(Machine *m)
     Options *o = &m->opts;
     if (o->display_none || (!o->display_sdl && !display_possible()))
         return 0;
-    DisplayConfig dc = { .title = "Ringside", .scale = 1, .fullscreen = o->full_screen };
+    DisplayConfig dc = { .title = "Ringside", .scale = 1, .fullscreen = o->full_screen,
+                        .integer_scale = o->display_integer_scale };
     const char *err = NULL;
     ui.display = display_create(&dc, &err);
     if (!ui.display) {

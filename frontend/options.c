@@ -55,6 +55,8 @@ static void usage(FILE *f)
           "  -m SIZE             guest RAM, in MiB or with a M/G suffix (default 128)\n"
           "  -display sdl|none   a window (the default when $DISPLAY or $WAYLAND_DISPLAY\n"
           "                      is set and SDL can open one), or headless\n"
+          "  -display sdl,scale=integer  square pixels at whole multiples (sharp);\n"
+          "                      scale=aspect (the default) fills the window 4:3\n"
           "  -nographic          same as -display none\n"
           "  -full-screen        start the window full-screen (Ctrl+Alt+F toggles;\n"
           "                      a click grabs the mouse, Ctrl+Alt+G releases it)\n"
@@ -579,11 +581,21 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
             if (!strcmp(v, "none")) {
                 o->display_none = true;
                 o->display_sdl = false;
-            } else if (!strcmp(v, "sdl")) {
+            } else if (!strcmp(v, "sdl") || !strncmp(v, "sdl,", 4)) {
                 o->display_sdl = true;
                 o->display_none = false;
+                /* sdl,scale=aspect|integer (the last one given wins) */
+                for (const char *p = strchr(v, ','); p; p = strchr(p + 1, ',')) {
+                    size_t n = strcspn(p + 1, ",");
+                    if (n == 13 && !strncmp(p + 1, "scale=integer", n))
+                        o->display_integer_scale = true;
+                    else if (n == 12 && !strncmp(p + 1, "scale=aspect", n))
+                        o->display_integer_scale = false;
+                    else
+                        return fail(status, "-display %s: the sdl option is scale=aspect or scale=integer", v);
+                }
             } else {
-                return fail(status, "-display %s: use sdl or none", v);
+                return fail(status, "-display %s: use sdl or none (sdl,scale=aspect or sdl,scale=integer)", v);
             }
         } else if (!strcmp(a, "-d")) {
             o->trace_flags = v;

@@ -77,6 +77,7 @@ typedef struct Options {
     bool display_none;
     bool display_sdl;  /* -display sdl given: failing to open the window is an error */
     bool full_screen;  /* -full-screen */
+    bool display_integer_scale; /* -display sdl,scale=integer */
     ScreenshotOpt screenshots[MAX_SCREENSHOTS];
     int nscreenshots;
     bool no_reboot;

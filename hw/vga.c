@@ -11,13 +11,13 @@
  *   planar    every plane the map mask enables, plane offset a
  * Plane offsets wrap at 64 KiB. With VBE enabled (bpp > 4) the 0xa0000
  * window is a 64K bank of the linear memory instead (QEMU does the same
- * through its chain-4 path, which VBE sets up).
+ * through its chain-4 path, which VBE sets up); with VBE 4 bpp it stays
+ * planar and the bank register adds 64 KiB units to the plane offset.
  *
  * Not implemented yet: the vertical retrace interrupt (IRQ 2), the light
  * pen, the odd/even page bit of misc output (planes 2/3 are written
  * through the map mask as hardware does, reads use GC4 bit 1 as QEMU
- * does), VBE 4 bpp (planar; accepted, neither banked past 64K nor
- * rendered), input status 0's switch sense (reads 0).
+ * does), input status 0's switch sense (reads 0).
  */
 #include "hw/vga.h"
 
@@ -64,44 +64,62 @@ static uint32_t crtc_vretrace_start(const Vga *v)
  * 03h and 13h: 449 lines, 70.1 Hz; mode 12h: 525 lines, 59.9 Hz). The
  * part of a line past the horizontal display end is horizontal blanking.
  * Otherwise (unprogrammed CRTC, or VBE modes, whose CRTC is not
- * reprogrammed) a 60 Hz frame of the visible lines plus a 5% blank. */
-static uint8_t vga_status1(Vga *v)
+ * reprogrammed) a 60 Hz frame of the visible lines plus a 5% blank.
+ * The same frames count the text blink phases (vga_frame_number). */
+typedef struct VgaTiming {
+    uint64_t line_ps;
+    uint32_t vde, total, vrs, vr_len, hchars, hdisp;
+} VgaTiming;
+
+static void vga_timing(const Vga *v, VgaTiming *t)
 {
-    uint64_t line_ps, in_line_ps;
-    uint32_t vde, total, vrs, vr_len;
-    uint32_t hchars = v->crtc[0x00] + 5u, hdisp = v->crtc[0x01] + 1u;
-    uint64_t now_ps = clock_now(v->clock) * 1000u;
+    t->hchars = v->crtc[0x00] + 5u;
+    t->hdisp = v->crtc[0x01] + 1u;
     if (v->vbe[VBE_DISPI_INDEX_ENABLE] & VBE_DISPI_ENABLED || v->crtc[0x00] == 0 ||
         crtc_vtotal(v) < vga_crtc_vde(v) + 4) {
-        vde = v->vbe[VBE_DISPI_INDEX_ENABLE] & VBE_DISPI_ENABLED ? v->vbe[VBE_DISPI_INDEX_YRES] : vga_crtc_vde(v);
-        if (vde == 0)
-            vde = 480;
-        total = vde + vde / 20 + 4;
-        vrs = vde + 1;
-        vr_len = 2;
-        line_ps = 1000000000000ull / 60 / total;
-        hchars = 5;
-        hdisp = 4;
+        t->vde = v->vbe[VBE_DISPI_INDEX_ENABLE] & VBE_DISPI_ENABLED ? v->vbe[VBE_DISPI_INDEX_YRES] : vga_crtc_vde(v);
+        if (t->vde == 0)
+            t->vde = 480;
+        t->total = t->vde + t->vde / 20 + 4;
+        t->vrs = t->vde + 1;
+        t->vr_len = 2;
+        t->line_ps = 1000000000000ull / 60 / t->total;
+        t->hchars = 5;
+        t->hdisp = 4;
     } else {
         uint64_t hz = (v->misc & 0x0c) == 0x04 ? 28322000 : 25175000;
         if (v->seq[1] & 0x08)
             hz /= 2;
         uint32_t dots = (v->seq[1] & 1) ? 8 : 9;
-        line_ps = (uint64_t)hchars * dots * 1000000000000ull / hz;
-        vde = vga_crtc_vde(v);
-        total = crtc_vtotal(v);
-        vrs = crtc_vretrace_start(v);
-        vr_len = ((v->crtc[0x11] & 0x0fu) - (vrs & 0x0fu)) & 0x0fu;
-        if (vr_len == 0)
-            vr_len = 16;
+        t->line_ps = (uint64_t)t->hchars * dots * 1000000000000ull / hz;
+        t->vde = vga_crtc_vde(v);
+        t->total = crtc_vtotal(v);
+        t->vrs = crtc_vretrace_start(v);
+        t->vr_len = ((v->crtc[0x11] & 0x0fu) - (t->vrs & 0x0fu)) & 0x0fu;
+        if (t->vr_len == 0)
+            t->vr_len = 16;
     }
-    uint64_t t = now_ps % (line_ps * total);
-    uint32_t line = (uint32_t)(t / line_ps);
-    in_line_ps = t % line_ps;
+}
+
+uint64_t vga_frame_number(const Vga *v)
+{
+    VgaTiming t;
+    vga_timing(v, &t);
+    return clock_now(v->clock) * 1000u / (t.line_ps * t.total);
+}
+
+static uint8_t vga_status1(Vga *v)
+{
+    VgaTiming tm;
+    vga_timing(v, &tm);
+    uint64_t now_ps = clock_now(v->clock) * 1000u;
+    uint64_t t = now_ps % (tm.line_ps * tm.total);
+    uint32_t line = (uint32_t)(t / tm.line_ps);
+    uint64_t in_line_ps = t % tm.line_ps;
     uint8_t s = 0;
-    if (line >= vrs && line < vrs + vr_len)
+    if (line >= tm.vrs && line < tm.vrs + tm.vr_len)
         s |= 0x08;
-    if (line >= vde || in_line_ps * hchars >= line_ps * hdisp)
+    if (line >= tm.vde || in_line_ps * tm.hchars >= tm.line_ps * tm.hdisp)
         s |= 0x01;
     /* Bits 4-5 are diagnostic muxes of the attribute output; 0 is fine. */
     return s;
@@ -469,9 +487,23 @@ static int32_t window_offset(const Vga *v, uint32_t a)
     }
 }
 
+/* VBE 4 bpp: planar like mode 12h, but the planes reach past 64 KiB: the
+ * bank register selects which 64 KiB of plane offsets the window shows
+ * (as QEMU's bank offset does). */
+static bool vbe_planar(const Vga *v)
+{
+    return (v->vbe[VBE_DISPI_INDEX_ENABLE] & VBE_DISPI_ENABLED) && v->vbe[VBE_DISPI_INDEX_BPP] == 4;
+}
+
+static uint32_t window_plane_offset(const Vga *v, uint32_t o)
+{
+    return vbe_planar(v) ? ((uint32_t)v->vbe[VBE_DISPI_INDEX_BANK] << 16) + (o & 0xffff) : o;
+}
+
 static uint8_t *plane_ptr(Vga *v, int plane, uint32_t off)
 {
-    return &v->vram[((off & (VGA_PLANE_SIZE - 1)) << 2) | (uint32_t)plane];
+    uint32_t mask = vbe_planar(v) ? VGA_VRAM_SIZE / 4 - 1 : VGA_PLANE_SIZE - 1;
+    return &v->vram[((off & mask) << 2) | (uint32_t)plane];
 }
 
 static uint8_t vga_mem_read8(Vga *v, uint32_t a)
@@ -484,7 +516,7 @@ static uint8_t vga_mem_read8(Vga *v, uint32_t a)
     int32_t o = window_offset(v, a);
     if (o < 0)
         return 0xff;
-    uint32_t off = (uint32_t)o;
+    uint32_t off = window_plane_offset(v, (uint32_t)o);
     if (v->seq[4] & 0x08) {
         /* chain-4 */
         uint32_t po = off & ~3u;
@@ -548,7 +580,7 @@ static void vga_mem_write8(Vga *v, uint32_t a, uint8_t val)
     int32_t o = window_offset(v, a);
     if (o < 0)
         return;
-    uint32_t off = (uint32_t)o;
+    uint32_t off = window_plane_offset(v, (uint32_t)o);
     uint8_t planes = v->seq[2] & 0x0f;
     if (v->seq[4] & 0x08) {
         planes &= (uint8_t)(1u << (off & 3));

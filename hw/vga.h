@@ -127,12 +127,26 @@ void vga_text_cursor(const Vga *v, int *row, int *col, bool *visible);
 /* Render the current mode as 0x00RRGGBB into rows of max_w pixels; *w
  * and *h get the mode's size (pixels beyond max_w/max_h are not drawn).
  * A blanked screen (PAS clear, screen off) renders black. Returns false
- * when the CRTC is unprogrammed or the mode is not rendered (VBE 4 bpp). */
+ * when the CRTC is unprogrammed. */
 bool vga_render(Vga *v, uint32_t *pixels, int max_w, int max_h, int *w, int *h);
 
 /* Shared between vga.c and vga_render.c. */
 uint32_t vga_crtc_vde(const Vga *v);          /* vertical display end + 1 */
 uint32_t vga_crtc_line_compare(const Vga *v); /* 10-bit line compare */
 uint32_t vga_dac_rgb(const Vga *v, uint8_t index);
+
+/* Frames since power-on (guest time over the current mode's frame time,
+ * as input status 1 times them): the text blink phases count them. The
+ * IBM VGA blinks the cursor every 16 frames and characters (attribute bit
+ * 7 with blink enabled) every 32, on for the first half of each period. */
+uint64_t vga_frame_number(const Vga *v);
+static inline bool vga_cursor_blink_on(uint64_t frame)
+{
+    return !(frame & 8);
+}
+static inline bool vga_char_blink_on(uint64_t frame)
+{
+    return !(frame & 16);
+}
 
 #endif

@@ -12,9 +12,16 @@
  * 0x17 bits 0-1. Graphics modes whose rows repeat identical scan lines are
  * reported at their distinct size (mode 13h is 320x200, not 320x400).
  *
- * Not implemented yet: text-mode pel panning, the overscan border, the
- * attribute palette in 256-colour mode (bypassed, as QEMU does; the BIOS
- * loads it with the identity), VBE 4 bpp, blink's "off" phase.
+ * The picture is the active display area only: the overscan border
+ * (attribute register 11h's colour, shown around it by a real monitor) is
+ * not drawn, as QEMU does not, so screenshots have the mode's resolution.
+ * Text blink (cursor and attribute bit 7) is timed in frames of guest
+ * time (vga_frame_number), so a screenshot at a given instruction count
+ * is deterministic.
+ *
+ * Not implemented yet: the attribute palette in 256-colour mode
+ * (bypassed, as QEMU does; the BIOS loads it with the identity), blink in
+ * graphics modes (attribute bit 3 of the pixel).
  */
 #include "hw/vga.h"
 
@@ -121,43 +128,65 @@ static uint32_t font_base(const Vga *v, bool map_a)
     return ((sel & 3) << 14) | ((sel >> 2) << 13);
 }
 
-/* One text scan line: rowscan rs of the character row at counter base. */
-static void text_line(const Vga *v, uint32_t *dst, int max_w, uint32_t base, int rs)
+/* Text pel panning in dots (attribute register 13h): 9-dot cells shift
+ * by value + 1 for 0-7 and not at all for 8 (the BIOS's default, so the
+ * 9th dot column comes first), 8-dot cells by value & 7. */
+static int text_pan(const Vga *v)
+{
+    int p = v->ar[0x13] & 0x0f;
+    if (v->seq[1] & 1)
+        return p & 7;
+    return p < 8 ? p + 1 : 0;
+}
+
+/* One text scan line: rowscan rs of the character row at counter base,
+ * shifted left by pan dots (the next character shifts in), blink phases
+ * from frame. */
+static void text_line(const Vga *v, uint32_t *dst, int max_w, uint32_t base, int rs, uint64_t frame, int pan)
 {
     int cols = v->crtc[0x01] + 1;
     int dots = (v->seq[1] & 1) ? 8 : 9;
     uint32_t cursor = (uint32_t)v->crtc[0x0e] << 8 | v->crtc[0x0f];
     int cs = v->crtc[0x0a] & 0x1f, ce = v->crtc[0x0b] & 0x1f;
-    bool cursor_on = !(v->crtc[0x0a] & 0x20) && rs >= cs && rs <= ce;
+    bool cursor_on = !(v->crtc[0x0a] & 0x20) && rs >= cs && rs <= ce && vga_cursor_blink_on(frame);
     bool underline = rs == (v->crtc[0x14] & 0x1f);
     bool blink = v->ar[0x10] & 0x08;
+    bool chars_on = vga_char_blink_on(frame);
     bool lge = v->ar[0x10] & 0x04;
-    for (int c = 0; c < cols; c++) {
+    uint32_t line[(MAX_COLS + 1) * 9];
+    int width = cols * dots, fetch = pan ? cols + 1 : cols;
+    for (int c = 0; c < fetch; c++) {
         uint32_t cnt = base + (uint32_t)c;
         uint32_t a = crtc_addr(v, cnt, (uint32_t)rs);
         uint8_t ch = vga_plane_byte(v, 0, a);
         uint8_t at = vga_plane_byte(v, 1, a);
         uint8_t fg = at & 0x0f, bg = at >> 4;
-        if (blink)
-            bg &= 7; /* bit 7 blinks; shown in the "on" phase */
+        bool hide = false;
+        if (blink) {
+            bg &= 7; /* bit 7 blinks the character instead */
+            hide = (at & 0x80) && !chars_on;
+        }
         uint8_t glyph = vga_plane_byte(v, 2, font_base(v, at & 0x08) + ch * 32u + (uint32_t)rs);
-        /* underline (mono attribute 01h) and the cursor cover all dots */
-        bool solid = (underline && (at & 0x77) == 0x01) || (cursor_on && (cnt & 0xffff) == cursor);
+        /* underline (mono attribute 01h) and the cursor cover all dots; a
+         * blinking character in its off phase shows its background (the
+         * cursor still blinks on its own over it) */
+        bool solid = (underline && (at & 0x77) == 0x01 && !hide) || (cursor_on && (cnt & 0xffff) == cursor);
         uint32_t fgc = vga_dac_rgb(v, ac_color(v, fg)), bgc = vga_dac_rgb(v, ac_color(v, bg));
         for (int d = 0; d < dots; d++) {
-            int x = c * dots + d;
-            if (x >= max_w)
-                return;
             bool on;
             if (solid)
                 on = true;
+            else if (hide)
+                on = false;
             else if (d < 8)
                 on = (glyph >> (7 - d)) & 1;
             else /* the 9th dot repeats the 8th for line-graphics chars */
                 on = lge && ch >= 0xc0 && ch <= 0xdf && (glyph & 1);
-            dst[x] = on ? fgc : bgc;
+            line[c * dots + d] = on ? fgc : bgc;
         }
     }
+    for (int x = 0; x < width && x < max_w; x++)
+        dst[x] = line[x + pan];
 }
 
 /* One graphics scan line into pixel indices (before the attribute
@@ -201,8 +230,27 @@ static bool render_vbe(Vga *v, uint32_t *pixels, int max_w, int max_h, int *w, i
     uint32_t bytes = (uint32_t)(bpp + 7) / 8;
     *w = xres;
     *h = yres;
-    if (bpp == 4)
-        return false; /* XXX: VBE 4 bpp (planar) not rendered yet */
+    if (bpp == 4) {
+        /* Planar 16 colours, as mode 12h at the DISPI resolution: every
+         * plane offset holds 8 pixels (4 bytes of the interleaved vram),
+         * through the attribute controller's palette; plane offsets go
+         * past 64 KiB (the bank register reaches them). */
+        uint64_t vw = v->vbe[VBE_DISPI_INDEX_VIRT_WIDTH];
+        for (int y = 0; y < yres && y < max_h; y++) {
+            uint64_t p0 = (uint64_t)(v->vbe[VBE_DISPI_INDEX_Y_OFFSET] + (uint32_t)y) * vw +
+                          v->vbe[VBE_DISPI_INDEX_X_OFFSET];
+            for (int x = 0; x < xres && x < max_w; x++) {
+                uint64_t q = p0 + (uint64_t)x, o = (q >> 3) << 2;
+                int sh = 7 - (int)(q & 7);
+                uint8_t px = 0;
+                if (o + 4 <= VGA_VRAM_SIZE)
+                    for (int p = 0; p < 4; p++)
+                        px |= (uint8_t)(((v->vram[o + (uint64_t)p] >> sh) & 1) << p);
+                pixels[(size_t)y * (size_t)max_w + (size_t)x] = vga_dac_rgb(v, ac_color(v, px));
+            }
+        }
+        return true;
+    }
     for (int y = 0; y < yres && y < max_h; y++) {
         uint32_t line = v->vbe_start + (uint32_t)y * v->vbe_pitch;
         for (int x = 0; x < xres && x < max_w; x++) {
@@ -279,7 +327,8 @@ bool vga_render(Vga *v, uint32_t *pixels, int max_w, int max_h, int *w, int *h)
     uint32_t pitch = v->crtc[0x13] * 2u;
     int rs = 0;
     bool second = false; /* second scan of a double-scanned line */
-    int pan = v->ar[0x13] & 7;
+    int pan = text ? text_pan(v) : v->ar[0x13] & 7;
+    uint64_t frame = text ? vga_frame_number(v) : 0;
     uint8_t px[(MAX_COLS + 1) * 8];
 
     for (uint32_t y = 0; y < vde; y++) {
@@ -290,7 +339,7 @@ bool vga_render(Vga *v, uint32_t *pixels, int max_w, int max_h, int *w, int *h)
                 for (int x = 0; x < width && x < max_w; x++)
                     dst[x] = 0;
             } else if (text) {
-                text_line(v, dst, max_w, row_addr, rs);
+                text_line(v, dst, max_w, row_addr, rs, frame, pan);
             } else {
                 graphics_line(v, px, row_addr, rs);
                 int shift = is256 ? pan >> 1 : pan;

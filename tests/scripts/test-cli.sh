@@ -43,6 +43,9 @@ expect 2 "give the RAM size" -bios "$rom" -m 0
 expect 2 "give the RAM size" -bios "$rom" -m lots
 expect 2 "between 1 MiB and 3584 MiB" -bios "$rom" -m 8G
 expect 2 "-display gtk: use sdl or none" -bios "$rom" -display gtk
+expect 2 "-display sdl,scale=2: the sdl option is scale=aspect or scale=integer" -bios "$rom" -display sdl,scale=2
+expect 2 "-display sdl,scale=integer,x: the sdl option is" -bios "$rom" -display sdl,scale=integer,x
+DISPLAY= WAYLAND_DISPLAY= expect 2 "-display sdl: cannot open the window" -bios "$rom" -display sdl,scale=integer
 DISPLAY= WAYLAND_DISPLAY= expect 2 "-display sdl: cannot open the window" -bios "$rom" -display sdl
 expect 2 "--screenshot @5: give FILE or FILE@N" -bios "$rom" --screenshot @5
 expect 2 "unknown trace flag" -bios "$rom" -d bogus

@@ -19,7 +19,7 @@ if ! command -v "$qemu" >/dev/null 2>&1; then
     exit 77
 fi
 
-tests=(text m04 m0d m12 m13 modex vbe8 vbe16 vbe32)
+read -r -a tests <<<"${VGA_QEMU_TESTS:-text blink textpan m04 m0d m12 m13 modex vbe4 vbe8 vbe16 vbe32}"
 
 # Differences QEMU 7.2 has, each modelled by a vgacheck option so that
 # everything else must still match pixel for pixel:
@@ -34,11 +34,25 @@ tests=(text m04 m0d m12 m13 modex vbe8 vbe16 vbe32)
 #  - dup9: in 9-dot text QEMU repeats the 8th dot into the 9th for
 #    characters 0xb0-0xdf; the IBM VGA reference (attribute mode control
 #    bit 2, line graphics enable) says 0xc0-0xdf: --dup9-from 0xb0.
+#  - phase: the screendump is taken at no known guest time, so the blink
+#    test accepts any of the four combinations of the character and
+#    cursor blink phases (ringside's test checks two known ones).
+#  - blink: QEMU 7.2 does not blink characters (its vga_draw_text lists
+#    "flashing" as missing): attribute bit 7 is background intensity even
+#    with blink enabled; its cursor blinks (any phase): --no-blink 1.
+#  - vbe4: QEMU 7.2's VBE modes take the sequencer from sr_vbe, a copy
+#    whose map mask only bpp > 4 sets, so in 4 bpp writes through the
+#    0xa0000 window reach no plane; the lines vbe4 draws that way (384 and
+#    down) stay colour 0, the LFB-drawn top half matches:
+#    --no-vbe4-window 1.
 #  - pan: QEMU ignores the attribute controller's pel panning register
-#    (index 13h) in graphics modes; only the start address moves mode X's
+#    (index 13h) in text and graphics modes (textpan shows unpanned); only the start address moves mode X's
 #    picture (3 pixels short here): --no-pel-panning 1.
 declare -A qopts=(
     [text]="--tolerance 3 --dup9-from 0xb0"
+    [blink]="--tolerance 3 --dup9-from 0xb0 --any-phase 1 --no-blink 1"
+    [textpan]="--tolerance 3 --dup9-from 0xb0 --no-pel-panning 1"
+    [vbe4]="--tolerance 3 --no-vbe4-window 1"
     [m04]="--tolerance 3 --scale 1"
     [m0d]="--tolerance 3 --scale 1"
     [m12]="--tolerance 3"
@@ -50,6 +64,9 @@ declare -A qopts=(
 )
 declare -A qwhy=(
     [text]="dac, dup9"
+    [blink]="dac, dup9, phase, blink"
+    [textpan]="dac, dup9, pan"
+    [vbe4]="dac, vbe4"
     [m04]="dac, scale"
     [m0d]="dac, scale"
     [m12]="dac"

@@ -10,8 +10,8 @@
 # console's text rows are (the left 288 pixels of 46 rows), black to their
 # right and below; in the window, that it is 1024x768 and shows the
 # screenshot pixel for pixel (VBE modes are drawn unscaled at 1:1).
-# The bochs DRM driver (a module, with drm/ttm helpers) is not used: the
-# initramfs would need the module tree; vesafb is the issue's alternative.
+# The bochs DRM driver (a module, with drm/ttm helpers) has its own test,
+# boot_display_bochs.sh.
 ringside=${1:?usage: boot_display_linux.sh RINGSIDE BUILD_DIR}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/display-lib.sh"

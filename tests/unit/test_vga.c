@@ -316,6 +316,82 @@ static void planes_at(Fix *f, uint32_t off, uint8_t p0, uint8_t p1, uint8_t p2, 
     assert_int_equal(vga_plane_byte(&f->vga, 3, off), p3);
 }
 
+/* Blink (attribute bit 7 with AR 10h bit 3, and the cursor) timed in
+ * frames of guest time: mode 03h's frame is 449 lines of 100 9-dot
+ * characters at 28.322 MHz (14.27 ms); the cursor is on for frames 0-7 of
+ * every 16, characters for 0-15 of every 32. Then text pel panning. */
+static void text_blink_and_pan(void **state)
+{
+    Fix *f = *state;
+    set_mode(f, &mode03);
+    load_font(f);
+    const uint64_t frame_ns = 100ull * 9 * 1000000000000ull / 28322000 * 449 / 1000;
+    memw(f, 0xb8000 + 160, 'A');
+    memw(f, 0xb8000 + 161, 0x9e); /* blinking yellow on blue */
+    memw(f, 0xb8000 + 170, 'B');
+    memw(f, 0xb8000 + 171, 0x07);
+    outw(f, 0x3d4, 0x000a); /* cursor: scan lines 0-15 of cell (1, 5) */
+    outw(f, 0x3d4, 0x0f0b);
+    outw(f, 0x3d4, 0x000e);
+    outw(f, 0x3d4, (uint16_t)(85 << 8 | 0x0f));
+    uint32_t fg = expect_rgb(mode03.ac[0x0e]), bg = expect_rgb(mode03.ac[0x01]), grey = expect_rgb(mode03.ac[7]);
+    int w, h;
+    static const struct {
+        uint64_t frame;
+        bool chars, cursor;
+    } phases[] = { { 0, true, true }, { 7, true, true }, { 8, true, false }, { 15, true, false },
+                   { 16, false, true }, { 24, false, false }, { 32, true, true }, { 40, true, false } };
+    for (size_t k = 0; k < sizeof(phases) / sizeof(phases[0]); k++) {
+        f->icount = phases[k].frame * frame_ns + frame_ns / 2;
+        assert_int_equal(vga_frame_number(&f->vga), phases[k].frame);
+        render(f, &w, &h);
+        for (int r = 0; r < 16; r++)
+            for (int d = 0; d < 8; d++) {
+                bool on = phases[k].chars && ((glyph_row('A', r) >> (7 - d)) & 1);
+                assert_int_equal(pixel(f, d, 16 + r), on ? fg : bg);
+                on = phases[k].cursor || ((glyph_row('B', r) >> (7 - d)) & 1);
+                assert_int_equal(pixel(f, 45 + d, 16 + r), on ? grey : 0x000000u);
+            }
+    }
+    /* blink disabled: bit 7 is background intensity, always shown */
+    inb(f, 0x3da);
+    outb(f, 0x3c0, 0x30);
+    outb(f, 0x3c0, 0x00);
+    f->icount = 16 * frame_ns + frame_ns / 2;
+    render(f, &w, &h);
+    for (int r = 0; r < 16; r++)
+        for (int d = 0; d < 8; d++)
+            assert_int_equal(pixel(f, d, 16 + r), ((glyph_row('A', r) >> (7 - d)) & 1) ? fg : expect_rgb(mode03.ac[0x09]));
+
+    /* panning, 9-dot cells: AR 13h = 8 shifts by none, 0 by 1, 7 by 8 */
+    static const int pan9[][2] = { { 8, 0 }, { 0, 1 }, { 3, 4 }, { 7, 8 } };
+    static uint32_t ref[720];
+    outb(f, 0x3c0, 0x33);
+    outb(f, 0x3c0, 0x08);
+    render(f, &w, &h);
+    memcpy(ref, &f->px[(size_t)(16 + 5) * PX_W], sizeof(ref));
+    for (size_t k = 0; k < 4; k++) {
+        outb(f, 0x3c0, 0x33);
+        outb(f, 0x3c0, (uint8_t)pan9[k][0]);
+        render(f, &w, &h);
+        assert_int_equal(w, 720);
+        for (int x = 0; x + pan9[k][1] < 720; x++)
+            assert_int_equal(pixel(f, x, 16 + 5), ref[x + pan9[k][1]]);
+    }
+    /* 8-dot cells (clocking mode bit 0): value & 7 */
+    outw(f, 0x3c4, (uint16_t)((mode03.seq[1] | 1) << 8 | 1));
+    outb(f, 0x3c0, 0x33);
+    outb(f, 0x3c0, 0x00);
+    render(f, &w, &h);
+    assert_int_equal(w, 640);
+    memcpy(ref, &f->px[(size_t)(16 + 5) * PX_W], 640 * sizeof(uint32_t));
+    outb(f, 0x3c0, 0x33);
+    outb(f, 0x3c0, 0x05);
+    render(f, &w, &h);
+    for (int x = 0; x + 5 < 640; x++)
+        assert_int_equal(pixel(f, x, 16 + 5), ref[x + 5]);
+}
+
 static void planar_write_read_modes(void **state)
 {
     Fix *f = *state;
@@ -881,6 +957,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(text_mode_03h, setup, teardown),
+        cmocka_unit_test_setup_teardown(text_blink_and_pan, setup, teardown),
         cmocka_unit_test_setup_teardown(planar_write_read_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(memory_map_select, setup, teardown),
         cmocka_unit_test_setup_teardown(mode_13h_and_mode_x, setup, teardown),

@@ -23,7 +23,10 @@
 #define VT_VBE8   6 /* VBE 640x480x8 through the LFB */
 #define VT_VBE16  7 /* VBE 800x600x16 */
 #define VT_VBE32  8 /* VBE 1024x768x32, virtual width 1280, offset (16, 8) */
-#define VT_COUNT  9
+#define VT_BLINK  9 /* the text test with blink and the cursor on (two phases) */
+#define VT_TEXTPAN 10 /* the text test panned 3 dots left (AR 13h = 2) */
+#define VT_VBE4  11 /* VBE 1024x768x4, planar, written through banks */
+#define VT_COUNT 12
 
 /* The DAC palette every test loads (6-bit components). */
 static inline uint32_t pat_dac(uint32_t i, int comp)
@@ -72,6 +75,24 @@ static inline uint32_t pat_text_ar(uint32_t i)
                                     0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f };
     return ar[i & 15];
 }
+
+/* Blink test: cursor shape and place; the screenshots' times (guest ns;
+ * ringside runs 1 instruction per ns, so also instruction counts): the
+ * cursor blinks every 16 frames and characters every 32, on for the first
+ * half, so at 170 ms (frame 11 of 14.27 ms) characters show and the cursor
+ * does not, at 290 ms (frame 20) the reverse. */
+#define PAT_BLINK_CUR_ROW 12
+#define PAT_BLINK_CUR_COL 40
+#define PAT_BLINK_CUR_START 2
+#define PAT_BLINK_CUR_END 14
+#define PAT_BLINK_T1 170000000u
+#define PAT_BLINK_T2 290000000u
+#define PAT_BLINK_FRAMES 24 /* the guest ends after this many frames */
+
+/* Text panning test: attribute register 13h; in 9-dot cells 0-7 shift by
+ * value + 1 dots (8 by none). */
+#define PAT_TEXTPAN_AR13 2
+#define PAT_TEXTPAN_DOTS 3
 
 /* ---- graphics modes: colour index of pixel (x, y) ---------------------- */
 static inline uint32_t pat_m04(uint32_t x, uint32_t y)
@@ -141,6 +162,15 @@ static inline uint32_t pat_vbe8(uint32_t x, uint32_t y)
 static inline uint32_t pat_vbe16(uint32_t x, uint32_t y)
 {
     return ((x * 7u + y * 131u) ^ (x << 5) ^ (y << 11)) & 0xffffu;
+}
+
+/* VBE 4 bpp: 1024x768, 128 bytes a line in each plane, 96 KiB a plane;
+ * lines from PAT_VBE4_WINDOW_FROM on are written through the banked
+ * 0xa0000 window, those above through the LFB */
+#define PAT_VBE4_WINDOW_FROM 384
+static inline uint32_t pat_vbe4(uint32_t x, uint32_t y)
+{
+    return ((x >> 4) + (y >> 3) * 5u + ((x ^ (y * 3u)) >> 7)) & 15u;
 }
 
 #define PAT_VBE32_VWIDTH 1280

@@ -161,14 +161,27 @@ __attribute__((unused)) static void clear_planes(void)
 }
 
 /* ---- the tests ----------------------------------------------------------- */
-#if VGA_TEST == VT_TEXT
+#if VGA_TEST == VT_TEXT || VGA_TEST == VT_BLINK || VGA_TEST == VT_TEXTPAN
 static void draw(void)
 {
     set_mode(&mode03);
-    /* cursor off (it blinks); blink off so attribute bit 7 is background
-     * intensity; LGE on (9th dot of 0xc0-0xdf repeats the 8th) */
+    /* text: cursor off, blink off so attribute bit 7 is background
+     * intensity; blink: both on; all: LGE on (9th dot of 0xc0-0xdf
+     * repeats the 8th) */
+#if VGA_TEST == VT_BLINK
+    crtc_w(0x0a, PAT_BLINK_CUR_START);
+    crtc_w(0x0b, PAT_BLINK_CUR_END);
+    uint32_t cur = PAT_BLINK_CUR_ROW * 80 + PAT_BLINK_CUR_COL;
+    crtc_w(0x0e, (uint8_t)(cur >> 8));
+    crtc_w(0x0f, (uint8_t)cur);
+    ar_w(0x10, 0x0c);
+#else
     crtc_w(0x0a, 0x20);
     ar_w(0x10, 0x04);
+#endif
+#if VGA_TEST == VT_TEXTPAN
+    ar_w(0x13, PAT_TEXTPAN_AR13);
+#endif
     ar_enable();
     clear_planes();
     /* font into plane 2, map A = map B = 0 (sequencer reg 3) */
@@ -187,7 +200,9 @@ static void draw(void)
     gc_w(5, 0x10);
     gc_w(6, 0x0e);
     volatile uint16_t *text = (volatile uint16_t *)0xb8000;
-    for (uint32_t r = 0; r < PAT_TEXT_ROWS; r++)
+    /* one row more than shown: panning shifts its first character into
+     * the last row's right edge */
+    for (uint32_t r = 0; r < PAT_TEXT_ROWS + 1; r++)
         for (uint32_t c = 0; c < PAT_TEXT_COLS; c++)
             text[r * 80 + c] = (uint16_t)(pat_text_attr(r, c) << 8 | pat_text_char(r, c));
 }
@@ -350,8 +365,57 @@ static void draw(void)
         guest_exit(1);
     }
     uint8_t *lfb = find_lfb();
+    /* colour I/O addresses (misc bit 0): port 0x3da resets the attribute
+     * flip-flop only then */
+    outb(0x3c2, 0xe3);
     ar_enable(); /* PAS set, as any VGA BIOS leaves it */
-#if VGA_TEST == VT_VBE8
+#if VGA_TEST == VT_VBE4
+    /* Planar as mode 12h at 1024x768: 128 bytes a line in each plane.
+     * The top half is written through the LFB, which shows the planes
+     * interleaved (plane offset o, plane p at byte 4 * o + p); the bottom
+     * half through the 0xa0000 window in write mode 2 (the CPU byte's low
+     * nibble is the colour, the bit mask picks the pixel, the dummy read
+     * loads the latches) with the bank register selecting 64 KiB of plane
+     * offsets (it crosses from bank 0 into bank 1). */
+    for (uint8_t i = 0; i < 16; i++)
+        ar_w(i, (uint8_t)pat_ega_ar(i));
+    ar_w(0x10, 0x01);
+    ar_w(0x12, 0x0f);
+    ar_w(0x13, 0x00);
+    ar_w(0x14, 0x00);
+    ar_enable();
+    load_dac();
+    outb(0x3c6, 0xff);
+    seq_w(2, 0x0f);
+    seq_w(4, 0x06);
+    vbe_set(1024, 768, 4);
+    gc_w(1, 0x00);
+    gc_w(3, 0x00);
+    gc_w(5, 0x02);
+    gc_w(6, 0x05);
+    for (uint32_t o = 0; o < 128 * 768; o++) {
+        uint32_t x = (o & 127) * 8, y = o >> 7;
+        if (y < PAT_VBE4_WINDOW_FROM) {
+            for (uint32_t p = 0; p < 4; p++) {
+                uint32_t b = 0;
+                for (uint32_t i = 0; i < 8; i++)
+                    b |= ((pat_vbe4(x + i, y) >> p) & 1) << (7 - i);
+                lfb[o * 4 + p] = (uint8_t)b;
+            }
+            continue;
+        }
+        if ((y == PAT_VBE4_WINDOW_FROM && x == 0) || (o & 0xffff) == 0)
+            vbe_w(VBE_BANK, (uint16_t)(o >> 16));
+        volatile uint8_t *p = &vga_mem[o & 0xffff];
+        for (uint32_t i = 0; i < 8; i++) {
+            gc_w(8, (uint8_t)(0x80 >> i));
+            (void)*p;
+            *p = (uint8_t)pat_vbe4(x + i, y);
+        }
+    }
+    gc_w(8, 0xff);
+    gc_w(5, 0x00);
+#elif VGA_TEST == VT_VBE8
     load_dac();
     vbe_set(640, 480, 8);
     for (uint32_t y = 0; y < 480; y++)
@@ -380,5 +444,17 @@ void guest_main(void)
 {
     draw();
     print("VGA-DONE\n");
+#if VGA_TEST == VT_BLINK
+    /* Stay on for the screenshots of both blink phases: count vertical
+     * retraces (input status 1 bit 3 rising) from power-on. */
+    uint32_t frames = 0;
+    uint8_t was = inb(0x3da) & 8;
+    while (frames < PAT_BLINK_FRAMES) {
+        uint8_t now = inb(0x3da) & 8;
+        if (now && !was)
+            frames++;
+        was = now;
+    }
+#endif
     guest_exit(0);
 }
