@@ -37,8 +37,8 @@
 /* Host key events held back while the keyboard's byte queue is not empty
  * (see ps2_kbd_key); presses are refused when fewer than
  * PS2_KEYQ_RELEASE_ROOM slots are left, so releases always fit. */
-#define PS2_KEYQ_SIZE 128
-#define PS2_KEYQ_RELEASE_ROOM 32
+#define PS2_KEYQ_SIZE 1024
+#define PS2_KEYQ_RELEASE_ROOM 64
 #define PS2_KEYQ_DOWN 0x8000
 /* Guest time between held-back events: a key's bytes take about this long
  * on the 10-16 kHz serial line, and it gives a guest that reads the
