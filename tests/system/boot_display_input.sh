@@ -8,7 +8,8 @@
 #    turns the wheel up and down, and expects exactly those packets. The
 #    title says "mouse grabbed" after the click, not after Ctrl+Alt+G (no
 #    packet for the motion after it), "paused" while the monitor stops
-#    the guest.
+#    the guest; Ctrl+Alt+F asks the window manager (display_drive.py
+#    stands in for one) for full screen, and again to leave it.
 #  keyboard: Linux (Debian 12's 686 kernel, display-lib.sh's initramfs)
 #    runs an interactive busybox sh on tty1, the VGA console and PS/2
 #    keyboard; the test types command lines into the window that write to
@@ -47,6 +48,7 @@ drive --serial-log "$work/mouse.log" "$ringside" wait serial:MOUSE-READY 30 cont
     xmouse "click 1" sleep 0.3 xmouse "click 3" sleep 0.3 xmouse "click 2" sleep 0.3 \
     xmouse "click 4" sleep 0.3 xmouse "click 5" sleep 0.5 \
     xkey ctrl+alt+g notitle grabbed xmouse "mousemove_relative -- 7 7" sleep 0.3 \
+    wmwatch xkey ctrl+alt+f wmfull 1 sleep 0.3 xkey ctrl+alt+f wmfull 0 \
     stop title "Ringside - paused" cont title "Ringside - running" \
     -- -display sdl -bios "$rom" -debugcon "file:$work/mouse.log" 2>"$work/mouse.err"
 st=$?

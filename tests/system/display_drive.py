@@ -32,6 +32,10 @@ ringside runs with `-monitor stdio`; the actions run in order:
   xunfocus          the X input focus moves to the root window (the
                     window sees focus lost, as when the user clicks away)
   xfocus            the focus comes back to the window
+  wmwatch           from now on, stand in for a window manager: take the
+                    requests windows send it (no WM runs under Xvfb)
+  wmfull 1|0        the window has asked the window manager (wmwatch) for
+                    full screen (1) or to leave it (0), last, within 5 s
   xclose            the window manager's close request (WM_DELETE_WINDOW);
                     ringside must then end by itself with status 0
   ---               nothing (separates groups for readability)
@@ -44,6 +48,7 @@ import os
 import select
 import subprocess
 import sys
+import threading
 import time
 
 PROMPT = b'(ringside) '
@@ -158,6 +163,49 @@ def xlib_call(fn):
         x.XFlush(d)
     finally:
         x.XCloseDisplay(d)
+
+
+class WmWatch(threading.Thread):
+    """A stand-in window manager on a connection of its own: redirects the
+    root window's substructure (so requests come to it), maps windows that
+    ask, and records the _NET_WM_STATE full-screen requests (1 add, 0
+    remove) that SDL sends for SDL_WINDOW_FULLSCREEN_DESKTOP."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        x = self.x = ctypes.CDLL('libX11.so.6')
+        x.XOpenDisplay.restype = ctypes.c_void_p
+        x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x.XDefaultRootWindow.restype = ctypes.c_ulong
+        x.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+        x.XInternAtom.restype = ctypes.c_ulong
+        x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+        x.XSelectInput.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_long]
+        x.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        x.XPending.argtypes = [ctypes.c_void_p]
+        x.XNextEvent.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        x.XMapWindow.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+        self.d = x.XOpenDisplay(None)
+        if not self.d:
+            raise RuntimeError('wmwatch: cannot open $DISPLAY')
+        self.state = x.XInternAtom(self.d, b'_NET_WM_STATE', 0)
+        self.full = x.XInternAtom(self.d, b'_NET_WM_STATE_FULLSCREEN', 0)
+        x.XSelectInput(self.d, x.XDefaultRootWindow(self.d), 1 << 20)  # SubstructureRedirectMask
+        x.XSync(self.d, 0)
+        self.requests = []
+
+    def run(self):
+        ev = XClientMessage()
+        while True:
+            if not self.x.XPending(self.d):
+                time.sleep(0.02)
+                continue
+            self.x.XNextEvent(self.d, ctypes.byref(ev))
+            if ev.type == 33 and ev.message_type == self.state and self.full in (ev.data[1], ev.data[2]):
+                self.requests.append(int(ev.data[0]))
+            elif ev.type == 20:  # MapRequest (parent, window where a client message has window, type)
+                self.x.XMapWindow(self.d, ev.message_type)
+                self.x.XSync(self.d, 0)
 
 
 def x_unfocus(x, d):
@@ -323,6 +371,19 @@ def main():
             elif a == 'xunfocus':
                 run.window()
                 xlib_call(x_unfocus)
+            elif a == 'wmwatch':
+                run.window()
+                run.wm = WmWatch()
+                run.wm.start()
+            elif a == 'wmfull':
+                want = int(arg())
+                end = time.time() + 5
+                while not (run.wm.requests and run.wm.requests[-1] == want):
+                    if time.time() > end:
+                        raise RuntimeError('wmfull: full-screen requests %s, want the last %d' %
+                                           (run.wm.requests, want))
+                    time.sleep(0.05)
+                print('%s: wmfull: %s' % (stamp, run.wm.requests), file=sys.stderr)
             elif a == 'xfocus':
                 subprocess.run(['xdotool', 'windowfocus', '--sync', run.window()], check=True)
             elif a == 'xclose':
