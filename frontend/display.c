@@ -397,14 +397,21 @@ static void release_all(Display *d, const DisplayInput *sink)
     }
 }
 
+static bool held_any(const Display *d, uint16_t a, uint16_t b)
+{
+    return ((d->held[a >> 3] >> (a & 7)) & 1) || ((d->held[b >> 3] >> (b & 7)) & 1);
+}
+
 static void key_event(Display *d, const DisplayInput *sink, const SDL_KeyboardEvent *e)
 {
     bool down = e->type == SDL_KEYDOWN;
     if (e->repeat)
         return; /* the guest's typematic rate repeats, not the host's */
     SDL_Scancode sc = e->keysym.scancode;
-    SDL_Keymod mods = SDL_GetModState();
-    if (down && (mods & KMOD_CTRL) && (mods & KMOD_ALT)) {
+    /* Ctrl and Alt as we passed them on, not SDL_GetModState(): SDL
+     * re-reads the modifiers from the X server when a grab changes the
+     * focus, and lost them there (Ctrl+Alt+G did not release a grab). */
+    if (down && held_any(d, 0x1d, 0x11d) && held_any(d, 0x38, 0x138)) {
         if (sc == SDL_SCANCODE_G) {
             set_grab(d, false);
             return;

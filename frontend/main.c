@@ -463,9 +463,13 @@ static bool mon_pause_step(Machine *m)
             mon.was_paused = false;
             m->pace_wall0 = wall_ns();
             m->pace_guest0 = clock_now(&m->clock);
+            if (ui.display)
+                display_set_paused(ui.display, false); /* the title says so */
         }
         return false;
     }
+    if (!mon.was_paused && ui.display)
+        display_set_paused(ui.display, true);
     mon.was_paused = true;
     monitor_wait(mon.mon, 10);
     if (ui.display) {

@@ -241,8 +241,6 @@ static int kbd_key_bytes(const Ps2Kbd *k, uint16_t key, bool down, uint8_t *out)
  */
 static void kbd_put_key_bytes(Ps2Kbd *k, const uint8_t *b, int n)
 {
-    if (n == 0)
-        return;
     if (k->q.count + n <= PS2_QUEUE_SIZE - 1) {
         for (int i = 0; i < n; i++)
             q_push(&k->q, b[i]);
@@ -252,13 +250,17 @@ static void kbd_put_key_bytes(Ps2Kbd *k, const uint8_t *b, int n)
         if (k->q.count == 0 || k->q.data[last] != over)
             q_push(&k->q, over);
     }
-    kbd_notify(k);
 }
 
-static void kbd_send_key(Ps2Kbd *k, uint16_t key, bool down)
+/* Queues the key's bytes, if it has any in this set (false if not); the
+ * caller notifies the controller. */
+static bool kbd_send_key(Ps2Kbd *k, uint16_t key, bool down)
 {
     uint8_t b[16];
-    kbd_put_key_bytes(k, b, kbd_key_bytes(k, key, down, b));
+    int n = kbd_key_bytes(k, key, down, b);
+    if (n)
+        kbd_put_key_bytes(k, b, n);
+    return n != 0;
 }
 
 static void kbd_repeat(void *opaque)
@@ -266,7 +268,12 @@ static void kbd_repeat(void *opaque)
     Ps2Kbd *k = opaque;
     if (!k->repeat_key || !k->scanning)
         return;
-    kbd_send_key(k, k->repeat_key, true);
+    /* Newer host events are waiting (the key's release may be among
+     * them): they go first, the repeat waits a period. */
+    if (!k->keyq_count) {
+        kbd_send_key(k, k->repeat_key, true);
+        kbd_notify(k);
+    }
     event_schedule(k->clock, &k->repeat, k->repeat.when + ps2_typematic_period_ns(k->typematic));
 }
 
@@ -276,27 +283,89 @@ static void kbd_stop_repeat(Ps2Kbd *k)
     event_cancel(k->clock, &k->repeat);
 }
 
-void ps2_kbd_key(Ps2Kbd *k, uint16_t key, bool down)
+static void set_bit(uint8_t *map, uint16_t key, bool on)
 {
-    if (key == 0 || key >= 0x200)
-        return;
-    if (key_is_down(k, key) == down)
-        return; /* host auto-repeat, or a release we never saw pressed */
-    if (down)
-        k->down[key >> 3] |= (uint8_t)(1u << (key & 7));
+    if (on)
+        map[key >> 3] |= (uint8_t)(1u << (key & 7));
     else
-        k->down[key >> 3] &= (uint8_t) ~(1u << (key & 7));
+        map[key >> 3] &= (uint8_t) ~(1u << (key & 7));
+}
+
+/* A key event reaches the keyboard proper: its bytes are queued (when
+ * scanning) and the typematic repeat follows it. */
+static void kbd_do_key(Ps2Kbd *k, uint16_t key, bool down)
+{
+    set_bit(k->down, key, down);
     if (!k->scanning)
         return;
     /* Modifiers are tested before this key changes them: Pause after
      * Ctrl is Break, but Ctrl itself must not see itself held. */
-    kbd_send_key(k, key, down);
+    if (kbd_send_key(k, key, down))
+        k->key_sent = clock_now(k->clock);
     if (down && key != PS2_KEY_PAUSE) {
         k->repeat_key = key;
         event_schedule(k->clock, &k->repeat, clock_now(k->clock) + ps2_typematic_delay_ns(k->typematic));
     } else if (!down && key == k->repeat_key) {
         kbd_stop_repeat(k);
     }
+}
+
+/* Held-back events go in, oldest first, until one has put bytes in the
+ * (empty) queue; one not yet due waits for the feed event. Returns
+ * whether bytes went in. */
+static bool kbd_feed(Ps2Kbd *k)
+{
+    while (k->q.count == 0 && k->keyq_count) {
+        uint64_t due = k->key_sent + PS2_KEY_GAP_NS;
+        if (clock_now(k->clock) < due) {
+            if (!event_pending(&k->feed))
+                event_schedule(k->clock, &k->feed, due);
+            return false;
+        }
+        uint16_t e = k->keyq[k->keyq_rptr];
+        k->keyq_rptr = (k->keyq_rptr + 1) % PS2_KEYQ_SIZE;
+        k->keyq_count--;
+        kbd_do_key(k, e & 0x1ff, (e & PS2_KEYQ_DOWN) != 0);
+    }
+    return k->q.count != 0;
+}
+
+static void kbd_feed_due(void *opaque)
+{
+    Ps2Kbd *k = opaque;
+    if (kbd_feed(k))
+        kbd_notify(k);
+}
+
+/* The byte queue was flushed (a command): held-back events are dropped
+ * with it, the guest's idea of what is held catching up with the host's. */
+static void kbd_drop_held_back(Ps2Kbd *k)
+{
+    k->keyq_rptr = k->keyq_count = 0;
+    memcpy(k->down, k->host_down, sizeof(k->down));
+    event_cancel(k->clock, &k->feed);
+}
+
+void ps2_kbd_key(Ps2Kbd *k, uint16_t key, bool down)
+{
+    if (key == 0 || key >= 0x200)
+        return;
+    bool was = (k->host_down[key >> 3] >> (key & 7)) & 1;
+    if (was == down)
+        return; /* host auto-repeat, or a release we never saw pressed */
+    if (k->q.count || k->keyq_count) {
+        /* queued behind the bytes or events before it (kbd_feed) */
+        int room = PS2_KEYQ_SIZE - k->keyq_count;
+        if (room <= (down ? PS2_KEYQ_RELEASE_ROOM : 0))
+            return; /* lost, like a key typed into a full buffer */
+        k->keyq[(k->keyq_rptr + k->keyq_count) % PS2_KEYQ_SIZE] = (uint16_t)(key | (down ? PS2_KEYQ_DOWN : 0));
+        k->keyq_count++;
+        set_bit(k->host_down, key, down);
+        return;
+    }
+    set_bit(k->host_down, key, down);
+    kbd_do_key(k, key, down);
+    kbd_notify(k);
 }
 
 static void kbd_reply(Ps2Kbd *k, uint8_t b)
@@ -319,6 +388,9 @@ void ps2_kbd_reset(Ps2Kbd *k)
     k->set = 2;
     k->leds = 0;
     memset(k->down, 0, sizeof(k->down));
+    memset(k->host_down, 0, sizeof(k->host_down));
+    k->keyq_rptr = k->keyq_count = 0;
+    event_cancel(k->clock, &k->feed);
     kbd_defaults(k);
 }
 
@@ -329,6 +401,7 @@ void ps2_kbd_init(Ps2Kbd *k, Clock *clock, Ps2NotifyFn notify, void *opaque)
     k->notify = notify;
     k->opaque = opaque;
     event_init(&k->repeat, "ps2-kbd-repeat", kbd_repeat, k);
+    event_init(&k->feed, "ps2-kbd-feed", kbd_feed_due, k);
     ps2_kbd_reset(k);
 }
 
@@ -401,18 +474,21 @@ void ps2_kbd_write(Ps2Kbd *k, uint8_t val)
         break;
     case 0xf4: /* enable: clears the output buffer, starts scanning */
         q_clear(&k->q);
+        kbd_drop_held_back(k);
         kbd_stop_repeat(k);
         kbd_reply(k, PS2_ACK);
         k->scanning = true;
         break;
     case 0xf5: /* default and disable */
         q_clear(&k->q);
+        kbd_drop_held_back(k);
         kbd_defaults(k);
         kbd_reply(k, PS2_ACK);
         k->scanning = false;
         break;
     case 0xf6: /* default, keep scanning */
         q_clear(&k->q);
+        kbd_drop_held_back(k);
         kbd_defaults(k);
         kbd_reply(k, PS2_ACK);
         break;
@@ -427,6 +503,7 @@ void ps2_kbd_write(Ps2Kbd *k, uint8_t val)
         break;
     case 0xff: /* reset: ACK, then the self test passes */
         q_clear(&k->q);
+        kbd_drop_held_back(k);
         kbd_defaults(k);
         k->set = 2;
         k->leds = 0;
@@ -451,6 +528,9 @@ int ps2_kbd_read(Ps2Kbd *k)
     int b = q_pop(&k->q);
     if (b >= 0)
         k->last = (uint8_t)b;
+    /* No notify: the controller is taking this byte and looks for the
+     * next one itself once its buffer is free. */
+    kbd_feed(k);
     return b;
 }
 

@@ -12,7 +12,13 @@
  *    keyboard emits the bytes of its current scancode set (set 2 natively)
  *    and repeats the last key held on the virtual clock at the guest's
  *    typematic rate; host auto-repeat must not be passed in (a down for a
- *    key already down is ignored).
+ *    key already down is ignored). A key event that comes while bytes of
+ *    earlier ones are still queued waits, whole, in keyq until the
+ *    controller has taken the last of them and PS2_KEY_GAP_NS has passed
+ *    since the event before it: the host delivers input in
+ *    bursts (a poll every 1/60 s of guest time, which can be a second of
+ *    wall time for a guest running slower than real time), faster than
+ *    any typist, and a 16-byte buffer filled in one go would overflow.
  *  - ps2_mouse_event(m, dx, dy, dz, buttons): relative counts in the PS/2
  *    sense: dx right, dy UP (the frontend negates screen y), dz positive =
  *    wheel towards the user (scroll down); buttons bit 0 left, 1 right,
@@ -28,6 +34,17 @@
 #include "hw/clock.h"
 
 #define PS2_QUEUE_SIZE 16
+/* Host key events held back while the keyboard's byte queue is not empty
+ * (see ps2_kbd_key); presses are refused when fewer than
+ * PS2_KEYQ_RELEASE_ROOM slots are left, so releases always fit. */
+#define PS2_KEYQ_SIZE 1024
+#define PS2_KEYQ_RELEASE_ROOM 64
+#define PS2_KEYQ_DOWN 0x8000
+/* Guest time between held-back events: a key's bytes take about this long
+ * on the 10-16 kHz serial line, and it gives a guest that reads the
+ * keyboard through the BIOS (whose buffer holds 15 keys) time to take
+ * each key before the next arrives. */
+#define PS2_KEY_GAP_NS 1000000ull
 
 #define PS2_ACK 0xfa
 #define PS2_RESEND 0xfe
@@ -60,9 +77,16 @@ typedef struct Ps2Kbd {
     uint8_t set;       /* scancode set 1, 2 or 3 */
     uint8_t leds;
     uint8_t typematic;     /* 0xf3 byte: bits 0-4 rate, 5-6 delay */
-    uint8_t down[512 / 8]; /* keys held, by key number */
+    uint8_t down[512 / 8]; /* keys held as the guest was told, by key number */
     uint16_t repeat_key;   /* key repeating, 0 = none */
     Event repeat;
+    /* Host key events waiting for the byte queue to empty (key number,
+     * PS2_KEYQ_DOWN for a press), and the keys held once they are sent. */
+    uint16_t keyq[PS2_KEYQ_SIZE];
+    int keyq_rptr, keyq_count;
+    uint8_t host_down[512 / 8];
+    uint64_t key_sent; /* guest time the last key event was sent */
+    Event feed;        /* the next held-back event is due */
 } Ps2Kbd;
 
 enum { PS2_MOUSE_STREAM, PS2_MOUSE_REMOTE, PS2_MOUSE_WRAP };

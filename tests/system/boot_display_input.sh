@@ -5,15 +5,24 @@
 #    (IntelliMouse wheel, stream mode) and prints every packet on port 0xe9;
 #    after the click that grabs, the test moves (40,0), (0,-30), (-25,12)
 #    (X's y grows downwards, PS/2's upwards), clicks left, right, middle and
-#    turns the wheel up and down, and expects exactly those packets.
+#    turns the wheel up and down, and expects exactly those packets. The
+#    title says "mouse grabbed" after the click, not after Ctrl+Alt+G (no
+#    packet for the motion after it), "paused" while the monitor stops
+#    the guest; Ctrl+Alt+F asks the window manager (display_drive.py
+#    stands in for one) for full screen, and again to leave it.
 #  keyboard: Linux (Debian 12's 686 kernel, display-lib.sh's initramfs)
 #    runs an interactive busybox sh on tty1, the VGA console and PS/2
 #    keyboard; the test types command lines into the window that write to
 #    the serial port, and reads what arrived there: every shifted
 #    character of a US keyboard, line editing with the extended keys (Home,
-#    End, Left, Right, Delete), Ctrl+U, the keypad's Enter, and Ctrl+C (the tty
-#    echoes ^C and drops the line; busybox ash then prints no new prompt,
-#    so Ctrl+C comes last - not yet explained, see the report of issue 6).
+#    End, Left, Right, Delete), Ctrl+U, the keypad's Enter, and Ctrl+C (at
+#    the prompt the tty echoes ^C and the line is dropped; during
+#    `sleep 100` SIGINT ends the command), and a Shift held when the
+#    window loses focus is released.
+#  GRUB: its command line (the BIOS's int 16h, which GRUB polls) gets a
+#    line typed 20 ms a key, every character, then the window is closed as
+#    a window manager would: ringside ends by itself, status 0, with its
+#    exit screenshot written.
 # Skipped (77) only when Xvfb cannot start or the images cannot be had.
 ringside=${1:?usage: boot_display_input.sh RINGSIDE BUILD_DIR}
 build=${2:?}
@@ -32,12 +41,15 @@ fail=0
 
 # ---- mouse ----------------------------------------------------------------
 t0=$(date +%s.%N)
-drive --serial-log "$work/mouse.log" "$ringside" wait serial:MOUSE-READY 30 cont \
-    xmouse "mousemove 1280 800 click 1" sleep 0.4 \
+drive --serial-log "$work/mouse.log" "$ringside" wait serial:MOUSE-READY 30 cont title "Ringside - running" \
+    xmouse "mousemove 1280 800 click 1" title "mouse grabbed" sleep 0.4 \
     xmouse "mousemove_relative -- 40 0" sleep 0.3 xmouse "mousemove_relative -- 0 -30" sleep 0.3 \
     xmouse "mousemove_relative -- -25 12" sleep 0.3 \
     xmouse "click 1" sleep 0.3 xmouse "click 3" sleep 0.3 xmouse "click 2" sleep 0.3 \
     xmouse "click 4" sleep 0.3 xmouse "click 5" sleep 0.5 \
+    xkey ctrl+alt+g notitle grabbed xmouse "mousemove_relative -- 7 7" sleep 0.3 \
+    wmwatch xkey ctrl+alt+f wmfull 1 sleep 0.3 xkey ctrl+alt+f wmfull 0 \
+    stop title "Ringside - paused" cont title "Ringside - running" \
     -- -display sdl -bios "$rom" -debugcon "file:$work/mouse.log" 2>"$work/mouse.err"
 st=$?
 printf 'mouse: status %d, %.2f s\n' $st "$(awk "BEGIN { print $(date +%s.%N) - $t0 }")"
@@ -74,7 +86,11 @@ drive --key-delay 40 --serial-log "$work/kbd.ser" "$ringside" wait serial:RS-SHE
     xtype "e" xkey Return wait serial:abcde 10 cont \
     xtype "echo wrong" xkey ctrl+u xtype "echo ctl-ok >/dev/ttyS0" xkey Return wait serial:ctl-ok 10 cont \
     xtype "echo kp-enter >/dev/ttyS0" xkey KP_Enter wait serial:kp-enter 10 cont \
-    xtype "echo bad-c >/dev/ttyS0" sleep 0.3 xkey ctrl+c sleep 1 \
+    xtype "echo bad-c >/dev/ttyS0" sleep 0.3 xkey ctrl+c sleep 0.5 \
+    xtype "sleep 100" xkey Return sleep 1 xkey ctrl+c sleep 0.5 \
+    xtype "echo after-c >/dev/ttyS0" xkey Return wait serial:after-c 10 cont \
+    xmouse "keydown shift" sleep 0.2 xunfocus sleep 0.3 xmouse "keyup shift" xfocus sleep 0.3 \
+    xtype "echo lower >/dev/ttyS0" xkey Return wait serial:lower 10 cont \
     -- -display sdl -m 64 -kernel "$kernel" -initrd "$work/rd.gz" -serial "file:$work/kbd.ser" \
     -append "console=tty0 console=ttyS0 quiet cryptomgr.notests rs.mode=shell" \
     --screen-text "$work/kbd.txt" 2>"$work/kbd.err"
@@ -99,11 +115,45 @@ expect "abcde" "Home, End, Left, Delete, Right"
 expect "ctl-ok" "Ctrl+U"
 grep -aq "wrong" "$work/kbd.ser" && { echo "FAIL: Ctrl+U did not kill the line"; fail=1; }
 expect "kp-enter" "keypad Enter"
-# Ctrl+C: the tty echoes it as ^C and the line is not run
+# Ctrl+C at the prompt: the tty echoes ^C and the line is not run
 if grep -aq "bad-c >/dev/ttyS0^C" "$work/kbd.txt" && ! grep -aq "bad-c" "$work/kbd.ser"; then
-    echo "  ok: Ctrl+C"
+    echo "  ok: Ctrl+C abandons the line"
 else
     echo "FAIL: Ctrl+C: no ^C after the abandoned line, or the line ran"
+    fail=1
+fi
+# Ctrl+C while a command runs: SIGINT ends it (sleep 100 would hold the
+# next line for 100 s), and the shell takes the next line
+expect "after-c" "Ctrl+C interrupts a running command"
+# Shift held when the window lost focus, released elsewhere: the window
+# released it for the guest, so the next line is not shifted
+expect "lower" "no stuck Shift after focus loss"
+
+# ---- GRUB, typed fast; closing the window ------------------------------------
+images=$(bash "$here/../images/grub.sh") || { echo "SKIP (GRUB): cannot fetch grub-rescue-pc"; [ $fail = 0 ] && exit 77; exit 1; }
+line='echo Quick-Brown_Fox.jumps:over/the+lazy=dog,0123456789@%'
+t0=$(date +%s.%N)
+drive --key-delay 20 "$ringside" wait "The highlighted entry will be executed" 60 xkey c wait "grub>" 20 cont \
+    xtype "$line" xkey Return wait "grub> $line" 120 wait "Quick-Brown_Fox.jumps:over/the+lazy=dog,0123456789@%" 10 \
+    cont xclose \
+    -- -display sdl -m 32 -cdrom "$images/grub-rescue-cdrom.iso" -boot d --screen-text "$work/grub.txt" \
+    --screenshot "$work/grub-exit.png" 2>"$work/grub.err"
+st=$?
+printf 'GRUB: status %d, %.2f s\n' $st "$(awk "BEGIN { print $(date +%s.%N) - $t0 }")"
+sed 's/^/  /' "$work/grub.err"
+[ $st = 0 ] || fail=1
+grep -v '^ *$' "$work/grub.txt" | tail -3 | sed 's/ *$//; s/^/  | /'
+if grep -qxF "grub> $line" <(sed 's/ *$//' "$work/grub.txt") &&
+    grep -qxF "${line#echo }" <(sed 's/ *$//' "$work/grub.txt"); then
+    echo "  ok: every key typed 20 ms apart reached GRUB"
+else
+    echo "FAIL: GRUB: the line typed 20 ms a key did not arrive whole"
+    fail=1
+fi
+if check size "$work/grub-exit.png" 720 400; then
+    echo "  ok: closing the window ended the run cleanly (exit screenshot written)"
+else
+    echo "FAIL: no exit screenshot after the window was closed"
     fail=1
 fi
 [ $fail = 0 ] && echo "PASS: mouse packets and typed lines arrive exactly through the window"

@@ -111,11 +111,13 @@ fb)
     echo "RS-FB-READY" >/dev/ttyS0
     ;;
 shell)
-    # a session of its own with tty1 as the controlling terminal, so
-    # Ctrl+C reaches what the shell runs
-    setsid sh -c 'exec sh -i </dev/tty1 >/dev/tty1 2>&1' &
-    sleep 1
-    echo "RS-SHELL-READY" >/dev/ttyS0
+    # A session of its own with tty1 as the controlling terminal, so
+    # Ctrl+C reaches what the shell runs; in the foreground, since a
+    # command this (non-interactive) shell starts with & has SIGINT
+    # ignored, and a shell started with SIGINT ignored keeps it ignored
+    # for itself and every command it runs (POSIX), so Ctrl+C did nothing.
+    (sleep 1; echo "RS-SHELL-READY" >/dev/ttyS0) &
+    setsid sh -c 'exec sh -i </dev/tty1 >/dev/tty1 2>&1'
     ;;
 esac
 while true; do sleep 3600; done

@@ -26,15 +26,29 @@ ringside runs with `-monitor stdio`; the actions run in order:
   sleep SECS        wall time
   shot FILE         the monitor's screendump (PNG)
   xwd FILE          the window's pixels as shown (xwd -id), as a PPM
+  title TEXT        the window's title contains TEXT (within 5 s)
+  notitle TEXT      the window's title does not contain TEXT (within 5 s)
+  size W H          the window is W x H (within 5 s)
+  xunfocus          the X input focus moves to the root window (the
+                    window sees focus lost, as when the user clicks away)
+  xfocus            the focus comes back to the window
+  wmwatch           from now on, stand in for a window manager: take the
+                    requests windows send it (no WM runs under Xvfb)
+  wmfull 1|0        the window has asked the window manager (wmwatch) for
+                    full screen (1) or to leave it (0), last, within 5 s
+  xclose            the window manager's close request (WM_DELETE_WINDOW);
+                    ringside must then end by itself with status 0
   ---               nothing (separates groups for readability)
 
-At the end the guest is quit through the monitor; the exit status is 0
-when every action succeeded. Progress goes to stderr.
+At the end the guest is quit through the monitor (unless xclose ended it);
+the exit status is 0 when every action succeeded. Progress goes to stderr.
 """
+import ctypes
 import os
 import select
 import subprocess
 import sys
+import threading
 import time
 
 PROMPT = b'(ringside) '
@@ -47,6 +61,7 @@ class Run:
         self.buf = b''
         self.serial_log = serial_log
         self.wid = None
+        self.closed = False
         self.cmd(None)  # the greeting and its prompt
 
     def cmd(self, c, timeout=60):
@@ -118,6 +133,113 @@ def text_keys(text):
             name, shift = US_KEYS[ch]
         keys.append(('shift+' if shift else '') + name)
     return keys
+
+
+class XClientMessage(ctypes.Structure):
+    _fields_ = [('type', ctypes.c_int), ('serial', ctypes.c_ulong), ('send_event', ctypes.c_int),
+                ('display', ctypes.c_void_p), ('window', ctypes.c_ulong), ('message_type', ctypes.c_ulong),
+                ('format', ctypes.c_int), ('data', ctypes.c_long * 5), ('pad', ctypes.c_long * 12)]
+
+
+def xlib_call(fn):
+    """fn(libX11, display) on a connection of our own (no window manager
+    runs under Xvfb, so what a WM would do is done by hand)."""
+    x = ctypes.CDLL('libX11.so.6')
+    x.XOpenDisplay.restype = ctypes.c_void_p
+    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x.XDefaultRootWindow.restype = ctypes.c_ulong
+    x.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+    x.XInternAtom.restype = ctypes.c_ulong
+    x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    x.XSetInputFocus.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_ulong]
+    x.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
+    x.XFlush.argtypes = [ctypes.c_void_p]
+    x.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    d = x.XOpenDisplay(None)
+    if not d:
+        raise RuntimeError('cannot open $DISPLAY through libX11')
+    try:
+        fn(x, d)
+        x.XFlush(d)
+    finally:
+        x.XCloseDisplay(d)
+
+
+class WmWatch(threading.Thread):
+    """A stand-in window manager on a connection of its own: redirects the
+    root window's substructure (so requests come to it), maps windows that
+    ask, and records the _NET_WM_STATE full-screen requests (1 add, 0
+    remove) that SDL sends for SDL_WINDOW_FULLSCREEN_DESKTOP."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        x = self.x = ctypes.CDLL('libX11.so.6')
+        x.XOpenDisplay.restype = ctypes.c_void_p
+        x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x.XDefaultRootWindow.restype = ctypes.c_ulong
+        x.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+        x.XInternAtom.restype = ctypes.c_ulong
+        x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+        x.XSelectInput.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_long]
+        x.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        x.XPending.argtypes = [ctypes.c_void_p]
+        x.XNextEvent.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        x.XMapWindow.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+        self.d = x.XOpenDisplay(None)
+        if not self.d:
+            raise RuntimeError('wmwatch: cannot open $DISPLAY')
+        self.state = x.XInternAtom(self.d, b'_NET_WM_STATE', 0)
+        self.full = x.XInternAtom(self.d, b'_NET_WM_STATE_FULLSCREEN', 0)
+        x.XSelectInput(self.d, x.XDefaultRootWindow(self.d), 1 << 20)  # SubstructureRedirectMask
+        x.XSync(self.d, 0)
+        self.requests = []
+
+    def run(self):
+        ev = XClientMessage()
+        while True:
+            if not self.x.XPending(self.d):
+                time.sleep(0.02)
+                continue
+            self.x.XNextEvent(self.d, ctypes.byref(ev))
+            if ev.type == 33 and ev.message_type == self.state and self.full in (ev.data[1], ev.data[2]):
+                self.requests.append(int(ev.data[0]))
+            elif ev.type == 20:  # MapRequest (parent, window where a client message has window, type)
+                self.x.XMapWindow(self.d, ev.message_type)
+                self.x.XSync(self.d, 0)
+
+
+def x_unfocus(x, d):
+    x.XSetInputFocus(d, x.XDefaultRootWindow(d), 1, 0)  # RevertToPointerRoot, CurrentTime
+
+
+def x_close(wid):
+    def send(x, d):
+        ev = XClientMessage()
+        ev.type = 33  # ClientMessage
+        ev.window = int(wid)
+        ev.message_type = x.XInternAtom(d, b'WM_PROTOCOLS', 0)
+        ev.format = 32
+        ev.data[0] = x.XInternAtom(d, b'WM_DELETE_WINDOW', 0)
+        x.XSendEvent(d, int(wid), 0, 0, ctypes.byref(ev))
+    xlib_call(send)
+
+
+def wait_window(wid, what, ok):
+    """Polls xdotool's view of the window until ok(value) (5 s)."""
+    end = time.time() + 5
+    while True:
+        if what == 'name':
+            r = subprocess.run(['xdotool', 'getwindowname', wid], capture_output=True, text=True)
+            v = r.stdout.strip()
+        else:
+            r = subprocess.run(['xdotool', 'getwindowgeometry', '--shell', wid], capture_output=True, text=True)
+            kv = dict(l.split('=', 1) for l in r.stdout.split() if '=' in l)
+            v = (int(kv.get('WIDTH', -1)), int(kv.get('HEIGHT', -1)))
+        if ok(v):
+            return v
+        if time.time() > end:
+            raise RuntimeError('window %s: %r' % (what, v))
+        time.sleep(0.1)
 
 
 def xwd_to_ppm(wid, path):
@@ -238,6 +360,42 @@ def main():
                 path = arg()
                 w, h = xwd_to_ppm(run.window(), path)
                 print('%s: xwd: the window is %dx%d' % (stamp, w, h), file=sys.stderr)
+            elif a in ('title', 'notitle'):
+                text, want = arg(), a == 'title'
+                v = wait_window(run.window(), 'name', lambda v: (text in v) == want)
+                print('%s: %s: "%s"' % (stamp, a, v), file=sys.stderr)
+            elif a == 'size':
+                w, h = int(arg()), int(arg())
+                wait_window(run.window(), 'size', lambda v: v == (w, h))
+                print('%s: size: %dx%d' % (stamp, w, h), file=sys.stderr)
+            elif a == 'xunfocus':
+                run.window()
+                xlib_call(x_unfocus)
+            elif a == 'wmwatch':
+                run.window()
+                run.wm = WmWatch()
+                run.wm.start()
+            elif a == 'wmfull':
+                want = int(arg())
+                end = time.time() + 5
+                while not (run.wm.requests and run.wm.requests[-1] == want):
+                    if time.time() > end:
+                        raise RuntimeError('wmfull: full-screen requests %s, want the last %d' %
+                                           (run.wm.requests, want))
+                    time.sleep(0.05)
+                print('%s: wmfull: %s' % (stamp, run.wm.requests), file=sys.stderr)
+            elif a == 'xfocus':
+                subprocess.run(['xdotool', 'windowfocus', '--sync', run.window()], check=True)
+            elif a == 'xclose':
+                x_close(run.window())
+                try:
+                    st = run.p.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    raise RuntimeError('ringside still runs 20 s after the window was closed')
+                run.closed = True
+                print('%s: xclose: ringside ended with status %d' % (stamp, st), file=sys.stderr)
+                if st != 0:
+                    raise RuntimeError('ringside ended with status %d after the window was closed' % st)
             elif a == '---':
                 pass
             else:
@@ -249,6 +407,8 @@ def main():
         except (RuntimeError, OSError):
             pass
         status = 1
+    if run.closed:
+        return status
     try:
         run.p.stdin.write(b'quit\n')
         run.p.stdin.close()

@@ -72,9 +72,15 @@ static void data(T *t, uint8_t v)
     bus_out(&t->bus, 0x60, v, 1);
 }
 
-/* Reads one byte, which must be there, from the given port (aux or not). */
+/* Reads one byte, which must be there, from the given port (aux or not);
+ * key events the keyboard holds back come PS2_KEY_GAP_NS apart, so guest
+ * time moves on to the next when the buffer is empty. */
 static uint8_t read_byte(T *t, bool aux)
 {
+    while (!(status(t) & I8042_STR_OBF) && t->c.kbd.keyq_count) {
+        t->icount += PS2_KEY_GAP_NS;
+        clock_run_due(&t->clock);
+    }
     uint8_t s = status(t);
     assert_true(s & I8042_STR_OBF);
     assert_int_equal(!!(s & I8042_STR_AUXOBF), aux);
