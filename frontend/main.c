@@ -26,6 +26,7 @@
 #include "frontend/monitor.h"
 #include "hw/pc.h"
 #include "translate/translate.h"
+#include "translate/x64.h"
 
 typedef struct Machine {
     Options opts;
@@ -797,6 +798,7 @@ int main(int argc, char **argv)
     }
     status = setup(m);
     /* Last, so that lockstep's copy of RAM sees what the loaders wrote. */
+    m->tc->xbuf_size = m->opts.jit_cache;
     if (status == 0 && !tc_set_backend(m->tc, m->opts.backend, m->opts.lockstep))
         status = die("cannot map memory for the x64 backend", NULL);
     if (status == 0) {
@@ -806,6 +808,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "ringside: %llu instructions, %llu blocks translated, %llu invalidated\n",
                     (unsigned long long)m->cpu.icount, (unsigned long long)m->tc->blocks_translated,
                     (unsigned long long)m->tc->blocks_invalidated);
+            if (m->tc->xbuf)
+                fprintf(stderr, "ringside: x64 code buffer %zu KiB, %zu KiB in use, %llu flushes when full\n",
+                        m->tc->xbuf->size >> 10, m->tc->xbuf->used >> 10,
+                        (unsigned long long)m->tc->xbuf->resets);
             fprintf(stderr, "ringside: guest time %llu ns, state hash %016llx\n",
                     (unsigned long long)clock_now(&m->clock), (unsigned long long)state_hash(m));
             /* The one host input taken at power-on: with this, the run

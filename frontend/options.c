@@ -77,7 +77,9 @@ static void usage(FILE *f)
           "                      privilege changes); comma-separated\n"
           "  -D FILE             write traces to FILE instead of stderr\n"
           "  -singlestep         one instruction per block\n"
-          "  -accel threaded|x64 the backend: handler calls (default) or x86-64 host code\n"
+          "  -accel threaded|x64[,cache=SIZE]  the backend: handler calls (default) or\n"
+          "                      x86-64 host code; cache: its code buffer, e.g. 512K or\n"
+          "                      16M (default 64M; flushed whenever it fills)\n"
           "  --lockstep          run every block with both backends and stop at a difference\n"
           "  --coverage FILE     append the opcode-table rows executed to FILE\n"
           "  --max-insns N       stop after N guest instructions (exit status 0)\n"
@@ -233,6 +235,53 @@ static bool parse_chardev(Options *o, const char *v, int *status)
 }
 
 /* -boot [order=]LETTERS[,menu=on|off] (once= is not supported). */
+/* The x64 code buffer's size: a number of bytes with a K or M suffix
+ * (KiB, MiB; plain digits are MiB). At least 16 KiB, so a buffer still
+ * holds the largest blocks' code (a block that does not fit runs
+ * threaded); at most 1 GiB. */
+static bool parse_cache_size(const char *s, size_t *bytes)
+{
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || v > (1ull << 30))
+        return false;
+    if (*end == 'K' || *end == 'k') {
+        v <<= 10;
+        end++;
+    } else {
+        if (*end == 'M' || *end == 'm')
+            end++;
+        v <<= 20;
+    }
+    if (*end || v < (16u << 10) || v > (1ull << 30))
+        return false;
+    *bytes = (size_t)v;
+    return true;
+}
+
+/* -accel NAME[,cache=SIZE] (also the value of RINGSIDE_ACCEL). */
+static bool parse_accel(Options *o, const char *v, const char *what, int *status)
+{
+    char name[16], buf[32], label[80];
+    snprintf(label, sizeof(label), "%s %s", what, v);
+    what = label;
+    size_t n = strcspn(v, ",");
+    if (n >= sizeof(name))
+        return fail(status, "%s: give threaded or x64", what);
+    memcpy(name, v, n);
+    name[n] = 0;
+    if ((o->backend = x64_backend_by_name(name)) < 0)
+        return fail(status, "%s: give threaded or x64", what);
+    static const char *const keys[] = { "cache", NULL };
+    const char *bad;
+    if (!only_keys(v, keys, &bad))
+        return fail(status, "%s: unknown setting (only cache=SIZE)", what);
+    if (kv_get(v, "cache", buf, sizeof(buf)) && !parse_cache_size(buf, &o->jit_cache))
+        return fail(status, "%s: cache=SIZE wants 16K to 1024M (K: KiB, M: MiB)", what);
+    return true;
+}
+
 static bool parse_boot(Options *o, const char *v, int *status)
 {
     const char *p = v;
@@ -443,8 +492,9 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
     memset(o, 0, sizeof(*o));
     o->ram_mb = 128;
     o->backend = BACKEND_THREADED;
-    if (getenv("RINGSIDE_ACCEL") && x64_backend_by_name(getenv("RINGSIDE_ACCEL")) >= 0)
-        o->backend = x64_backend_by_name(getenv("RINGSIDE_ACCEL"));
+    const char *accel = getenv("RINGSIDE_ACCEL");
+    if (accel && *accel && !parse_accel(o, accel, "RINGSIDE_ACCEL", status))
+        return false;
     o->lockstep = getenv("RINGSIDE_LOCKSTEP") && *getenv("RINGSIDE_LOCKSTEP") == '1';
     o->exit_port = 0xf4;
     o->exit_size = 4;
@@ -617,8 +667,8 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
         } else if (!strcmp(a, "--coverage")) {
             o->coverage_file = v;
         } else if (!strcmp(a, "-accel")) {
-            if ((o->backend = x64_backend_by_name(v)) < 0)
-                return fail(status, "-accel %s: give threaded or x64", v);
+            if (!parse_accel(o, v, "-accel", status))
+                return false;
         } else if (!strcmp(a, "--max-insns")) {
             if (!parse_u64(v, &o->max_insns) || o->max_insns == 0)
                 return fail(status, "--max-insns %s: give a positive instruction count", v);

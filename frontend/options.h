@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stddef.h>
 
 #define MAX_DEBUGCONS 8
 #define MAX_CHARDEVS 8
@@ -96,6 +97,7 @@ typedef struct Options {
     bool singlestep;
     int backend;   /* -accel threaded|x64 (BACKEND_*); RINGSIDE_ACCEL sets the default */
     bool lockstep; /* --lockstep: run each block with both backends and compare */
+    size_t jit_cache; /* -accel ...,cache=SIZE: x64 code buffer bytes; 0: X64_BUF_SIZE */
 } Options;
 
 /* Parse argv into opts. On error prints one line to stderr and returns

@@ -347,7 +347,8 @@ static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
     int n = 0, pos = 0;
     bool code32 = (mode & BLOCK_MODE_CODE32) != 0;
     int max_insns = tc->max_insns;
-    if (max_insns > 1 && smc_hot(tc, phys >> PAGE_SHIFT)) {
+    bool hot = max_insns > 1 && smc_hot(tc, phys >> PAGE_SHIFT);
+    if (hot) {
         max_insns = 1; /* a rewrite drops one instruction, not the loop */
         tc->hot_blocks++;
     }
@@ -389,8 +390,11 @@ static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
     b->valid = true;
     memcpy(b->insn, insns, (size_t)n * sizeof(Insn));
     /* Host code first, before the block is findable: a full buffer
-     * drops every block and starts over (bounded memory). */
-    if (tc->xbuf && !x64_compile(tc->xbuf, b)) {
+     * drops every block and starts over (bounded memory). A one-instruction
+     * block of a hot page runs threaded: it is likely rewritten before it
+     * runs again, and compiling it would cost more than it saves (and fill
+     * the buffer with dead code). */
+    if (tc->xbuf && !hot && !x64_compile(tc->xbuf, b)) {
         tc_flush(tc);
         x64_buf_reset(tc->xbuf);
         if (!x64_compile(tc->xbuf, b))
@@ -466,7 +470,7 @@ bool tc_set_backend(TCache *tc, int backend, bool lockstep)
     if (backend == BACKEND_X64 || lockstep) {
         if (!tc->xbuf) {
             X64Buf *xb = calloc(1, sizeof(*xb));
-            if (!xb || !x64_buf_init(xb, X64_BUF_SIZE)) {
+            if (!xb || !x64_buf_init(xb, tc->xbuf_size ? tc->xbuf_size : X64_BUF_SIZE)) {
                 free(xb);
                 return false;
             }

@@ -83,6 +83,7 @@ struct TCache {
     uint64_t hot_blocks;       /* blocks cut to one instruction on a hot page */
     int backend;               /* BACKEND_* (translate/x64.h) */
     struct X64Buf *xbuf;       /* x64 backend's code buffer */
+    size_t xbuf_size;          /* its size (set before tc_set_backend); 0: X64_BUF_SIZE */
     struct Lockstep *lockstep; /* --lockstep: compare the backends per block */
 };
 

@@ -38,7 +38,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/ringside-backends.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 workloads=()
-for w in sieve crc32 memcpy-rep memcpy-loop fib paging memwalk; do
+for w in sieve crc32 memcpy-rep memcpy-loop fib paging memwalk smc-loop; do
     [ -f "$romdir/$w.rom" ] || continue
     if [ -n "$only" ]; then
         case ",$only," in *",$w,"*) ;; *) continue ;; esac
