@@ -30,6 +30,7 @@
  * read them.
  */
 #define _GNU_SOURCE
+#include <cpuid.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,7 @@ typedef struct Stub {
     uint8_t *from[6];  /* rel32s that branch here */
     int nfrom;
     const Insn *in;
+    int fuse_cc;       /* >= 0: DL must hold this condition at the join */
     uint32_t eip_pend, ic_pend; /* lag at the instruction's start */
     uint8_t *join;     /* where the main line continues */
 } Stub;
@@ -114,6 +116,7 @@ static Stub *new_stub(Jit *j, const Insn *in)
     Stub *s = &j->stubs[j->nstubs++];
     s->nfrom = 0;
     s->in = in;
+    s->fuse_cc = j->fuse_cc;
     s->eip_pend = j->eip_pend;
     s->ic_pend = j->ic_pend;
     s->join = NULL;
@@ -255,18 +258,77 @@ static void st_mem(Jit *j, int w, int hr)
     em_bi(e, hr, HR_SI, HR_DX);
 }
 
+/* LAHF/SAHF in 64-bit mode (CPUID 8000_0001h ECX bit 0; every AMD64 host
+ * but the first steppings): much cheaper than PUSHF/POPF, which are
+ * microcoded (POPF also writes IF and TF). */
+static bool have_lahf(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        unsigned a, b, c = 0, d;
+        known = __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & 1);
+    }
+    return known;
+}
+
 /* After a flag-setting host instruction: merge the host's flags into
- * c->eflags (take: bits taken from the host; mask: bits replaced). */
+ * c->eflags (take: bits taken from the host; mask: bits replaced).
+ * Clobbers EAX (AH), ECX and EDI; DL (a fused condition) is kept. */
 static void emit_flags(Jit *j, uint32_t take, uint32_t mask)
 {
     Emit *e = &j->e;
-    em8(e, 0x9c);                       /* pushfq */
-    em8(e, 0x58 + HR_DI);               /* pop rdi */
-    em_alu32_imm(e, 4, HR_DI, take);
+    if (have_lahf()) {
+        em8(e, 0x9f);                                  /* lahf */
+        if (take & X86_EFLAGS_OF) {
+            em8(e, 0x0f); em8(e, 0x90); em8(e, 0xc1);  /* seto cl */
+        }
+        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);      /* movzx edi, ah */
+        em_alu32_imm(e, 4, HR_DI, take & 0xff);
+        if (take & X86_EFLAGS_OF) {
+            em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xc9);  /* movzx ecx, cl */
+            em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);         /* shl ecx, 11 */
+            em8(e, 11);
+            em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);     /* or edi, ecx */
+        }
+    } else {
+        em8(e, 0x9c);                                  /* pushfq */
+        em8(e, 0x58 + HR_DI);                          /* pop rdi */
+        em_alu32_imm(e, 4, HR_DI, take);
+    }
     em_mov32_load(e, HR_CX, OFF(eflags));
     em_alu32_imm(e, 4, HR_CX, ~mask);
     em_op_rr(e, 0, 0, 0x09, HR_DI, HR_CX); /* or ecx, edi */
     em_mov32_store(e, HR_CX, OFF(eflags));
+}
+
+/* Host flags = the guest's arithmetic flags from c->eflags, as far as
+ * condition cc reads them (SF ZF AF PF CF through SAHF; OF too when cc
+ * needs it). Clobbers EAX and ECX. */
+static void load_host_flags(Jit *j, int cc)
+{
+    Emit *e = &j->e;
+    if (!have_lahf()) {
+        em_mov32_load(e, HR_AX, OFF(eflags));
+        em_alu32_imm(e, 4, HR_AX, FL_ARITH);
+        em8(e, 0x50); /* push rax */
+        em8(e, 0x9d); /* popfq */
+        return;
+    }
+    int k = cc >> 1;
+    if (k == 0 || k == 6 || k == 7) {
+        em_mov32_load(e, HR_AX, OFF(eflags));
+        em_op_rr(e, 0, 0, 0x89, HR_AX, HR_CX);         /* mov ecx, eax */
+        em_op_rr(e, 0, 0, 0xc1, 5, HR_CX);             /* shr ecx, 11 */
+        em8(e, 11);
+        em_op_rr(e, 0, 0, 0x80, 4, HR_CX);             /* and cl, 1 */
+        em8(e, 1);
+        em_op_rr(e, 0, 0, 0x80, 0, HR_CX);             /* add cl, 0x7f: OF = guest OF */
+        em8(e, 0x7f);
+        em8(e, 0x88); em8(e, 0xc4);                    /* mov ah, al */
+    } else {
+        em_op_mem(e, 0, 0, 0x8a, 4, OFF(eflags));      /* mov ah, [eflags] */
+    }
+    em8(e, 0x9e);                                      /* sahf */
 }
 
 /* ---- indirect exits ------------------------------------------------------ */
@@ -492,6 +554,7 @@ static void emit_alu(Jit *j, const Insn *in, const Plan *p, bool flags_live)
         ld_mem(j, w, HR_CX);
         ld_reg(j, w, in->reg, HR_AX);
         em_op_rr(e, pfx, 0, alu_opc(p), HR_CX, HR_AX);
+        emit_fuse(j);
         if (writes)
             st_reg(j, w, in->reg, HR_AX);
         if (flags_live)
@@ -511,6 +574,7 @@ static void emit_alu(Jit *j, const Insn *in, const Plan *p, bool flags_live)
             em8(e, (uint8_t)pfx);
         em8(e, alu_opc(p));
         em_bi(e, HR_CX, HR_SI, HR_DX);
+        emit_fuse(j);
         if (flags_live)
             emit_flags(j, take, FL_ARITH);
         s->join = e->p;
@@ -597,6 +661,7 @@ static void emit_incdec(Jit *j, const Insn *in, const Plan *p, bool flags_live)
             em8(e, (uint8_t)pfx);
         em8(e, opc);
         em_bi(e, p->dec, HR_SI, HR_DX);
+        emit_fuse(j);
     } else {
         int n = p->incform ? in->rm : in->reg;
         ld_reg(j, w, n, HR_AX);
@@ -650,17 +715,6 @@ static void emit_stack(Jit *j, const Insn *in, const Plan *p)
         st_reg(j, w, in->reg, HR_CX);
     }
     s->join = e->p;
-}
-
-/* Host flags = the guest's arithmetic flags from c->eflags (DF, TF and the
- * rest stay clear, as the host ABI wants DF). */
-static void load_host_flags(Jit *j)
-{
-    Emit *e = &j->e;
-    em_mov32_load(e, HR_AX, OFF(eflags));
-    em_alu32_imm(e, 4, HR_AX, FL_ARITH);
-    em8(e, 0x50); /* push rax */
-    em8(e, 0x9d); /* popfq */
 }
 
 /* Leave the block after a direct branch whose target is `delta` bytes
@@ -735,7 +789,7 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
             em_op_rr(e, 0, 0, 0x84, HR_DX, HR_DX); /* test dl, dl */
             taken = em_jcc32(e, HCC_NE);
         } else {
-            load_host_flags(j);
+            load_host_flags(j, in->op & 0xf);
             taken = em_jcc32(e, in->op & 0xf);
         }
         em_add32_mem_imm(e, OFF(eip), (int32_t)next);
@@ -823,17 +877,17 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
 }
 
 /* The condition a Jcc right after this instruction can take from the
- * host's flags, or -1: only register forms (no stub between), and only
- * conditions on flags the host computed exactly as the guest. */
-static int fuse_cond(const Plan *p, const Insn *in, int cc)
+ * host's flags, or -1: only conditions on flags the host computed exactly
+ * as the guest. A memory form's stub sets DL from the handler's flags. */
+static int fuse_cond(const Plan *p, int cc)
 {
     bool uses_cf = (cc >> 1) == 1 || (cc >> 1) == 3;
     bool uses_of = (cc >> 1) == 0 || (cc >> 1) == 6 || (cc >> 1) == 7;
     switch (p->kind) {
     case K_ALU:
-        return p->form == 3 || in->mod == 3 ? cc : -1;
+        return cc;
     case K_INCDEC:
-        return (!p->incform || in->mod == 3) && !uses_cf ? cc : -1;
+        return !uses_cf ? cc : -1;
     case K_SHIFT:
         return p->count > 1 && uses_of ? -1 : cc;
     default:
@@ -884,7 +938,7 @@ bool x64_compile(X64Buf *xb, Block *b)
         if (p->kind != K_JCC)
             j->fused = false;
         if (i == n - 2 && plans[n - 1].kind == K_JCC)
-            j->fuse_cc = fuse_cond(p, in, b->insn[n - 1].op & 0xf);
+            j->fuse_cc = fuse_cond(p, b->insn[n - 1].op & 0xf);
         switch (p->kind) {
         case K_SHIFT: emit_shift(j, in, p, fl); break;
         case K_ALU: emit_alu(j, in, p, fl); break;
@@ -944,6 +998,13 @@ bool x64_compile(X64Buf *xb, Block *b)
         emit_call(j, s->in, s->eip_pend, s->ic_pend, true);
         em_add32_mem_imm(e, OFF(eip), -(int32_t)(s->eip_pend + s->in->len));
         em_add64_mem_imm(e, OFF(icount), -(int32_t)(s->ic_pend + 1));
+        if (s->fuse_cc >= 0) {
+            /* the fused Jcc tests DL: take it from the handler's flags */
+            load_host_flags(j, s->fuse_cc);
+            em8(e, 0x0f);
+            em8(e, (uint8_t)(0x90 + s->fuse_cc));
+            em8(e, 0xc0 | HR_DX);
+        }
         uint8_t *rel = em_jmp32(e);
         em_patch(rel, s->join);
     }
