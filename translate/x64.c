@@ -54,6 +54,7 @@ typedef struct Stub {
     int nfrom;
     const Insn *in;
     int fuse_cc;       /* >= 0: DL must hold this condition at the join */
+    uint32_t fl_have, join_have; /* Jit.fl_have at the start and at the join */
     uint32_t eip_pend, ic_pend; /* lag at the instruction's start */
     uint8_t *join;     /* where the main line continues */
 } Stub;
@@ -63,6 +64,7 @@ typedef struct Jit {
     X64Buf *xb;
     uint32_t start_delta; /* bytes from the block's start to where eip_pend counts from */
     int fuse_cc;    /* >= 0: the next instruction is a Jcc on this condition */
+    uint32_t fl_have; /* arithmetic flags held in R8D, newer than c->eflags */
     bool fused;     /* DL holds that condition, set right after the host op */
     const Block *b;
     uint32_t eip_pend, ic_pend;
@@ -117,10 +119,18 @@ static Stub *new_stub(Jit *j, const Insn *in)
     s->nfrom = 0;
     s->in = in;
     s->fuse_cc = j->fuse_cc;
+    s->fl_have = j->fl_have;
+    s->join_have = 0;
     s->eip_pend = j->eip_pend;
     s->ic_pend = j->ic_pend;
     s->join = NULL;
     return s;
+}
+
+static void stub_join(Jit *j, Stub *s)
+{
+    s->join = j->e.p;
+    s->join_have = j->fl_have;
 }
 
 static void stub_from(Jit *j, Stub *s, uint8_t *rel)
@@ -271,9 +281,12 @@ static bool have_lahf(void)
     return known;
 }
 
-/* After a flag-setting host instruction: merge the host's flags into
- * c->eflags (take: bits taken from the host; mask: bits replaced).
- * Clobbers EAX (AH), ECX and EDI; DL (a fused condition) is kept. */
+/* After a flag-setting host instruction: the host's flags become the
+ * guest's in R8D (take: bits taken from the host; mask: bits replaced, the
+ * rest of mask is cleared). c->eflags is updated only by store_flags, so
+ * a block keeps its flags in a register instead of a chain of
+ * read-modify-writes in memory. Clobbers EAX (AH), ECX and EDI; DL (a
+ * fused condition) is kept. */
 static void emit_flags(Jit *j, uint32_t take, uint32_t mask)
 {
     Emit *e = &j->e;
@@ -295,10 +308,32 @@ static void emit_flags(Jit *j, uint32_t take, uint32_t mask)
         em8(e, 0x58 + HR_DI);                          /* pop rdi */
         em_alu32_imm(e, 4, HR_DI, take);
     }
+    if (j->fl_have & ~mask) {
+        em_op_rr(e, 0, 0x41, 0x81, 4, 0);              /* and r8d, ~mask */
+        em32(e, ~mask);
+        em_op_rr(e, 0, 0x41, 0x09, HR_DI, 0);          /* or r8d, edi */
+    } else {
+        em_op_rr(e, 0, 0x41, 0x89, HR_DI, 0);          /* mov r8d, edi */
+    }
+    j->fl_have |= mask;
+}
+
+/* c->eflags = the flags held in R8D (those in `have`). Clobbers ECX. */
+static void store_flags_of(Jit *j, uint32_t have)
+{
+    Emit *e = &j->e;
+    if (!have)
+        return;
     em_mov32_load(e, HR_CX, OFF(eflags));
-    em_alu32_imm(e, 4, HR_CX, ~mask);
-    em_op_rr(e, 0, 0, 0x09, HR_DI, HR_CX); /* or ecx, edi */
+    em_alu32_imm(e, 4, HR_CX, ~have);
+    em_op_rr(e, 0, 0x44, 0x09, 0, HR_CX);              /* or ecx, r8d */
     em_mov32_store(e, HR_CX, OFF(eflags));
+}
+
+static void store_flags(Jit *j)
+{
+    store_flags_of(j, j->fl_have);
+    j->fl_have = 0;
 }
 
 /* Host flags = the guest's arithmetic flags from c->eflags, as far as
@@ -559,7 +594,7 @@ static void emit_alu(Jit *j, const Insn *in, const Plan *p, bool flags_live)
             st_reg(j, w, in->reg, HR_AX);
         if (flags_live)
             emit_flags(j, take, FL_ARITH);
-        s->join = e->p;
+        stub_join(j, s);
         return;
     } else {
         /* [mem] op= G or imm, straight on the host's copy */
@@ -577,7 +612,7 @@ static void emit_alu(Jit *j, const Insn *in, const Plan *p, bool flags_live)
         emit_fuse(j);
         if (flags_live)
             emit_flags(j, take, FL_ARITH);
-        s->join = e->p;
+        stub_join(j, s);
         return;
     }
     if (flags_live)
@@ -615,7 +650,7 @@ static void emit_mov(Jit *j, const Insn *in, const Plan *p)
             ld_reg(j, w, in->reg, HR_CX);
         st_mem(j, w, HR_CX);
     }
-    s->join = e->p;
+    stub_join(j, s);
 }
 
 static void emit_lea(Jit *j, const Insn *in, const Plan *p)
@@ -643,7 +678,7 @@ static void emit_ext(Jit *j, const Insn *in, const Plan *p)
     }
     st_reg(j, p->w, in->reg, HR_AX);
     if (s)
-        s->join = e->p;
+        stub_join(j, s);
 }
 
 static void emit_incdec(Jit *j, const Insn *in, const Plan *p, bool flags_live)
@@ -672,7 +707,7 @@ static void emit_incdec(Jit *j, const Insn *in, const Plan *p, bool flags_live)
     if (flags_live)
         emit_flags(j, FL_NOCF, FL_NOCF);
     if (s)
-        s->join = e->p;
+        stub_join(j, s);
 }
 
 static void emit_shift(Jit *j, const Insn *in, const Plan *p, bool flags_live)
@@ -714,7 +749,7 @@ static void emit_stack(Jit *j, const Insn *in, const Plan *p)
         em_mov32_store(e, HR_AX, OFF_R(R_ESP));
         st_reg(j, w, in->reg, HR_CX);
     }
-    s->join = e->p;
+    stub_join(j, s);
 }
 
 /* Leave the block after a direct branch whose target is `delta` bytes
@@ -782,6 +817,7 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
     uint32_t next = j->eip_pend + in->len;
     uint32_t ic = j->ic_pend + 1;
     uint8_t *taken = NULL;
+    store_flags(j); /* DL holds a fused condition: the store keeps it */
     /* A target beyond the CS limit is the handler's #GP at the branch. */
     Stub *s = new_stub(j, in);
     if (p->kind == K_JCC) {
@@ -821,6 +857,7 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
     Emit *e = &j->e;
     uint32_t next = j->eip_pend + in->len;
     uint32_t ic = j->ic_pend + 1;
+    store_flags(j);
     Stub *s = new_stub(j, in);
     em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32)); /* cmp byte [stack32], 0 */
     em8(e, 0);
@@ -953,6 +990,7 @@ bool x64_compile(X64Buf *xb, Block *b)
                 emit_call_ret(j, in, p);
                 continue;
             }
+            store_flags(j);
             emit_call(j, in, j->eip_pend, j->ic_pend, !last);
             j->eip_pend = j->ic_pend = 0;
             pos += in->len;
@@ -965,6 +1003,7 @@ bool x64_compile(X64Buf *xb, Block *b)
             }
             __attribute__((fallthrough)); /* a branch is always last; be safe */
         default:
+            store_flags(j);
             emit_call(j, in, j->eip_pend, j->ic_pend, !last);
             j->eip_pend = j->ic_pend = 0;
             pos += in->len;
@@ -976,6 +1015,7 @@ bool x64_compile(X64Buf *xb, Block *b)
         j->ic_pend++;
         pos += in->len;
     }
+    store_flags(j);
     flush_pending(j);
     uint8_t *epilogue = e->p;
     em8(e, 0x5b); /* pop rbx */
@@ -989,6 +1029,7 @@ bool x64_compile(X64Buf *xb, Block *b)
         Stub *s = &j->stubs[i];
         for (int k = 0; k < s->nfrom; k++)
             em_patch(s->from[k], e->p);
+        store_flags_of(j, s->fl_have);
         if (!s->join) {
             /* a branch: the handler ends the block */
             emit_call(j, s->in, s->eip_pend, s->ic_pend, false);
@@ -998,6 +1039,8 @@ bool x64_compile(X64Buf *xb, Block *b)
         emit_call(j, s->in, s->eip_pend, s->ic_pend, true);
         em_add32_mem_imm(e, OFF(eip), -(int32_t)(s->eip_pend + s->in->len));
         em_add64_mem_imm(e, OFF(icount), -(int32_t)(s->ic_pend + 1));
+        if (s->join_have)
+            em_op_mem(e, 0, 0x44, 0x8b, 0, OFF(eflags)); /* mov r8d, [eflags] */
         if (s->fuse_cc >= 0) {
             /* the fused Jcc tests DL: take it from the handler's flags */
             load_host_flags(j, s->fuse_cc);
