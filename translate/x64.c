@@ -11,11 +11,11 @@
  * Between handler calls EIP and icount are not stored per instruction:
  * the compiler keeps how far they lag (eip_pend, ic_pend) and adds it
  * before anything that can look at them (a handler call, a slow path, the
- * block's end). Guest registers stay in the Cpu struct; the inline code
- * loads and stores them, so nothing lives only in host registers across a
- * call and a fault's longjmp from any handler loses nothing (the JIT frame
- * is simply dropped: cpu_exec's setjmp restores the host's callee-saved
- * registers).
+ * block's end). Guest registers live in host registers within a block
+ * and are written back before any handler runs (see "guest registers in
+ * host registers" below), so a fault's longjmp from a handler loses
+ * nothing (the JIT frame is simply dropped: cpu_exec's setjmp restores the
+ * host's callee-saved registers).
  *
  * An inline memory access takes the same fast path as cpu/access.h
  * (segment access bits and limit, page crossing, the tlb table, a host
@@ -55,6 +55,7 @@ typedef struct Stub {
     const Insn *in;
     int fuse_cc;       /* >= 0: DL must hold this condition at the join */
     uint32_t fl_have, join_have; /* Jit.fl_have at the start and at the join */
+    uint8_t rdirty, rjoin; /* guest registers dirty at the start, loaded at the join */
     uint32_t eip_pend, ic_pend; /* lag at the instruction's start */
     uint8_t *join;     /* where the main line continues */
 } Stub;
@@ -65,6 +66,7 @@ typedef struct Jit {
     uint32_t start_delta; /* bytes from the block's start to where eip_pend counts from */
     int fuse_cc;    /* >= 0: the next instruction is a Jcc on this condition */
     uint32_t fl_have; /* arithmetic flags held in R8D, newer than c->eflags */
+    uint8_t rloaded, rdirty; /* guest registers held in host ones; newer than c->r[] */
     bool fused;     /* DL holds that condition, set right after the host op */
     const Block *b;
     uint32_t eip_pend, ic_pend;
@@ -121,6 +123,8 @@ static Stub *new_stub(Jit *j, const Insn *in)
     s->fuse_cc = j->fuse_cc;
     s->fl_have = j->fl_have;
     s->join_have = 0;
+    s->rdirty = j->rdirty;
+    s->rjoin = 0;
     s->eip_pend = j->eip_pend;
     s->ic_pend = j->ic_pend;
     s->join = NULL;
@@ -131,6 +135,7 @@ static void stub_join(Jit *j, Stub *s)
 {
     s->join = j->e.p;
     s->join_have = j->fl_have;
+    s->rjoin = j->rloaded;
 }
 
 static void stub_from(Jit *j, Stub *s, uint8_t *rel)
@@ -155,32 +160,127 @@ static void emit_fuse(Jit *j)
     j->fused = true;
 }
 
-/* ---- operand helpers ---------------------------------------------------- */
+/* ---- guest registers in host registers ----------------------------------
+ *
+ * Within a block guest register n lives in host register HREG[n] from its
+ * first use (rloaded) and is written back to c->r[] (if rdirty) before
+ * anything that may look at c->r[]: a handler call (which may also clobber
+ * R9-R11, so every register is dropped), a stub (which stores the
+ * registers dirty when the instruction started, runs the handler and
+ * reloads what the main line holds at the join), a branch and the block's
+ * end. The main line changes a register only after its instruction's last
+ * possible branch to the stub, so a fault never sees a half-done
+ * instruction. Scratch: RAX RCX RDX RSI RDI; R8D holds flags. */
+static const uint8_t HREG[8] = { 9, 10, 11, 12, 13, 14, 15, HR_BP };
 
-static int32_t reg8_off(int n)
+/* opcode bytes (1 or 2, 0x0f first) with register-direct ModRM, any of
+ * the 16 registers; rexw: 64-bit; byte8: a byte register operand (REX
+ * forced so that 4-7 mean SPL-DIL). */
+static void em_rrx(Emit *e, int pfx, bool rexw, bool byte8, int opc, int reg, int rm)
 {
-    return n < 4 ? OFF_R(n) : OFF_R(n - 4) + 1;
+    if (pfx)
+        em8(e, (uint8_t)pfx);
+    int rex = (rexw ? 8 : 0) | ((reg >> 3) << 2) | (rm >> 3);
+    if (rex || (byte8 && (rm >= 4 || reg >= 4)))
+        em8(e, (uint8_t)(0x40 | rex));
+    if (opc > 0xff)
+        em8(e, (uint8_t)(opc >> 8));
+    em8(e, (uint8_t)opc);
+    em8(e, (uint8_t)(0xc0 | ((reg & 7) << 3) | (rm & 7)));
 }
 
-/* host register hr = guest register n of width w, zero-extended */
+/* mov [rbx+disp], r32 / mov r32, [rbx+disp] for any register */
+static void em_st_any(Emit *e, int r, int32_t disp)
+{
+    if (r >= 8)
+        em8(e, 0x44);
+    em8(e, 0x89);
+    em_rbx_disp(e, r & 7, disp);
+}
+
+static void em_ld_any(Emit *e, int r, int32_t disp)
+{
+    if (r >= 8)
+        em8(e, 0x44);
+    em8(e, 0x8b);
+    em_rbx_disp(e, r & 7, disp);
+}
+
+/* The host register of guest register n, loaded if it is not yet. */
+static int greg(Jit *j, int n)
+{
+    if (!(j->rloaded & (1u << n))) {
+        em_ld_any(&j->e, HREG[n], OFF_R(n));
+        j->rloaded |= (uint8_t)(1u << n);
+    }
+    return HREG[n];
+}
+
+static void writeback_regs(Jit *j, uint8_t dirty)
+{
+    for (int n = 0; n < 8; n++)
+        if (dirty & (1u << n))
+            em_st_any(&j->e, HREG[n], OFF_R(n));
+}
+
+/* c->r[] up to date; with drop, nothing held any more. */
+static void sync_regs(Jit *j, bool drop)
+{
+    writeback_regs(j, j->rdirty);
+    j->rdirty = 0;
+    if (drop)
+        j->rloaded = 0;
+}
+
+static void reload_regs(Jit *j, uint8_t loaded)
+{
+    for (int n = 0; n < 8; n++)
+        if (loaded & (1u << n))
+            em_ld_any(&j->e, HREG[n], OFF_R(n));
+}
+
+/* host register hr (RAX-RDI) = guest register n of width w, zero-extended */
 static void ld_reg(Jit *j, int w, int n, int hr)
 {
-    if (w == 32)
-        em_mov32_load(&j->e, hr, OFF_R(n));
-    else if (w == 16)
-        em_op0f_mem(&j->e, 0xb7, hr, OFF_R(n));
-    else
-        em_op0f_mem(&j->e, 0xb6, hr, reg8_off(n));
+    Emit *e = &j->e;
+    if (w == 32) {
+        em_rrx(e, 0, false, false, 0x8b, hr, greg(j, n));          /* mov hr, r */
+    } else if (w == 16) {
+        em_rrx(e, 0, false, false, 0x0fb7, hr, greg(j, n));        /* movzx hr, r16 */
+    } else if (n < 4) {
+        em_rrx(e, 0, false, true, 0x0fb6, hr, greg(j, n));         /* movzx hr, r8 */
+    } else {
+        em_rrx(e, 0, false, false, 0x8b, hr, greg(j, n - 4));
+        em_rrx(e, 0, false, false, 0x0fb7, hr, hr);               /* movzx hr, hr16 */
+        em_rrx(e, 0, false, false, 0x0fb6, hr, hr + 4);           /* movzx hr, h8 (AH...) */
+    }
 }
 
+/* guest register n (width w) = host register hr; changes no flags */
 static void st_reg(Jit *j, int w, int n, int hr)
 {
+    Emit *e = &j->e;
+    if (w == 8 && n >= 4) {
+        /* AH-BH: through memory (no host encoding reaches bits 8-15 of
+         * R9-R15 without a flag-changing shift) */
+        int g = n - 4;
+        if (j->rdirty & (1u << g))
+            em_st_any(e, HREG[g], OFF_R(g));
+        j->rdirty &= (uint8_t)~(1u << g);
+        em_op_mem(e, 0, 0, 0x88, hr, OFF_R(g) + 1);
+        j->rloaded &= (uint8_t)~(1u << g);
+        return;
+    }
+    int r = w == 32 ? HREG[n] : greg(j, n);
     if (w == 32)
-        em_mov32_store(&j->e, hr, OFF_R(n));
+        j->rloaded |= (uint8_t)(1u << n);
+    if (w == 32)
+        em_rrx(e, 0, false, false, 0x89, hr, r);                   /* mov r, hr */
     else if (w == 16)
-        em_op_mem(&j->e, 0x66, 0, 0x89, hr, OFF_R(n));
+        em_rrx(e, 0x66, false, false, 0x89, hr, r);
     else
-        em_op_mem(&j->e, 0, 0, 0x88, hr, reg8_off(n));
+        em_rrx(e, 0, false, true, 0x88, hr, r);
+    j->rdirty |= (uint8_t)(1u << n);
 }
 
 /* EAX = the effective address (the same sum as insn_ea). */
@@ -188,14 +288,14 @@ static void emit_ea(Jit *j, const Insn *in)
 {
     Emit *e = &j->e;
     if (in->base != R_NONE) {
-        em_mov32_load(e, HR_AX, OFF_R(in->base));
+        ld_reg(j, 32, in->base, HR_AX);
         if (in->disp)
             em_alu32_imm(e, 0, HR_AX, in->disp);
     } else {
         em_mov32_imm(e, HR_AX, in->disp);
     }
     if (in->index != R_NONE) {
-        em_mov32_load(e, HR_CX, OFF_R(in->index));
+        ld_reg(j, 32, in->index, HR_CX);
         if (in->scale) {
             em_op_rr(e, 0, 0, 0xc1, 4, HR_CX); /* shl ecx, scale */
             em8(e, in->scale);
@@ -735,18 +835,18 @@ static void emit_stack(Jit *j, const Insn *in, const Plan *p)
     em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32)); /* cmp byte [stack32], 0 */
     em8(e, 0);
     stub_from(j, s, em_jcc32(e, HCC_E));
-    em_mov32_load(e, HR_AX, OFF_R(R_ESP));
+    ld_reg(j, 32, R_ESP, HR_AX);
     if (p->kind == K_PUSH) {
         em_alu32_imm(e, 5, HR_AX, (uint32_t)w / 8);
         emit_fast(j, s, SEG_SS, w / 8, true);
         ld_reg(j, w, in->reg, HR_CX);
         st_mem(j, w, HR_CX);
-        em_mov32_store(e, HR_AX, OFF_R(R_ESP));
+        st_reg(j, 32, R_ESP, HR_AX);
     } else {
         emit_fast(j, s, SEG_SS, w / 8, false);
         ld_mem(j, w, HR_CX);
         em_alu32_imm(e, 0, HR_AX, (uint32_t)w / 8);
-        em_mov32_store(e, HR_AX, OFF_R(R_ESP));
+        st_reg(j, 32, R_ESP, HR_AX);
         st_reg(j, w, in->reg, HR_CX);
     }
     stub_join(j, s);
@@ -818,6 +918,7 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
     uint32_t ic = j->ic_pend + 1;
     uint8_t *taken = NULL;
     store_flags(j); /* DL holds a fused condition: the store keeps it */
+    sync_regs(j, true);
     /* A target beyond the CS limit is the handler's #GP at the branch. */
     Stub *s = new_stub(j, in);
     if (p->kind == K_JCC) {
@@ -858,6 +959,7 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
     uint32_t next = j->eip_pend + in->len;
     uint32_t ic = j->ic_pend + 1;
     store_flags(j);
+    sync_regs(j, true);
     Stub *s = new_stub(j, in);
     em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32)); /* cmp byte [stack32], 0 */
     em8(e, 0);
@@ -964,7 +1066,12 @@ bool x64_compile(X64Buf *xb, Block *b)
 
     uint32_t pos = 0; /* the instruction's offset from the block's start */
     j->xb = xb;
-    em8(e, 0x53);                                   /* push rbx */
+    /* push rbx, rbp, r12-r15 (guest registers live in the callee-saved
+     * ones too); sub rsp, 8 keeps the stack 16-byte aligned for calls */
+    static const uint8_t pushes[] = { 0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57 };
+    em_bytes(e, pushes, sizeof(pushes));
+    em_op_rr(e, 0, 0x48, 0x83, 5, HR_SP);           /* sub rsp, 8 */
+    em8(e, 8);
     em_op_rr(e, 0, 0x48, 0x89, HR_DI, HR_BX);      /* mov rbx, rdi */
     for (int i = 0; i < n; i++) {
         const Insn *in = &b->insn[i];
@@ -991,6 +1098,7 @@ bool x64_compile(X64Buf *xb, Block *b)
                 continue;
             }
             store_flags(j);
+            sync_regs(j, true);
             emit_call(j, in, j->eip_pend, j->ic_pend, !last);
             j->eip_pend = j->ic_pend = 0;
             pos += in->len;
@@ -1004,6 +1112,7 @@ bool x64_compile(X64Buf *xb, Block *b)
             __attribute__((fallthrough)); /* a branch is always last; be safe */
         default:
             store_flags(j);
+            sync_regs(j, true);
             emit_call(j, in, j->eip_pend, j->ic_pend, !last);
             j->eip_pend = j->ic_pend = 0;
             pos += in->len;
@@ -1016,10 +1125,13 @@ bool x64_compile(X64Buf *xb, Block *b)
         pos += in->len;
     }
     store_flags(j);
+    sync_regs(j, true);
     flush_pending(j);
     uint8_t *epilogue = e->p;
-    em8(e, 0x5b); /* pop rbx */
-    em8(e, 0xc3); /* ret */
+    em_op_rr(e, 0, 0x48, 0x83, 0, HR_SP);           /* add rsp, 8 */
+    em8(e, 8);
+    static const uint8_t pops[] = { 0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3 };
+    em_bytes(e, pops, sizeof(pops));                /* pop r15 ... rbp, rbx; ret */
     for (int i = 0; i < j->nexits; i++)
         em_patch(j->exits[i], epilogue);
 
@@ -1030,6 +1142,7 @@ bool x64_compile(X64Buf *xb, Block *b)
         for (int k = 0; k < s->nfrom; k++)
             em_patch(s->from[k], e->p);
         store_flags_of(j, s->fl_have);
+        writeback_regs(j, s->rdirty);
         if (!s->join) {
             /* a branch: the handler ends the block */
             emit_call(j, s->in, s->eip_pend, s->ic_pend, false);
@@ -1041,6 +1154,7 @@ bool x64_compile(X64Buf *xb, Block *b)
         em_add64_mem_imm(e, OFF(icount), -(int32_t)(s->ic_pend + 1));
         if (s->join_have)
             em_op_mem(e, 0, 0x44, 0x8b, 0, OFF(eflags)); /* mov r8d, [eflags] */
+        reload_regs(j, s->rjoin);
         if (s->fuse_cc >= 0) {
             /* the fused Jcc tests DL: take it from the handler's flags */
             load_host_flags(j, s->fuse_cc);
