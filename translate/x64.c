@@ -45,6 +45,10 @@
 #define OFF_R(n) (OFF(r) + 4 * (int32_t)(n))
 #define OFF_SEG(s, f) ((int32_t)(offsetof(Cpu, seg) + (size_t)(s) * sizeof(SegReg) + offsetof(SegReg, f)))
 
+/* A chained exit tests exit_req and exit_reason with one 64-bit compare. */
+_Static_assert(offsetof(Cpu, exit_reason) == offsetof(Cpu, exit_req) + 4 && sizeof(int) == 4,
+               "exit_req and exit_reason are adjacent");
+
 #define FL_ARITH X86_EFLAGS_ARITH
 #define FL_NOCF (X86_EFLAGS_ARITH & ~X86_EFLAGS_CF)
 
@@ -858,26 +862,27 @@ static void emit_stack(Jit *j, const Insn *in, const Plan *p)
  * dispatcher would run the next block whole without looking at anything
  * first: enough instructions before the deadline for a whole block, no
  * exit request, no pending interrupt or debug event, EIP within CS. */
-static void emit_chain_exit(Jit *j, int32_t delta, bool op32)
+static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool eip_in_ecx)
 {
     Emit *e = &j->e;
     X64Buf *xb = j->xb;
     int64_t off = (int64_t)(j->b->phys & PAGE_MASK) + delta;
     if (!op32 || off < 0 || off >= PAGE_SIZE || xb->nsites >= xb->cap_sites) {
+        em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
         emit_indirect_exit(j);
         return;
     }
     uint8_t *unl[8];
     int nu = 0;
     em_mov64_load(e, HR_AX, OFF(icount));
+    em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);          /* add rax, ic */
+    em8(e, (uint8_t)ic);
+    em_op_mem(e, 0, 0x48, 0x89, HR_AX, OFF(icount)); /* mov [icount], rax */
     em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);          /* add rax, 64 */
     em8(e, BLOCK_MAX_INSNS);
     em_op_mem(e, 0, 0x48, 0x3b, HR_AX, OFF(deadline)); /* cmp rax, [deadline] */
     unl[nu++] = em_jcc32(e, HCC_A);
-    em_op_mem(e, 0, 0, 0x83, 7, OFF(exit_req));
-    em8(e, 0);
-    unl[nu++] = em_jcc32(e, HCC_NE);
-    em_op_mem(e, 0, 0, 0x83, 7, OFF(exit_reason));
+    em_op_mem(e, 0, 0x48, 0x83, 7, OFF(exit_req)); /* cmp qword [exit_req], 0: and exit_reason */
     em8(e, 0);
     unl[nu++] = em_jcc32(e, HCC_NE);
     em_op_mem(e, 0, 0, 0x80, 7, OFF(dbg_slow));
@@ -886,9 +891,11 @@ static void emit_chain_exit(Jit *j, int32_t delta, bool op32)
     em_op_mem(e, 0, 0, 0x80, 7, OFF(intr));
     em8(e, 0);
     unl[nu++] = em_jcc32(e, HCC_NE);
-    em_mov32_load(e, HR_AX, OFF(eip));
-    em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(SEG_CS, limit));
-    unl[nu++] = em_jcc32(e, HCC_A);
+    if (eip_in_ecx) {
+        /* a fall-through EIP not checked yet (a taken branch's was) */
+        em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
+        unl[nu++] = em_jcc32(e, HCC_A);
+    }
     uint8_t *rel = em_jmp32(e);
     uint8_t *unlinked = e->p;
     for (int k = 0; k < nu; k++)
@@ -929,9 +936,10 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
             load_host_flags(j, in->op & 0xf);
             taken = em_jcc32(e, in->op & 0xf);
         }
-        em_add32_mem_imm(e, OFF(eip), (int32_t)next);
-        em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
-        emit_chain_exit(j, (int32_t)(j->start_delta + next), p->w == 32);
+        em_mov32_load(e, HR_CX, OFF(eip));
+        em_alu32_imm(e, 0, HR_CX, next);
+        em_mov32_store(e, HR_CX, OFF(eip));
+        emit_chain_exit(j, (int32_t)(j->start_delta + next), p->w == 32, ic, true);
         em_patch(taken, e->p);
     }
     em_mov32_load(e, HR_AX, OFF(eip));
@@ -943,8 +951,7 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
     em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(SEG_CS, limit)); /* cmp eax, [cs.limit] */
     stub_from(j, s, em_jcc32(e, HCC_A));
     em_mov32_store(e, HR_AX, OFF(eip));
-    em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
-    emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), p->w == 32);
+    emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), p->w == 32, ic, false);
     j->eip_pend = j->ic_pend = 0;
 }
 
@@ -991,7 +998,6 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
         em_mov32_store(e, HR_AX, OFF_R(R_ESP));
         em8(e, 0x58);                                   /* pop rax (target) */
         em_mov32_store(e, HR_AX, OFF(eip));
-        em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
         uint8_t *over = em_jmp32(e);
         /* a fast-path miss: drop the pushed target, then the handler */
         for (int k = 0; k < nm; k++)
@@ -999,7 +1005,7 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
         em8(e, 0x58);                                   /* pop rax */
         stub_from(j, s, em_jmp32(e));
         em_patch(over, e->p);
-        emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), true);
+        emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), true, ic, false);
     } else {
         em_mov32_load(e, HR_AX, OFF_R(R_ESP));
         emit_fast(j, s, SEG_SS, 4, false);
