@@ -11,11 +11,11 @@
  * Between handler calls EIP and icount are not stored per instruction:
  * the compiler keeps how far they lag (eip_pend, ic_pend) and adds it
  * before anything that can look at them (a handler call, a slow path, the
- * block's end). Guest registers stay in the Cpu struct; the inline code
- * loads and stores them, so nothing lives only in host registers across a
- * call and a fault's longjmp from any handler loses nothing (the JIT frame
- * is simply dropped: cpu_exec's setjmp restores the host's callee-saved
- * registers).
+ * block's end). Guest registers live in host registers within a block
+ * and are written back before any handler runs (see "guest registers in
+ * host registers" below), so a fault's longjmp from a handler loses
+ * nothing (the JIT frame is simply dropped: cpu_exec's setjmp restores the
+ * host's callee-saved registers).
  *
  * An inline memory access takes the same fast path as cpu/access.h
  * (segment access bits and limit, page crossing, the tlb table, a host
@@ -30,6 +30,7 @@
  * read them.
  */
 #define _GNU_SOURCE
+#include <cpuid.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,10 @@
 #define OFF_R(n) (OFF(r) + 4 * (int32_t)(n))
 #define OFF_SEG(s, f) ((int32_t)(offsetof(Cpu, seg) + (size_t)(s) * sizeof(SegReg) + offsetof(SegReg, f)))
 
+/* A chained exit tests exit_req and exit_reason with one 64-bit compare. */
+_Static_assert(offsetof(Cpu, exit_reason) == offsetof(Cpu, exit_req) + 4 && sizeof(int) == 4,
+               "exit_req and exit_reason are adjacent");
+
 #define FL_ARITH X86_EFLAGS_ARITH
 #define FL_NOCF (X86_EFLAGS_ARITH & ~X86_EFLAGS_CF)
 
@@ -52,6 +57,9 @@ typedef struct Stub {
     uint8_t *from[6];  /* rel32s that branch here */
     int nfrom;
     const Insn *in;
+    int fuse_cc;       /* >= 0: DL must hold this condition at the join */
+    uint32_t fl_have, join_have; /* Jit.fl_have at the start and at the join */
+    uint8_t rdirty, rjoin; /* guest registers dirty at the start, loaded at the join */
     uint32_t eip_pend, ic_pend; /* lag at the instruction's start */
     uint8_t *join;     /* where the main line continues */
 } Stub;
@@ -61,6 +69,8 @@ typedef struct Jit {
     X64Buf *xb;
     uint32_t start_delta; /* bytes from the block's start to where eip_pend counts from */
     int fuse_cc;    /* >= 0: the next instruction is a Jcc on this condition */
+    uint32_t fl_have; /* arithmetic flags held in R8D, newer than c->eflags */
+    uint8_t rloaded, rdirty; /* guest registers held in host ones; newer than c->r[] */
     bool fused;     /* DL holds that condition, set right after the host op */
     const Block *b;
     uint32_t eip_pend, ic_pend;
@@ -114,10 +124,22 @@ static Stub *new_stub(Jit *j, const Insn *in)
     Stub *s = &j->stubs[j->nstubs++];
     s->nfrom = 0;
     s->in = in;
+    s->fuse_cc = j->fuse_cc;
+    s->fl_have = j->fl_have;
+    s->join_have = 0;
+    s->rdirty = j->rdirty;
+    s->rjoin = 0;
     s->eip_pend = j->eip_pend;
     s->ic_pend = j->ic_pend;
     s->join = NULL;
     return s;
+}
+
+static void stub_join(Jit *j, Stub *s)
+{
+    s->join = j->e.p;
+    s->join_have = j->fl_have;
+    s->rjoin = j->rloaded;
 }
 
 static void stub_from(Jit *j, Stub *s, uint8_t *rel)
@@ -142,32 +164,127 @@ static void emit_fuse(Jit *j)
     j->fused = true;
 }
 
-/* ---- operand helpers ---------------------------------------------------- */
+/* ---- guest registers in host registers ----------------------------------
+ *
+ * Within a block guest register n lives in host register HREG[n] from its
+ * first use (rloaded) and is written back to c->r[] (if rdirty) before
+ * anything that may look at c->r[]: a handler call (which may also clobber
+ * R9-R11, so every register is dropped), a stub (which stores the
+ * registers dirty when the instruction started, runs the handler and
+ * reloads what the main line holds at the join), a branch and the block's
+ * end. The main line changes a register only after its instruction's last
+ * possible branch to the stub, so a fault never sees a half-done
+ * instruction. Scratch: RAX RCX RDX RSI RDI; R8D holds flags. */
+static const uint8_t HREG[8] = { 9, 10, 11, 12, 13, 14, 15, HR_BP };
 
-static int32_t reg8_off(int n)
+/* opcode bytes (1 or 2, 0x0f first) with register-direct ModRM, any of
+ * the 16 registers; rexw: 64-bit; byte8: a byte register operand (REX
+ * forced so that 4-7 mean SPL-DIL). */
+static void em_rrx(Emit *e, int pfx, bool rexw, bool byte8, int opc, int reg, int rm)
 {
-    return n < 4 ? OFF_R(n) : OFF_R(n - 4) + 1;
+    if (pfx)
+        em8(e, (uint8_t)pfx);
+    int rex = (rexw ? 8 : 0) | ((reg >> 3) << 2) | (rm >> 3);
+    if (rex || (byte8 && (rm >= 4 || reg >= 4)))
+        em8(e, (uint8_t)(0x40 | rex));
+    if (opc > 0xff)
+        em8(e, (uint8_t)(opc >> 8));
+    em8(e, (uint8_t)opc);
+    em8(e, (uint8_t)(0xc0 | ((reg & 7) << 3) | (rm & 7)));
 }
 
-/* host register hr = guest register n of width w, zero-extended */
+/* mov [rbx+disp], r32 / mov r32, [rbx+disp] for any register */
+static void em_st_any(Emit *e, int r, int32_t disp)
+{
+    if (r >= 8)
+        em8(e, 0x44);
+    em8(e, 0x89);
+    em_rbx_disp(e, r & 7, disp);
+}
+
+static void em_ld_any(Emit *e, int r, int32_t disp)
+{
+    if (r >= 8)
+        em8(e, 0x44);
+    em8(e, 0x8b);
+    em_rbx_disp(e, r & 7, disp);
+}
+
+/* The host register of guest register n, loaded if it is not yet. */
+static int greg(Jit *j, int n)
+{
+    if (!(j->rloaded & (1u << n))) {
+        em_ld_any(&j->e, HREG[n], OFF_R(n));
+        j->rloaded |= (uint8_t)(1u << n);
+    }
+    return HREG[n];
+}
+
+static void writeback_regs(Jit *j, uint8_t dirty)
+{
+    for (int n = 0; n < 8; n++)
+        if (dirty & (1u << n))
+            em_st_any(&j->e, HREG[n], OFF_R(n));
+}
+
+/* c->r[] up to date; with drop, nothing held any more. */
+static void sync_regs(Jit *j, bool drop)
+{
+    writeback_regs(j, j->rdirty);
+    j->rdirty = 0;
+    if (drop)
+        j->rloaded = 0;
+}
+
+static void reload_regs(Jit *j, uint8_t loaded)
+{
+    for (int n = 0; n < 8; n++)
+        if (loaded & (1u << n))
+            em_ld_any(&j->e, HREG[n], OFF_R(n));
+}
+
+/* host register hr (RAX-RDI) = guest register n of width w, zero-extended */
 static void ld_reg(Jit *j, int w, int n, int hr)
 {
-    if (w == 32)
-        em_mov32_load(&j->e, hr, OFF_R(n));
-    else if (w == 16)
-        em_op0f_mem(&j->e, 0xb7, hr, OFF_R(n));
-    else
-        em_op0f_mem(&j->e, 0xb6, hr, reg8_off(n));
+    Emit *e = &j->e;
+    if (w == 32) {
+        em_rrx(e, 0, false, false, 0x8b, hr, greg(j, n));          /* mov hr, r */
+    } else if (w == 16) {
+        em_rrx(e, 0, false, false, 0x0fb7, hr, greg(j, n));        /* movzx hr, r16 */
+    } else if (n < 4) {
+        em_rrx(e, 0, false, true, 0x0fb6, hr, greg(j, n));         /* movzx hr, r8 */
+    } else {
+        em_rrx(e, 0, false, false, 0x8b, hr, greg(j, n - 4));
+        em_rrx(e, 0, false, false, 0x0fb7, hr, hr);               /* movzx hr, hr16 */
+        em_rrx(e, 0, false, false, 0x0fb6, hr, hr + 4);           /* movzx hr, h8 (AH...) */
+    }
 }
 
+/* guest register n (width w) = host register hr; changes no flags */
 static void st_reg(Jit *j, int w, int n, int hr)
 {
+    Emit *e = &j->e;
+    if (w == 8 && n >= 4) {
+        /* AH-BH: through memory (no host encoding reaches bits 8-15 of
+         * R9-R15 without a flag-changing shift) */
+        int g = n - 4;
+        if (j->rdirty & (1u << g))
+            em_st_any(e, HREG[g], OFF_R(g));
+        j->rdirty &= (uint8_t)~(1u << g);
+        em_op_mem(e, 0, 0, 0x88, hr, OFF_R(g) + 1);
+        j->rloaded &= (uint8_t)~(1u << g);
+        return;
+    }
+    int r = w == 32 ? HREG[n] : greg(j, n);
     if (w == 32)
-        em_mov32_store(&j->e, hr, OFF_R(n));
+        j->rloaded |= (uint8_t)(1u << n);
+    if (w == 32)
+        em_rrx(e, 0, false, false, 0x89, hr, r);                   /* mov r, hr */
     else if (w == 16)
-        em_op_mem(&j->e, 0x66, 0, 0x89, hr, OFF_R(n));
+        em_rrx(e, 0x66, false, false, 0x89, hr, r);
     else
-        em_op_mem(&j->e, 0, 0, 0x88, hr, reg8_off(n));
+        em_rrx(e, 0, false, true, 0x88, hr, r);
+    j->rdirty |= (uint8_t)(1u << n);
 }
 
 /* EAX = the effective address (the same sum as insn_ea). */
@@ -175,14 +292,14 @@ static void emit_ea(Jit *j, const Insn *in)
 {
     Emit *e = &j->e;
     if (in->base != R_NONE) {
-        em_mov32_load(e, HR_AX, OFF_R(in->base));
+        ld_reg(j, 32, in->base, HR_AX);
         if (in->disp)
             em_alu32_imm(e, 0, HR_AX, in->disp);
     } else {
         em_mov32_imm(e, HR_AX, in->disp);
     }
     if (in->index != R_NONE) {
-        em_mov32_load(e, HR_CX, OFF_R(in->index));
+        ld_reg(j, 32, in->index, HR_CX);
         if (in->scale) {
             em_op_rr(e, 0, 0, 0xc1, 4, HR_CX); /* shl ecx, scale */
             em8(e, in->scale);
@@ -255,18 +372,102 @@ static void st_mem(Jit *j, int w, int hr)
     em_bi(e, hr, HR_SI, HR_DX);
 }
 
-/* After a flag-setting host instruction: merge the host's flags into
- * c->eflags (take: bits taken from the host; mask: bits replaced). */
+/* LAHF/SAHF in 64-bit mode (CPUID 8000_0001h ECX bit 0; every AMD64 host
+ * but the first steppings): much cheaper than PUSHF/POPF, which are
+ * microcoded (POPF also writes IF and TF). */
+static bool have_lahf(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        unsigned a, b, c = 0, d;
+        known = __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & 1);
+    }
+    return known;
+}
+
+/* After a flag-setting host instruction: the host's flags become the
+ * guest's in R8D (take: bits taken from the host; mask: bits replaced, the
+ * rest of mask is cleared). c->eflags is updated only by store_flags, so
+ * a block keeps its flags in a register instead of a chain of
+ * read-modify-writes in memory. Clobbers EAX (AH), ECX and EDI; DL (a
+ * fused condition) is kept. */
 static void emit_flags(Jit *j, uint32_t take, uint32_t mask)
 {
     Emit *e = &j->e;
-    em8(e, 0x9c);                       /* pushfq */
-    em8(e, 0x58 + HR_DI);               /* pop rdi */
-    em_alu32_imm(e, 4, HR_DI, take);
+    if (have_lahf()) {
+        em8(e, 0x9f);                                  /* lahf */
+        if (take & X86_EFLAGS_OF) {
+            em8(e, 0x0f); em8(e, 0x90); em8(e, 0xc1);  /* seto cl */
+        }
+        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);      /* movzx edi, ah */
+        em_alu32_imm(e, 4, HR_DI, take & 0xff);
+        if (take & X86_EFLAGS_OF) {
+            em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xc9);  /* movzx ecx, cl */
+            em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);         /* shl ecx, 11 */
+            em8(e, 11);
+            em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);     /* or edi, ecx */
+        }
+    } else {
+        em8(e, 0x9c);                                  /* pushfq */
+        em8(e, 0x58 + HR_DI);                          /* pop rdi */
+        em_alu32_imm(e, 4, HR_DI, take);
+    }
+    if (j->fl_have & ~mask) {
+        em_op_rr(e, 0, 0x41, 0x81, 4, 0);              /* and r8d, ~mask */
+        em32(e, ~mask);
+        em_op_rr(e, 0, 0x41, 0x09, HR_DI, 0);          /* or r8d, edi */
+    } else {
+        em_op_rr(e, 0, 0x41, 0x89, HR_DI, 0);          /* mov r8d, edi */
+    }
+    j->fl_have |= mask;
+}
+
+/* c->eflags = the flags held in R8D (those in `have`). Clobbers ECX. */
+static void store_flags_of(Jit *j, uint32_t have)
+{
+    Emit *e = &j->e;
+    if (!have)
+        return;
     em_mov32_load(e, HR_CX, OFF(eflags));
-    em_alu32_imm(e, 4, HR_CX, ~mask);
-    em_op_rr(e, 0, 0, 0x09, HR_DI, HR_CX); /* or ecx, edi */
+    em_alu32_imm(e, 4, HR_CX, ~have);
+    em_op_rr(e, 0, 0x44, 0x09, 0, HR_CX);              /* or ecx, r8d */
     em_mov32_store(e, HR_CX, OFF(eflags));
+}
+
+static void store_flags(Jit *j)
+{
+    store_flags_of(j, j->fl_have);
+    j->fl_have = 0;
+}
+
+/* Host flags = the guest's arithmetic flags from c->eflags, as far as
+ * condition cc reads them (SF ZF AF PF CF through SAHF; OF too when cc
+ * needs it). Clobbers EAX and ECX. */
+static void load_host_flags(Jit *j, int cc)
+{
+    Emit *e = &j->e;
+    if (!have_lahf()) {
+        em_mov32_load(e, HR_AX, OFF(eflags));
+        em_alu32_imm(e, 4, HR_AX, FL_ARITH);
+        em8(e, 0x50); /* push rax */
+        em8(e, 0x9d); /* popfq */
+        return;
+    }
+    int k = cc >> 1;
+    if (k == 0 || k == 6 || k == 7) {
+        em_mov32_load(e, HR_AX, OFF(eflags));
+        em_op_rr(e, 0, 0, 0x89, HR_AX, HR_CX);         /* mov ecx, eax */
+        em_op_rr(e, 0, 0, 0xc1, 5, HR_CX);             /* shr ecx, 11 */
+        em8(e, 11);
+        em_op_rr(e, 0, 0, 0x80, 4, HR_CX);             /* and cl, 1 */
+        em8(e, 1);
+        em_op_rr(e, 0, 0, 0x80, 0, HR_CX);             /* add cl, 0x7f: OF = guest OF */
+        em8(e, 0x7f);
+        em8(e, 0x88); em8(e, 0xc4);                    /* mov ah, al */
+    } else {
+        em_op_mem(e, 0, 0, 0x8a, 4, OFF(eflags));      /* mov ah, [eflags] */
+    }
+    em8(e, 0x9e);                                      /* sahf */
 }
 
 /* ---- indirect exits ------------------------------------------------------ */
@@ -492,11 +693,12 @@ static void emit_alu(Jit *j, const Insn *in, const Plan *p, bool flags_live)
         ld_mem(j, w, HR_CX);
         ld_reg(j, w, in->reg, HR_AX);
         em_op_rr(e, pfx, 0, alu_opc(p), HR_CX, HR_AX);
+        emit_fuse(j);
         if (writes)
             st_reg(j, w, in->reg, HR_AX);
         if (flags_live)
             emit_flags(j, take, FL_ARITH);
-        s->join = e->p;
+        stub_join(j, s);
         return;
     } else {
         /* [mem] op= G or imm, straight on the host's copy */
@@ -511,9 +713,10 @@ static void emit_alu(Jit *j, const Insn *in, const Plan *p, bool flags_live)
             em8(e, (uint8_t)pfx);
         em8(e, alu_opc(p));
         em_bi(e, HR_CX, HR_SI, HR_DX);
+        emit_fuse(j);
         if (flags_live)
             emit_flags(j, take, FL_ARITH);
-        s->join = e->p;
+        stub_join(j, s);
         return;
     }
     if (flags_live)
@@ -551,7 +754,7 @@ static void emit_mov(Jit *j, const Insn *in, const Plan *p)
             ld_reg(j, w, in->reg, HR_CX);
         st_mem(j, w, HR_CX);
     }
-    s->join = e->p;
+    stub_join(j, s);
 }
 
 static void emit_lea(Jit *j, const Insn *in, const Plan *p)
@@ -579,7 +782,7 @@ static void emit_ext(Jit *j, const Insn *in, const Plan *p)
     }
     st_reg(j, p->w, in->reg, HR_AX);
     if (s)
-        s->join = e->p;
+        stub_join(j, s);
 }
 
 static void emit_incdec(Jit *j, const Insn *in, const Plan *p, bool flags_live)
@@ -597,6 +800,7 @@ static void emit_incdec(Jit *j, const Insn *in, const Plan *p, bool flags_live)
             em8(e, (uint8_t)pfx);
         em8(e, opc);
         em_bi(e, p->dec, HR_SI, HR_DX);
+        emit_fuse(j);
     } else {
         int n = p->incform ? in->rm : in->reg;
         ld_reg(j, w, n, HR_AX);
@@ -607,7 +811,7 @@ static void emit_incdec(Jit *j, const Insn *in, const Plan *p, bool flags_live)
     if (flags_live)
         emit_flags(j, FL_NOCF, FL_NOCF);
     if (s)
-        s->join = e->p;
+        stub_join(j, s);
 }
 
 static void emit_shift(Jit *j, const Insn *in, const Plan *p, bool flags_live)
@@ -635,32 +839,21 @@ static void emit_stack(Jit *j, const Insn *in, const Plan *p)
     em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32)); /* cmp byte [stack32], 0 */
     em8(e, 0);
     stub_from(j, s, em_jcc32(e, HCC_E));
-    em_mov32_load(e, HR_AX, OFF_R(R_ESP));
+    ld_reg(j, 32, R_ESP, HR_AX);
     if (p->kind == K_PUSH) {
         em_alu32_imm(e, 5, HR_AX, (uint32_t)w / 8);
         emit_fast(j, s, SEG_SS, w / 8, true);
         ld_reg(j, w, in->reg, HR_CX);
         st_mem(j, w, HR_CX);
-        em_mov32_store(e, HR_AX, OFF_R(R_ESP));
+        st_reg(j, 32, R_ESP, HR_AX);
     } else {
         emit_fast(j, s, SEG_SS, w / 8, false);
         ld_mem(j, w, HR_CX);
         em_alu32_imm(e, 0, HR_AX, (uint32_t)w / 8);
-        em_mov32_store(e, HR_AX, OFF_R(R_ESP));
+        st_reg(j, 32, R_ESP, HR_AX);
         st_reg(j, w, in->reg, HR_CX);
     }
-    s->join = e->p;
-}
-
-/* Host flags = the guest's arithmetic flags from c->eflags (DF, TF and the
- * rest stay clear, as the host ABI wants DF). */
-static void load_host_flags(Jit *j)
-{
-    Emit *e = &j->e;
-    em_mov32_load(e, HR_AX, OFF(eflags));
-    em_alu32_imm(e, 4, HR_AX, FL_ARITH);
-    em8(e, 0x50); /* push rax */
-    em8(e, 0x9d); /* popfq */
+    stub_join(j, s);
 }
 
 /* Leave the block after a direct branch whose target is `delta` bytes
@@ -669,26 +862,27 @@ static void load_host_flags(Jit *j)
  * dispatcher would run the next block whole without looking at anything
  * first: enough instructions before the deadline for a whole block, no
  * exit request, no pending interrupt or debug event, EIP within CS. */
-static void emit_chain_exit(Jit *j, int32_t delta, bool op32)
+static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool eip_in_ecx)
 {
     Emit *e = &j->e;
     X64Buf *xb = j->xb;
     int64_t off = (int64_t)(j->b->phys & PAGE_MASK) + delta;
     if (!op32 || off < 0 || off >= PAGE_SIZE || xb->nsites >= xb->cap_sites) {
+        em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
         emit_indirect_exit(j);
         return;
     }
     uint8_t *unl[8];
     int nu = 0;
     em_mov64_load(e, HR_AX, OFF(icount));
+    em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);          /* add rax, ic */
+    em8(e, (uint8_t)ic);
+    em_op_mem(e, 0, 0x48, 0x89, HR_AX, OFF(icount)); /* mov [icount], rax */
     em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);          /* add rax, 64 */
     em8(e, BLOCK_MAX_INSNS);
     em_op_mem(e, 0, 0x48, 0x3b, HR_AX, OFF(deadline)); /* cmp rax, [deadline] */
     unl[nu++] = em_jcc32(e, HCC_A);
-    em_op_mem(e, 0, 0, 0x83, 7, OFF(exit_req));
-    em8(e, 0);
-    unl[nu++] = em_jcc32(e, HCC_NE);
-    em_op_mem(e, 0, 0, 0x83, 7, OFF(exit_reason));
+    em_op_mem(e, 0, 0x48, 0x83, 7, OFF(exit_req)); /* cmp qword [exit_req], 0: and exit_reason */
     em8(e, 0);
     unl[nu++] = em_jcc32(e, HCC_NE);
     em_op_mem(e, 0, 0, 0x80, 7, OFF(dbg_slow));
@@ -697,9 +891,11 @@ static void emit_chain_exit(Jit *j, int32_t delta, bool op32)
     em_op_mem(e, 0, 0, 0x80, 7, OFF(intr));
     em8(e, 0);
     unl[nu++] = em_jcc32(e, HCC_NE);
-    em_mov32_load(e, HR_AX, OFF(eip));
-    em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(SEG_CS, limit));
-    unl[nu++] = em_jcc32(e, HCC_A);
+    if (eip_in_ecx) {
+        /* a fall-through EIP not checked yet (a taken branch's was) */
+        em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
+        unl[nu++] = em_jcc32(e, HCC_A);
+    }
     uint8_t *rel = em_jmp32(e);
     uint8_t *unlinked = e->p;
     for (int k = 0; k < nu; k++)
@@ -728,6 +924,8 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
     uint32_t next = j->eip_pend + in->len;
     uint32_t ic = j->ic_pend + 1;
     uint8_t *taken = NULL;
+    store_flags(j); /* DL holds a fused condition: the store keeps it */
+    sync_regs(j, true);
     /* A target beyond the CS limit is the handler's #GP at the branch. */
     Stub *s = new_stub(j, in);
     if (p->kind == K_JCC) {
@@ -735,12 +933,13 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
             em_op_rr(e, 0, 0, 0x84, HR_DX, HR_DX); /* test dl, dl */
             taken = em_jcc32(e, HCC_NE);
         } else {
-            load_host_flags(j);
+            load_host_flags(j, in->op & 0xf);
             taken = em_jcc32(e, in->op & 0xf);
         }
-        em_add32_mem_imm(e, OFF(eip), (int32_t)next);
-        em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
-        emit_chain_exit(j, (int32_t)(j->start_delta + next), p->w == 32);
+        em_mov32_load(e, HR_CX, OFF(eip));
+        em_alu32_imm(e, 0, HR_CX, next);
+        em_mov32_store(e, HR_CX, OFF(eip));
+        emit_chain_exit(j, (int32_t)(j->start_delta + next), p->w == 32, ic, true);
         em_patch(taken, e->p);
     }
     em_mov32_load(e, HR_AX, OFF(eip));
@@ -752,8 +951,7 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
     em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(SEG_CS, limit)); /* cmp eax, [cs.limit] */
     stub_from(j, s, em_jcc32(e, HCC_A));
     em_mov32_store(e, HR_AX, OFF(eip));
-    em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
-    emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), p->w == 32);
+    emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), p->w == 32, ic, false);
     j->eip_pend = j->ic_pend = 0;
 }
 
@@ -767,6 +965,8 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
     Emit *e = &j->e;
     uint32_t next = j->eip_pend + in->len;
     uint32_t ic = j->ic_pend + 1;
+    store_flags(j);
+    sync_regs(j, true);
     Stub *s = new_stub(j, in);
     em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32)); /* cmp byte [stack32], 0 */
     em8(e, 0);
@@ -798,7 +998,6 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
         em_mov32_store(e, HR_AX, OFF_R(R_ESP));
         em8(e, 0x58);                                   /* pop rax (target) */
         em_mov32_store(e, HR_AX, OFF(eip));
-        em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
         uint8_t *over = em_jmp32(e);
         /* a fast-path miss: drop the pushed target, then the handler */
         for (int k = 0; k < nm; k++)
@@ -806,7 +1005,7 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
         em8(e, 0x58);                                   /* pop rax */
         stub_from(j, s, em_jmp32(e));
         em_patch(over, e->p);
-        emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), true);
+        emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), true, ic, false);
     } else {
         em_mov32_load(e, HR_AX, OFF_R(R_ESP));
         emit_fast(j, s, SEG_SS, 4, false);
@@ -823,17 +1022,17 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
 }
 
 /* The condition a Jcc right after this instruction can take from the
- * host's flags, or -1: only register forms (no stub between), and only
- * conditions on flags the host computed exactly as the guest. */
-static int fuse_cond(const Plan *p, const Insn *in, int cc)
+ * host's flags, or -1: only conditions on flags the host computed exactly
+ * as the guest. A memory form's stub sets DL from the handler's flags. */
+static int fuse_cond(const Plan *p, int cc)
 {
     bool uses_cf = (cc >> 1) == 1 || (cc >> 1) == 3;
     bool uses_of = (cc >> 1) == 0 || (cc >> 1) == 6 || (cc >> 1) == 7;
     switch (p->kind) {
     case K_ALU:
-        return p->form == 3 || in->mod == 3 ? cc : -1;
+        return cc;
     case K_INCDEC:
-        return (!p->incform || in->mod == 3) && !uses_cf ? cc : -1;
+        return !uses_cf ? cc : -1;
     case K_SHIFT:
         return p->count > 1 && uses_of ? -1 : cc;
     default:
@@ -873,7 +1072,12 @@ bool x64_compile(X64Buf *xb, Block *b)
 
     uint32_t pos = 0; /* the instruction's offset from the block's start */
     j->xb = xb;
-    em8(e, 0x53);                                   /* push rbx */
+    /* push rbx, rbp, r12-r15 (guest registers live in the callee-saved
+     * ones too); sub rsp, 8 keeps the stack 16-byte aligned for calls */
+    static const uint8_t pushes[] = { 0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57 };
+    em_bytes(e, pushes, sizeof(pushes));
+    em_op_rr(e, 0, 0x48, 0x83, 5, HR_SP);           /* sub rsp, 8 */
+    em8(e, 8);
     em_op_rr(e, 0, 0x48, 0x89, HR_DI, HR_BX);      /* mov rbx, rdi */
     for (int i = 0; i < n; i++) {
         const Insn *in = &b->insn[i];
@@ -884,7 +1088,7 @@ bool x64_compile(X64Buf *xb, Block *b)
         if (p->kind != K_JCC)
             j->fused = false;
         if (i == n - 2 && plans[n - 1].kind == K_JCC)
-            j->fuse_cc = fuse_cond(p, in, b->insn[n - 1].op & 0xf);
+            j->fuse_cc = fuse_cond(p, b->insn[n - 1].op & 0xf);
         switch (p->kind) {
         case K_SHIFT: emit_shift(j, in, p, fl); break;
         case K_ALU: emit_alu(j, in, p, fl); break;
@@ -899,6 +1103,8 @@ bool x64_compile(X64Buf *xb, Block *b)
                 emit_call_ret(j, in, p);
                 continue;
             }
+            store_flags(j);
+            sync_regs(j, true);
             emit_call(j, in, j->eip_pend, j->ic_pend, !last);
             j->eip_pend = j->ic_pend = 0;
             pos += in->len;
@@ -911,6 +1117,8 @@ bool x64_compile(X64Buf *xb, Block *b)
             }
             __attribute__((fallthrough)); /* a branch is always last; be safe */
         default:
+            store_flags(j);
+            sync_regs(j, true);
             emit_call(j, in, j->eip_pend, j->ic_pend, !last);
             j->eip_pend = j->ic_pend = 0;
             pos += in->len;
@@ -922,10 +1130,14 @@ bool x64_compile(X64Buf *xb, Block *b)
         j->ic_pend++;
         pos += in->len;
     }
+    store_flags(j);
+    sync_regs(j, true);
     flush_pending(j);
     uint8_t *epilogue = e->p;
-    em8(e, 0x5b); /* pop rbx */
-    em8(e, 0xc3); /* ret */
+    em_op_rr(e, 0, 0x48, 0x83, 0, HR_SP);           /* add rsp, 8 */
+    em8(e, 8);
+    static const uint8_t pops[] = { 0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3 };
+    em_bytes(e, pops, sizeof(pops));                /* pop r15 ... rbp, rbx; ret */
     for (int i = 0; i < j->nexits; i++)
         em_patch(j->exits[i], epilogue);
 
@@ -935,6 +1147,8 @@ bool x64_compile(X64Buf *xb, Block *b)
         Stub *s = &j->stubs[i];
         for (int k = 0; k < s->nfrom; k++)
             em_patch(s->from[k], e->p);
+        store_flags_of(j, s->fl_have);
+        writeback_regs(j, s->rdirty);
         if (!s->join) {
             /* a branch: the handler ends the block */
             emit_call(j, s->in, s->eip_pend, s->ic_pend, false);
@@ -944,6 +1158,16 @@ bool x64_compile(X64Buf *xb, Block *b)
         emit_call(j, s->in, s->eip_pend, s->ic_pend, true);
         em_add32_mem_imm(e, OFF(eip), -(int32_t)(s->eip_pend + s->in->len));
         em_add64_mem_imm(e, OFF(icount), -(int32_t)(s->ic_pend + 1));
+        if (s->join_have)
+            em_op_mem(e, 0, 0x44, 0x8b, 0, OFF(eflags)); /* mov r8d, [eflags] */
+        reload_regs(j, s->rjoin);
+        if (s->fuse_cc >= 0) {
+            /* the fused Jcc tests DL: take it from the handler's flags */
+            load_host_flags(j, s->fuse_cc);
+            em8(e, 0x0f);
+            em8(e, (uint8_t)(0x90 + s->fuse_cc));
+            em8(e, 0xc0 | HR_DX);
+        }
         uint8_t *rel = em_jmp32(e);
         em_patch(rel, s->join);
     }

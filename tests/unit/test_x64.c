@@ -193,8 +193,11 @@ static void gen_prog(Prog *pr)
     pr->code[pr->len++] = 0x90;
 }
 
-static void setup_state(Rig *r, const uint32_t *regs, uint32_t flags, const uint8_t *data)
+static void setup_state(Rig *r, const uint32_t *regs, uint32_t flags, const uint8_t *data, bool cold_tlb)
 {
+    /* a cold TLB sends the block's first memory access through its stub */
+    if (cold_tlb)
+        mem_tlb_flush(r->mem);
     for (int i = 0; i < 8; i++)
         r->cpu.r[i] = regs[i];
     r->cpu.r[R_ESP] = 0x8000;
@@ -234,10 +237,11 @@ static void run_random(Rig *a, Rig *b, int runs, bool spread)
         for (int i = 0; i < 256; i++)
             data[i] = (uint8_t)rnd();
         int n = count_insns(a, &pr);
+        bool cold = rnd() & 1;
         Rig *rs[2] = { a, b };
         for (int k = 0; k < 2; k++) {
             Rig *r = rs[k];
-            setup_state(r, regs, flags, data);
+            setup_state(r, regs, flags, data, cold);
             if (spread) {
                 uint16_t sel = (uint16_t)(0x1000 + t * 0x10);
                 r->cpu.seg[SEG_CS].sel = sel;
