@@ -17,8 +17,8 @@
 #    character of a US keyboard, line editing with the extended keys (Home,
 #    End, Left, Right, Delete), Ctrl+U, the keypad's Enter, and Ctrl+C (at
 #    the prompt the tty echoes ^C and the line is dropped; during
-#    `sleep 100` SIGINT ends the command), and a Shift held when the
-#    window loses focus is released.
+#    `sleep 100` SIGINT ends the command), a Shift held when the window
+#    loses focus is released, and a key held 1.5 s repeats.
 #  GRUB: its command line (the BIOS's int 16h, which GRUB polls) gets a
 #    line typed 20 ms a key, every character, then the window is closed as
 #    a window manager would: ringside ends by itself, status 0, with its
@@ -72,6 +72,12 @@ want = [(0, 40, 0, 0), (0, 0, 30, 0), (0, -25, -12, 0), (1, 0, 0, 0), (0, 0, 0, 
 if got != want:
     sys.exit('FAIL: want %s' % want)
 print('  mouse: motion, the three buttons and the wheel arrived exactly')
+# Ctrl+Alt+G and Ctrl+Alt+F (twice): Ctrl and Alt reach the guest, the
+# hotkeys' G and F (set 1 0x22, 0x21) do not
+kbd = [l.split()[1] for l in lines if l.startswith('KBD ')]
+if kbd != ['1d', '38', '9d', 'b8'] * 3:
+    sys.exit('FAIL: keyboard bytes %s, want Ctrl and Alt down and up three times' % kbd)
+print('  hotkeys: G and F stayed in the window')
 PY
 
 # ---- keyboard ---------------------------------------------------------------
@@ -91,6 +97,8 @@ drive --key-delay 40 --serial-log "$work/kbd.ser" "$ringside" wait serial:RS-SHE
     xtype "echo after-c >/dev/ttyS0" xkey Return wait serial:after-c 10 cont \
     xmouse "keydown shift" sleep 0.2 xunfocus sleep 0.3 xmouse "keyup shift" xfocus sleep 0.3 \
     xtype "echo lower >/dev/ttyS0" xkey Return wait serial:lower 10 cont \
+    xtype "echo rep-" xmouse "keydown x" sleep 1.5 xmouse "keyup x" xtype "-end >/dev/ttyS0" xkey Return \
+    wait serial:-end 10 cont \
     -- -display sdl -m 64 -kernel "$kernel" -initrd "$work/rd.gz" -serial "file:$work/kbd.ser" \
     -append "console=tty0 console=ttyS0 quiet cryptomgr.notests rs.mode=shell" \
     --screen-text "$work/kbd.txt" 2>"$work/kbd.err"
@@ -128,6 +136,17 @@ expect "after-c" "Ctrl+C interrupts a running command"
 # Shift held when the window lost focus, released elsewhere: the window
 # released it for the guest, so the next line is not shifted
 expect "lower" "no stuck Shift after focus loss"
+# x held 1.5 s: the PS/2 keyboard repeats it at the rate Linux set (250 ms,
+# 30/s: about 38 x at full speed), the host's auto-repeat being dropped;
+# at least 4 (a guest slowed by a busy host sees less time pass), at most
+# 60 (no repeat left running after the release)
+reps=$(tr -d '\r' <"$work/kbd.ser" | sed -n 's/^rep-\(x*\)-end$/\1/p' | head -1)
+if [ ${#reps} -ge 4 ] && [ ${#reps} -le 60 ]; then
+    echo "  ok: a held key repeats at the guest's typematic rate (${#reps} x)"
+else
+    echo "FAIL: typematic: ${#reps} x for a key held 1.5 s"
+    fail=1
+fi
 
 # ---- GRUB, typed fast; closing the window ------------------------------------
 images=$(bash "$here/../images/grub.sh") || { echo "SKIP (GRUB): cannot fetch grub-rescue-pc"; [ $fail = 0 ] && exit 77; exit 1; }

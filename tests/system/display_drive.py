@@ -18,10 +18,9 @@ ringside runs with `-monitor stdio`; the actions run in order:
   key KEYS          monitor sendkey (e.g. esc, f12, ctrl-alt-delete)
   xkey KEYS...      xdotool key into the window (focused first)
   xtype TEXT        TEXT's keys (US layout, Shift where needed) typed into
-                    the window with xdotool key, --key-delay ms apart (150:
-                    a guest that reads the keyboard only when it polls the
-                    BIOS, as GRUB does, takes about one byte per timer tick,
-                    and a PS/2 keyboard buffers 16)
+                    the window with xdotool key, --key-delay ms apart (150
+                    unless given; the PS/2 keyboard holds back what the
+                    guest has not taken yet, so 20 works even for GRUB)
   xmouse ARGS...    xdotool ARGS verbatim (mousemove_relative, click...)
   sleep SECS        wall time
   shot FILE         the monitor's screendump (PNG)
