@@ -9,17 +9,23 @@
 # preferred mode without EDID). Checked headless: /proc/fb names
 # bochs-drm, the size is 1024,768, the screenshot is 1024x768 with ink
 # where the 60 known lines are (left 288 pixels of 46 text rows) and black
-# to their right and below.
+# to their right and below; the same in the SDL window under Xvfb, whose
+# picture must be the screenshot pixel for pixel (VBE modes are shown 1:1).
 ringside=${1:?usage: boot_display_bochs.sh RINGSIDE BUILD_DIR}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/display-lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
 command -v cpio >/dev/null || { echo "SKIP: no cpio"; exit 77; }
-kernel=$(linux_kernel) || { echo "SKIP: no Debian i386 kernel (tests/images/linux.sh)"; exit 77; }
-kdir=$(echo "$(dirname "$kernel")"/../lib/modules/*/kernel)
-[ -f "$kdir/drivers/gpu/drm/tiny/bochs.ko" ] || { echo "SKIP: no bochs.ko next to $kernel"; exit 77; }
+linux_kernel >/dev/null || { echo "SKIP: no Debian i386 kernel (tests/images/linux.sh)"; exit 77; }
+# The modules of the same package (fetch_deb unpacked it for linux.sh).
+source "$here/../images/lib.sh"
+kdir=$(ls -d "$(image_cache)"/debs/linux-image-*-686_i386/lib/modules/*/kernel 2>/dev/null | head -1)
+[ -f "$kdir/drivers/gpu/drm/tiny/bochs.ko" ] || { echo "SKIP: no bochs.ko in the unpacked 686 kernel package"; exit 77; }
+# and the kernel from that package, which the modules were built for
+kernel=$(ls "${kdir%/lib/modules/*}"/boot/vmlinuz-* 2>/dev/null | head -1)
+[ -f "$kernel" ] || { echo "SKIP: no kernel next to $kdir"; exit 77; }
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'stop_xvfb; rm -rf "$work"' EXIT
 
 # The modules bochs needs, dependencies first.
 declare -A kofile seen
@@ -43,7 +49,6 @@ echo "modules: ${order[*]}"
 
 # The initramfs: static busybox, the modules, an /init that loads them and
 # reports the framebuffer.
-source "$here/../images/lib.sh"
 bb=$(fetch_deb busybox-static:i386)/bin/busybox || { echo "SKIP: no busybox-static:i386"; exit 77; }
 st=$work/rd
 mkdir -p "$st/bin" "$st/dev" "$st/proc" "$st/sys" "$st/mod"
@@ -76,20 +81,44 @@ chmod 755 "$st/init"
 (cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1n >"$work/rd.gz"
 
 fail=0
+common=(-m 128 -kernel "$kernel" -initrd "$work/rd.gz" --max-insns 60000000000
+    -append "console=tty0 console=ttyS0 quiet cryptomgr.notests")
+
+check_fb() {
+    local name=$1
+    grep -a "RS-" "$work/$name.ser" | sed 's/^/  serial: /'
+    grep -aq "RS-FB 0 bochs-drm" "$work/$name.ser" || { echo "FAIL: $name: no bochs-drm framebuffer"; fail=1; }
+    grep -aq "RS-FB-SIZE 1024,768" "$work/$name.ser" || { echo "FAIL: $name: not 1024x768"; fail=1; }
+    grep -aq "RS-INSMOD-FAILED" "$work/$name.ser" && { echo "FAIL: $name: a module did not load"; fail=1; }
+    check size "$work/$name.png" 1024 768 || fail=1
+    check ink "$work/$name.png" 0 0 288 736 0.10 || fail=1
+    check dark "$work/$name.png" 320 0 1024 768 || fail=1
+    check dark "$work/$name.png" 16 752 1024 768 || fail=1   # (the cursor is at column 0)
+}
+
 t0=$(date +%s.%N)
-"$ringside" -display none -m 128 -kernel "$kernel" -initrd "$work/rd.gz" --max-insns 60000000000 \
-    -append "console=tty0 console=ttyS0 quiet cryptomgr.notests" \
-    -serial "file:$work/none.ser" --wait-text RS-FB-READY --screenshot "$work/none.png" >"$work/none.out" 2>&1
+"$ringside" -display none "${common[@]}" -serial "file:$work/none.ser" --wait-text RS-FB-READY \
+    --screenshot "$work/none.png" >"$work/none.out" 2>&1
 st=$?
 printf 'headless: status %d, %.2f s\n' $st "$(awk "BEGIN { print $(date +%s.%N) - $t0 }")"
 [ $st = 0 ] || { fail=1; tail -5 "$work/none.out"; tail -20 "$work/none.ser"; }
-grep -a "RS-" "$work/none.ser" | sed 's/^/  serial: /'
-grep -aq "RS-FB 0 bochs-drm" "$work/none.ser" || { echo "FAIL: no bochs-drm framebuffer"; fail=1; }
-grep -aq "RS-FB-SIZE 1024,768" "$work/none.ser" || { echo "FAIL: not 1024x768"; fail=1; }
-grep -aq "RS-INSMOD-FAILED" "$work/none.ser" && { echo "FAIL: a module did not load"; fail=1; }
-check size "$work/none.png" 1024 768 || fail=1
-check ink "$work/none.png" 0 0 288 736 0.10 || fail=1
-check dark "$work/none.png" 320 0 1024 768 || fail=1
-check dark "$work/none.png" 16 752 1024 768 || fail=1
-[ $fail = 0 ] && echo "PASS: Linux's bochs DRM console at 1024x768"
+check_fb none
+
+if ! start_xvfb >"$work/xvfb.why"; then
+    echo "SKIP (window part): $(cat "$work/xvfb.why")"
+    [ $fail = 0 ] && exit 77
+    exit 1
+fi
+t0=$(date +%s.%N)
+drive --serial-log "$work/sdl.ser" "$ringside" wait serial:RS-FB-READY 120 sleep 0.5 \
+    shot "$work/sdl.png" xwd "$work/sdl.ppm" \
+    -- -display sdl "${common[@]}" -serial "file:$work/sdl.ser" 2>"$work/sdl.err"
+st=$?
+printf 'SDL window under Xvfb: status %d, %.2f s\n' $st "$(awk "BEGIN { print $(date +%s.%N) - $t0 }")"
+sed 's/^/  /' "$work/sdl.err"
+[ $st = 0 ] || fail=1
+check_fb sdl
+check size "$work/sdl.ppm" 1024 768 || fail=1
+check window "$work/sdl.png" "$work/sdl.ppm" || fail=1
+[ $fail = 0 ] && echo "PASS: Linux's bochs DRM console at 1024x768, headless and in the window"
 exit $fail
