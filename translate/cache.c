@@ -16,60 +16,80 @@
 #include "translate/translate.h"
 #include "translate/x64.h"
 
-/* ---- code bytes and hot pages (issue 4: no thrash on written code pages)
+/* ---- code bytes and hot chunks (issue 4: no thrash on written code pages)
  *
- * A write to a page holding code takes the slow path. Two things keep such
- * a page from thrashing:
+ * A write to a page holding code takes the slow path. Three things keep
+ * such a page from thrashing:
  *   - a bitmap per code page of the bytes that translated blocks cover, so
  *     a write to data next to code costs a few bit tests, not a walk of the
- *     page's blocks (and never drops a block: that was already exact);
- *   - a count of writes that did overwrite code, kept per page over the
+ *     page's blocks. Bits are set when a block is linked; a walk that
+ *     leaves no block over the written bytes clears theirs, so a stale bit
+ *     costs one walk, not one per write;
+ *   - each block keeps the bytes it was translated from, and a write that
+ *     leaves them as they were drops nothing (GRUB's real-mode trampoline
+ *     stores the same segment values into its own MOV immediates on every
+ *     BIOS call);
+ *   - a count of writes that did change code, per 64-byte chunk, over the
  *     last two epochs of 2^SMC_EPOCH_SHIFT instructions: once it reaches
- *     SMC_HOT_WRITES the page is hot, and blocks starting there hold one
- *     instruction, so a loop that patches itself retranslates the patched
- *     instruction rather than the whole loop. A page that stops being
- *     rewritten for two epochs gets long blocks again as they are rebuilt.
- * Bits are set when a block is linked and cleared only when the page's
- * last block goes, so stale bits are possible and only cost a walk. */
+ *     SMC_HOT_WRITES the chunk is hot, blocks that start there hold one
+ *     instruction and blocks from elsewhere end before it, so a loop that
+ *     patches itself retranslates the patched instruction rather than the
+ *     whole loop, and the rest of the page keeps its long blocks. A chunk
+ *     that stops being rewritten for two epochs cools down again. */
 #define SMC_HOT_WRITES 16
 #define SMC_EPOCH_SHIFT 22
+#define SMC_CHUNK_SHIFT 6
+#define SMC_CHUNKS (PAGE_SIZE >> SMC_CHUNK_SHIFT)
 
-struct TcPageInfo {
-    uint64_t *bits;   /* PAGE_SIZE bits, allocated with the first block */
-    uint32_t epoch;   /* of the last code-overwriting write */
-    uint16_t writes;  /* code-overwriting writes in this and the last epoch */
+struct TcChunkHeat {
+    uint32_t epoch;  /* of the last code-changing write */
+    uint16_t writes; /* code-changing writes in this and the last epoch */
 };
 
-static void code_bits_clear(TCache *tc, uint32_t page)
+/* Per page that holds code: which bytes, and the blocks by the chunk where
+ * their bytes on this page start, so a write looks only at blocks that can
+ * reach it (a page of one-instruction blocks may hold hundreds). Allocated
+ * with the page's first block, freed with its last. */
+struct TcCodeMap {
+    uint64_t bits[PAGE_SIZE / 64];
+    Block *head[SMC_CHUNKS];
+    uint32_t nblocks;
+    uint32_t span;  /* the most bytes any of them has on this page */
+    bool walking;   /* tc_code_write is on it: freed when it is done */
+};
+
+struct TcPageInfo {
+    struct TcCodeMap *map;
+    struct TcChunkHeat *heat; /* SMC_CHUNKS, allocated with the first code change */
+};
+
+/* The bytes b was translated from, stored after its instructions. */
+static const uint8_t *block_src(const Block *b)
 {
-    if (tc->pinfo[page].bits)
-        memset(tc->pinfo[page].bits, 0, PAGE_SIZE / 8);
+    return (const uint8_t *)&b->insn[b->ninsn];
 }
 
-static void code_bits_set(TCache *tc, uint32_t page, uint32_t start, uint32_t end)
+static void code_bits_clear(struct TcCodeMap *map, uint32_t lo, uint32_t hi)
 {
-    struct TcPageInfo *p = &tc->pinfo[page];
-    if (!p->bits) {
-        p->bits = calloc(PAGE_SIZE / 64, sizeof(uint64_t));
-        if (!p->bits)
-            abort();
+    for (uint32_t i = lo; i < hi; i++) {
+        if (!(i % 64) && i + 64 <= hi) {
+            map->bits[i / 64] = 0;
+            i += 63;
+        } else {
+            map->bits[i / 64] &= ~(1ull << (i % 64));
+        }
     }
-    for (uint32_t i = start; i < end; i++)
-        p->bits[i / 64] |= 1ull << (i % 64);
 }
 
 /* Does [lo, hi) touch a byte some block was translated from? */
-static bool code_bits_hit(const TCache *tc, uint32_t page, uint32_t lo, uint32_t hi)
+static bool code_bits_hit(const struct TcCodeMap *map, uint32_t lo, uint32_t hi)
 {
-    const uint64_t *bits = tc->pinfo[page].bits;
-    if (!bits)
-        return tc->page_head[page] != NULL;
     for (uint32_t i = lo; i < hi; i++) {
         if (!(i % 64) && i + 64 <= hi) {
-            if (bits[i / 64])
+            if (map->bits[i / 64])
                 return true;
             i += 63;
-        } else if (bits[i / 64] & (1ull << (i % 64))) {
+        } else if (map->bits[i / 64] & (1ull << (i % 64))) {
             return true;
         }
     }
@@ -81,21 +101,51 @@ static uint32_t smc_epoch(const TCache *tc)
     return (uint32_t)(tc->cpu->icount >> SMC_EPOCH_SHIFT);
 }
 
-static void smc_note(TCache *tc, uint32_t page)
+/* Code in [lo, hi) of page was changed: warm its chunks. */
+static void smc_note(TCache *tc, uint32_t page, uint32_t lo, uint32_t hi)
 {
     struct TcPageInfo *p = &tc->pinfo[page];
+    if (!p->heat) {
+        p->heat = calloc(SMC_CHUNKS, sizeof(*p->heat));
+        if (!p->heat)
+            abort();
+    }
     uint32_t now = smc_epoch(tc);
-    if (now - p->epoch > 1)
-        p->writes = 0;
-    p->epoch = now;
-    if (p->writes < UINT16_MAX)
-        p->writes++;
+    for (uint32_t ch = lo >> SMC_CHUNK_SHIFT; ch <= (hi - 1) >> SMC_CHUNK_SHIFT; ch++) {
+        struct TcChunkHeat *h = &p->heat[ch];
+        if (now - h->epoch > 1)
+            h->writes = 0;
+        h->epoch = now;
+        if (h->writes < UINT16_MAX)
+            h->writes++;
+    }
 }
 
-static bool smc_hot(const TCache *tc, uint32_t page)
+/* The hot chunks of a page, one bit each. */
+static uint64_t smc_hot_mask(const TCache *tc, uint32_t page)
 {
-    return page < tc->npages && tc->pinfo[page].writes >= SMC_HOT_WRITES &&
-           smc_epoch(tc) - tc->pinfo[page].epoch <= 1;
+    if (page >= tc->npages || !tc->pinfo[page].heat)
+        return 0;
+    const struct TcChunkHeat *heat = tc->pinfo[page].heat;
+    uint32_t now = smc_epoch(tc);
+    uint64_t mask = 0;
+    for (uint32_t ch = 0; ch < SMC_CHUNKS; ch++)
+        if (heat[ch].writes >= SMC_HOT_WRITES && now - heat[ch].epoch <= 1)
+            mask |= 1ull << ch;
+    return mask;
+}
+
+/* Do the page offsets [lo, hi) touch a hot chunk? (hi may pass the page
+ * end for a first instruction that straddles; the next page's chunks do
+ * not count.) */
+static bool smc_range_hot(uint64_t mask, uint32_t lo, uint32_t hi)
+{
+    if (hi > PAGE_SIZE)
+        hi = PAGE_SIZE;
+    for (uint32_t ch = lo >> SMC_CHUNK_SHIFT; ch <= (hi - 1) >> SMC_CHUNK_SHIFT; ch++)
+        if (mask & (1ull << ch))
+            return true;
+    return false;
 }
 
 static uint32_t tc_hash(uint32_t phys, uint32_t cs_base, uint32_t mode)
@@ -122,11 +172,8 @@ TCache *tc_create(Cpu *c)
      * linear framebuffer) too, and writes there must find its blocks. The
      * arrays are calloc'ed, so untouched pages cost no host memory. */
     tc->npages = 1u << (32 - PAGE_SHIFT);
-    tc->page_head = calloc(tc->npages, sizeof(Block *));
     tc->pinfo = calloc(tc->npages, sizeof(*tc->pinfo));
-    if (!tc->page_head || !tc->pinfo) {
-        free(tc->page_head);
-        free(tc->pinfo);
+    if (!tc->pinfo) {
         free(tc);
         return NULL;
     }
@@ -148,9 +195,13 @@ static void free_zombies(TCache *tc)
     }
 }
 
-static int page_index(const Block *b, uint32_t page)
+/* Which of b's pages is the one on chunk list ch of page: the pair tells
+ * them apart even if both linear pages map to one physical page (a
+ * second-page range starts at 0, and a first-page range that starts in
+ * chunk 0 cannot reach the next page). */
+static int page_index(const Block *b, uint32_t page, uint32_t ch)
 {
-    return b->pages[0].page == page ? 0 : 1;
+    return b->pages[0].page == page && b->pages[0].start >> SMC_CHUNK_SHIFT == ch ? 0 : 1;
 }
 
 static void unlink_page(TCache *tc, Block *b, int i)
@@ -158,19 +209,24 @@ static void unlink_page(TCache *tc, Block *b, int i)
     uint32_t page = b->pages[i].page;
     if (page >= tc->npages)
         return;
-    Block **pp = &tc->page_head[page];
+    struct TcCodeMap *map = tc->pinfo[page].map;
+    uint32_t ch = b->pages[i].start >> SMC_CHUNK_SHIFT;
+    Block **pp = &map->head[ch];
     while (*pp) {
         Block *cur = *pp;
-        int ci = page_index(cur, page);
+        int ci = page_index(cur, page, ch);
         if (cur == b) {
             *pp = cur->pages[ci].next;
             break;
         }
         pp = &cur->pages[ci].next;
     }
-    if (!tc->page_head[page]) {
+    if (!--map->nblocks) {
         mem_unmark_code(tc->cpu->mem, page << PAGE_SHIFT);
-        code_bits_clear(tc, page);
+        if (!map->walking) {
+            free(map);
+            tc->pinfo[page].map = NULL;
+        }
     }
 }
 
@@ -207,7 +263,7 @@ void tc_destroy(TCache *tc)
     tc_flush(tc);
     free_zombies(tc);
     for (uint32_t p = 0; p < tc->npages; p++)
-        free(tc->pinfo[p].bits);
+        free(tc->pinfo[p].heat); /* the maps went with the blocks */
     free(tc->pinfo);
     if (tc->lockstep)
         lockstep_destroy(tc->lockstep);
@@ -215,7 +271,6 @@ void tc_destroy(TCache *tc)
         x64_buf_free(tc->xbuf);
         free(tc->xbuf);
     }
-    free(tc->page_head);
     free(tc);
 }
 
@@ -226,22 +281,45 @@ static void tc_code_write(void *opaque, uint32_t paddr, uint32_t len)
     for (uint32_t page = paddr >> PAGE_SHIFT; page <= last >> PAGE_SHIFT && page < tc->npages; page++) {
         uint32_t lo = page == paddr >> PAGE_SHIFT ? (paddr & PAGE_MASK) : 0;
         uint32_t hi = page == last >> PAGE_SHIFT ? (last & PAGE_MASK) + 1 : PAGE_SIZE;
-        if (!code_bits_hit(tc, page, lo, hi))
+        struct TcCodeMap *map = tc->pinfo[page].map;
+        if (!map || !code_bits_hit(map, lo, hi))
             continue; /* data next to code: nothing to drop */
-        Block *b = tc->page_head[page];
-        bool hit = false;
-        while (b) {
-            int i = page_index(b, page);
-            Block *next = b->pages[i].next;
-            if (b->pages[i].start < hi && lo < b->pages[i].end) {
-                invalidate(tc, b);
-                tc->cpu->exit_req = 1;
-                hit = true;
+        /* The bytes a fetch would see now (NULL: not plain memory). */
+        const uint8_t *now = mem_phys_page(tc->cpu->mem, page << PAGE_SHIFT);
+        bool changed = false, kept = false;
+        map->walking = true;
+        /* Blocks that reach lo start at most map->span bytes before it. */
+        uint32_t first_ch = lo > map->span ? (lo - map->span) >> SMC_CHUNK_SHIFT : 0;
+        for (uint32_t ch = first_ch; ch <= (hi - 1) >> SMC_CHUNK_SHIFT; ch++) {
+            Block *b = map->head[ch];
+            while (b) {
+                int i = page_index(b, page, ch);
+                Block *next = b->pages[i].next;
+                uint32_t s = b->pages[i].start > lo ? b->pages[i].start : lo;
+                uint32_t e = b->pages[i].end < hi ? b->pages[i].end : hi;
+                if (s < e && b->valid) {
+                    /* Offset in the block of page offset s. */
+                    uint32_t boff = i == 0 ? s - b->pages[0].start : PAGE_SIZE - b->pages[0].start + s;
+                    if (now && !memcmp(now + s, block_src(b) + boff, e - s)) {
+                        kept = true; /* the same bytes written back */
+                    } else {
+                        invalidate(tc, b);
+                        tc->cpu->exit_req = 1;
+                        changed = true;
+                    }
+                }
+                b = next;
             }
-            b = next;
         }
-        if (hit)
-            smc_note(tc, page);
+        if (changed)
+            smc_note(tc, page, lo, hi);
+        map->walking = false;
+        if (!map->nblocks) {
+            free(map);
+            tc->pinfo[page].map = NULL;
+        } else if (!kept) {
+            code_bits_clear(map, lo, hi); /* no block is left there */
+        }
     }
 }
 
@@ -328,9 +406,21 @@ static void link_pages(TCache *tc, Block *b)
         uint32_t page = b->pages[i].page;
         if (page >= tc->npages)
             continue;
-        b->pages[i].next = tc->page_head[page];
-        tc->page_head[page] = b;
-        code_bits_set(tc, page, b->pages[i].start, b->pages[i].end);
+        struct TcCodeMap *map = tc->pinfo[page].map;
+        if (!map) {
+            map = calloc(1, sizeof(*map));
+            if (!map)
+                abort();
+            tc->pinfo[page].map = map;
+        }
+        uint32_t start = b->pages[i].start, end = b->pages[i].end;
+        b->pages[i].next = map->head[start >> SMC_CHUNK_SHIFT];
+        map->head[start >> SMC_CHUNK_SHIFT] = b;
+        map->nblocks++;
+        if (end - start > map->span)
+            map->span = end - start;
+        for (uint32_t j = start; j < end; j++)
+            map->bits[j / 64] |= 1ull << (j % 64);
         mem_mark_code(tc->cpu->mem, page << PAGE_SHIFT);
     }
 }
@@ -347,11 +437,8 @@ static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
     int n = 0, pos = 0;
     bool code32 = (mode & BLOCK_MODE_CODE32) != 0;
     int max_insns = tc->max_insns;
-    bool hot = max_insns > 1 && smc_hot(tc, phys >> PAGE_SHIFT);
-    if (hot) {
-        max_insns = 1; /* a rewrite drops one instruction, not the loop */
-        tc->hot_blocks++;
-    }
+    uint64_t hot_mask = max_insns > 1 ? smc_hot_mask(tc, phys >> PAGE_SHIFT) : 0;
+    bool hot = false;
 
     while (n < max_insns && pos < in_page) {
         Insn *in = &insns[n];
@@ -370,6 +457,16 @@ static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
             }
             cpu_raise(c, X86_TRAP_GP, 0);
         }
+        if (hot_mask && smc_range_hot(hot_mask, (phys & PAGE_MASK) + (uint32_t)pos,
+                                      (phys & PAGE_MASK) + (uint32_t)(pos + len))) {
+            /* Code that is rewritten often: its instructions get blocks of
+             * their own, so a rewrite drops one instruction, not a loop. */
+            if (n > 0)
+                break;
+            hot = true;
+            max_insns = 1;
+            tc->hot_blocks++;
+        }
         pos += len;
         n++;
         const OpRow *row = decode_row(in);
@@ -377,7 +474,7 @@ static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
             break;
     }
 
-    Block *b = malloc(sizeof(Block) + (size_t)n * sizeof(Insn));
+    Block *b = malloc(sizeof(Block) + (size_t)n * sizeof(Insn) + (size_t)pos);
     if (!b)
         abort();
     memset(b, 0, sizeof(*b));
@@ -389,6 +486,7 @@ static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
     b->bytes = (uint16_t)pos;
     b->valid = true;
     memcpy(b->insn, insns, (size_t)n * sizeof(Insn));
+    memcpy((uint8_t *)block_src(b), buf, (size_t)pos);
     /* Host code first, before the block is findable: a full buffer
      * drops every block and starts over (bounded memory). A one-instruction
      * block of a hot page runs threaded: it is likely rewritten before it

@@ -27,7 +27,7 @@ typedef struct BlockPage {
     uint32_t page;   /* physical page number */
     uint16_t start;  /* offset of the first byte in the page */
     uint16_t end;    /* offset one past the last byte (1..4096) */
-    Block *next;     /* next block on the same page */
+    Block *next;     /* next block on the same page (cache.c: and chunk) */
 } BlockPage;
 
 struct Block {
@@ -68,7 +68,6 @@ struct TCache {
      * may have changed (jc_gen tracks the memory map's flush count). */
     Block *jc[1u << TC_JC_BITS];
     uint64_t jc_gen;
-    Block **page_head;    /* per RAM page: first block whose bytes touch it */
     uint32_t npages;
     Block *zombies;       /* invalidated blocks, freed between blocks */
     int max_insns;        /* BLOCK_MAX_INSNS, or 1 when single-stepping */
@@ -76,11 +75,11 @@ struct TCache {
     uint8_t *coverage;    /* if set: 0x200 x 9 bytes, marked per executed row */
     uint64_t blocks_translated, blocks_invalidated;
     /* Code pages that are also written (cache.c, "code bytes and hot
-     * pages"): per RAM page, which bytes hold translated code and how
-     * often code there was overwritten lately. */
+     * chunks"): per physical page, its blocks, which bytes hold translated
+     * code and how often code there was changed lately. */
     struct TcPageInfo *pinfo;
     uint64_t insns_translated; /* instructions decoded into blocks */
-    uint64_t hot_blocks;       /* blocks cut to one instruction on a hot page */
+    uint64_t hot_blocks;       /* blocks cut to one instruction in a hot chunk */
     int backend;               /* BACKEND_* (translate/x64.h) */
     struct X64Buf *xbuf;       /* x64 backend's code buffer */
     size_t xbuf_size;          /* its size (set before tc_set_backend); 0: X64_BUF_SIZE */
