@@ -322,10 +322,10 @@ void display_refresh(Display *d, Vga *v, PhysMem *mem)
         if (mem_test_and_clear_dirty(mem, v->lfb_base + v->vbe_start, (uint32_t)len))
             dirty = true;
     }
-    /* Text modes re-render when a blink phase may have changed (every 8
-     * VGA frames: the cursor's half period) even if nothing was written;
-     * nothing is uploaded if the frame is the same. */
-    if (vga_is_text_mode(v) && vga_frame_number(v) >> 3 != d->blink) {
+    /* Text modes (and graphics with blink) re-render when a blink phase
+     * may have changed (every 8 VGA frames: the cursor's half period) even
+     * if nothing was written; nothing is uploaded if the frame is the same. */
+    if (vga_blink_shown(v) && vga_frame_number(v) >> 3 != d->blink) {
         d->blink = vga_frame_number(v) >> 3;
         dirty = true;
     }

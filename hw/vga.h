@@ -115,6 +115,10 @@ static inline uint8_t vga_plane_byte(const Vga *v, int plane, uint32_t off)
 
 /* Read-out (vga_render.c). */
 bool vga_is_text_mode(const Vga *v);
+/* Whether the picture can change with the blink phases alone (text modes;
+ * 16-colour graphics with the attribute blink bit): the window re-renders
+ * at phase changes then. */
+bool vga_blink_shown(const Vga *v);
 /* The visible text screen, rows of columns, one '\n' per row, CP437 bytes
  * as-is except NUL shown as ' ' (both are blank glyphs), NUL-terminated
  * when room; returns the bytes written (without the

@@ -15,13 +15,27 @@
  * The picture is the active display area only: the overscan border
  * (attribute register 11h's colour, shown around it by a real monitor) is
  * not drawn, as QEMU does not, so screenshots have the mode's resolution.
- * Text blink (cursor and attribute bit 7) is timed in frames of guest
- * time (vga_frame_number), so a screenshot at a given instruction count
- * is deterministic.
+ * Blink (the text cursor, attribute bit 7 in text, palette index bit 3
+ * in graphics) is timed in frames of guest time (vga_frame_number), so a
+ * screenshot at a given instruction count is deterministic.
  *
- * Not implemented yet: the attribute palette in 256-colour mode
- * (bypassed, as QEMU does; the BIOS loads it with the identity), blink in
- * graphics modes (attribute bit 3 of the pixel).
+ * Graphics blink: with the attribute mode control's blink bit (10h bit 3)
+ * set in a 16-colour graphics mode, bit 3 of the palette index is not the
+ * pixel's but the blink phase: every pixel alternates between palette
+ * entries p & 7 (the characters' on phase) and (p & 7) | 8 (off phase),
+ * every 32 frames like blinking characters. IBM's references say only
+ * that the bit "must also be set to 1 for blinking graphics modes" (EGA
+ * and VGA technical references, attribute mode control bit 3); the rule
+ * follows from IBM's own mode 0Fh (640x350 monochrome graphics): palette
+ * 00 08 00 00 18 18 00 00 / 00 08 00 00 00 18 00 00, colour plane enable
+ * 05h (plane 3 masked off) and blink on, with pixel value 4 documented as
+ * "blinking video" and 5 as "intensified video" (EGA reference, mode 0Fh
+ * table): only index bit 3 taken from the blink phase gives that (18h/00h
+ * and 18h/18h). 86Box's renderer models the same rule.
+ *
+ * Not implemented: the attribute palette in 256-colour mode (bypassed, as
+ * QEMU does; the BIOS loads it with the identity) and so blink there
+ * (clones differ), and blink in the VBE 4 bpp mode.
  */
 #include "hw/vga.h"
 
@@ -32,6 +46,13 @@
 bool vga_is_text_mode(const Vga *v)
 {
     return !(v->vbe[VBE_DISPI_INDEX_ENABLE] & VBE_DISPI_ENABLED) && !(v->gc[6] & 1);
+}
+
+bool vga_blink_shown(const Vga *v)
+{
+    if (vga_is_text_mode(v))
+        return true;
+    return !(v->vbe[VBE_DISPI_INDEX_ENABLE] & VBE_DISPI_ENABLED) && !(v->gc[5] & 0x40) && (v->ar[0x10] & 0x08);
 }
 
 static uint32_t crtc_start(const Vga *v)
@@ -113,12 +134,29 @@ int vga_text_screen(Vga *v, char *out, int max)
     return n;
 }
 
+/* Attribute controller: palette register i to a DAC index (bits 4-5 from
+ * the register or the colour select, bits 6-7 from the colour select). */
+static uint8_t ac_palette(const Vga *v, uint8_t i)
+{
+    uint8_t pal = v->ar[i & 0x0f];
+    uint8_t idx = (v->ar[0x10] & 0x80) ? (uint8_t)((pal & 0x0f) | ((v->ar[0x14] & 3) << 4)) : (pal & 0x3f);
+    return (uint8_t)(idx | ((v->ar[0x14] & 0x0c) << 4));
+}
+
 /* Attribute controller: a 4-bit pixel to a DAC index. */
 static uint8_t ac_color(const Vga *v, uint8_t px)
 {
-    uint8_t pal = v->ar[px & v->ar[0x12] & 0x0f];
-    uint8_t idx = (v->ar[0x10] & 0x80) ? (uint8_t)((pal & 0x0f) | ((v->ar[0x14] & 3) << 4)) : (pal & 0x3f);
-    return (uint8_t)(idx | ((v->ar[0x14] & 0x0c) << 4));
+    return ac_palette(v, px & v->ar[0x12]);
+}
+
+/* The same in graphics modes: with blink enabled, index bit 3 is the blink
+ * phase instead of the pixel's (see the top of the file). */
+static uint8_t ac_graphics(const Vga *v, uint8_t px, bool chars_on)
+{
+    uint8_t i = px & v->ar[0x12] & 0x0f;
+    if (v->ar[0x10] & 0x08)
+        i = (uint8_t)((i & 7) | (chars_on ? 0 : 8));
+    return ac_palette(v, i);
 }
 
 static uint32_t font_base(const Vga *v, bool map_a)
@@ -328,7 +366,8 @@ bool vga_render(Vga *v, uint32_t *pixels, int max_w, int max_h, int *w, int *h)
     int rs = 0;
     bool second = false; /* second scan of a double-scanned line */
     int pan = text ? text_pan(v) : v->ar[0x13] & 7;
-    uint64_t frame = text ? vga_frame_number(v) : 0;
+    uint64_t frame = vga_frame_number(v);
+    bool chars_on = vga_char_blink_on(frame);
     uint8_t px[(MAX_COLS + 1) * 8];
 
     for (uint32_t y = 0; y < vde; y++) {
@@ -345,7 +384,7 @@ bool vga_render(Vga *v, uint32_t *pixels, int max_w, int max_h, int *w, int *h)
                 int shift = is256 ? pan >> 1 : pan;
                 for (int x = 0; x < width && x < max_w; x++) {
                     uint8_t p = px[x + shift];
-                    dst[x] = vga_dac_rgb(v, is256 ? p : ac_color(v, p));
+                    dst[x] = vga_dac_rgb(v, is256 ? p : ac_graphics(v, p, chars_on));
                 }
             }
         }

@@ -19,7 +19,7 @@ if ! command -v "$qemu" >/dev/null 2>&1; then
     exit 77
 fi
 
-read -r -a tests <<<"${VGA_QEMU_TESTS:-text blink textpan m04 m0d m12 m13 modex vbe4 vbe8 vbe16 vbe32}"
+read -r -a tests <<<"${VGA_QEMU_TESTS:-text blink textpan m04 m0d gblink m12 m13 modex vbe4 vbe8 vbe16 vbe32}"
 
 # Differences QEMU 7.2 has, each modelled by a vgacheck option so that
 # everything else must still match pixel for pixel:
@@ -40,6 +40,10 @@ read -r -a tests <<<"${VGA_QEMU_TESTS:-text blink textpan m04 m0d m12 m13 modex 
 #  - blink: QEMU 7.2 does not blink characters (its vga_draw_text lists
 #    "flashing" as missing): attribute bit 7 is background intensity even
 #    with blink enabled; its cursor blinks (any phase): --no-blink 1.
+#  - gblink: QEMU 7.2 does not blink graphics either (its 16-colour
+#    palette, update_palette16, ignores the attribute mode control's blink
+#    bit): the pixel's own bit 3 indexes the palette in every phase, where
+#    the IBM VGA takes index bit 3 from the blink phase: --no-blink 1.
 #  - vbe4: QEMU 7.2's VBE modes take the sequencer from sr_vbe, a copy
 #    whose map mask only bpp > 4 sets, so in 4 bpp writes through the
 #    0xa0000 window reach no plane; the lines vbe4 draws that way (384 and
@@ -55,6 +59,7 @@ declare -A qopts=(
     [vbe4]="--tolerance 3 --no-vbe4-window 1"
     [m04]="--tolerance 3 --scale 1"
     [m0d]="--tolerance 3 --scale 1"
+    [gblink]="--tolerance 3 --scale 1 --no-blink 1"
     [m12]="--tolerance 3"
     [m13]="--tolerance 3 --scale 1"
     [modex]="--tolerance 3 --scale 1 --no-pel-panning 1"
@@ -69,6 +74,7 @@ declare -A qwhy=(
     [vbe4]="dac, vbe4"
     [m04]="dac, scale"
     [m0d]="dac, scale"
+    [gblink]="dac, scale, gblink"
     [m12]="dac"
     [m13]="dac, scale"
     [modex]="dac, scale, pan"

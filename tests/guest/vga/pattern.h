@@ -26,7 +26,8 @@
 #define VT_BLINK  9 /* the text test with blink and the cursor on (two phases) */
 #define VT_TEXTPAN 10 /* the text test panned 3 dots left (AR 13h = 2) */
 #define VT_VBE4  11 /* VBE 1024x768x4, planar, written through banks */
-#define VT_COUNT 12
+#define VT_GBLINK 12 /* the mode 0Dh test with blink enabled (two phases) */
+#define VT_COUNT 13
 
 /* The DAC palette every test loads (6-bit components). */
 static inline uint32_t pat_dac(uint32_t i, int comp)
@@ -88,6 +89,11 @@ static inline uint32_t pat_text_ar(uint32_t i)
 #define PAT_BLINK_T1 170000000u
 #define PAT_BLINK_T2 290000000u
 #define PAT_BLINK_FRAMES 24 /* the guest ends after this many frames */
+/* The graphics blink test (mode 0Dh, attribute mode control 09h) uses the
+ * same times and frame count: mode 0Dh's frame (25.175 MHz halved, 50
+ * characters of 8 dots, 449 lines) is 14.27 ms too, so characters' "on"
+ * phase (palette index bit 3 = 0) shows at PAT_BLINK_T1 and "off" (bit 3
+ * = 1) at PAT_BLINK_T2. */
 
 /* Text panning test: attribute register 13h; in 9-dot cells 0-7 shift by
  * value + 1 dots (8 by none). */

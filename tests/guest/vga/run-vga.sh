@@ -3,12 +3,12 @@
 # under ringside headless, take the screenshot when the guest ends through
 # the exit port (code 0: status 1), and compare it with vgacheck. On a
 # mismatch the expected picture is left next to it as OUTDIR/TEST.expected.ppm.
-# The blink test instead takes two screenshots at the instruction counts
-# of pattern.h's PAT_BLINK_T1 and _T2 (1 instruction per guest ns, the
-# default; the guest never halts), one per blink phase, and vgacheck
-# expects the phases of those guest times.
+# The blink and gblink tests instead take two screenshots at the
+# instruction counts of pattern.h's PAT_BLINK_T1 and _T2 (1 instruction per
+# guest ns, the default; the guest never halts), one per blink phase, and
+# vgacheck expects the phases of those guest times.
 ringside=$1 check=$2 test=$3 rom=$4 out=$5
-if [ "$test" = blink ]; then
+if [ "$test" = blink ] || [ "$test" = gblink ]; then
     shots="170000000 290000000"
 else
     shots=exit

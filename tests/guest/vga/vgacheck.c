@@ -8,7 +8,7 @@
  *            [--no-blink 1] [--no-vbe4-window 1] [--expected OUT.ppm]
  *
  * TEST is text, m04, m0d, m12, m13, modex, vbe8, vbe16, vbe32, blink,
- * textpan or vbe4; IMAGE a
+ * textpan, vbe4 or gblink; IMAGE a
  * PNG (ringside's --screenshot) or a binary PPM (QEMU's screendump).
  * The expected picture comes from the pattern definitions and the IBM
  * VGA's scan-out rules (9-dot cells, the attribute controller, the 6-bit
@@ -19,10 +19,12 @@
  * and --scale model QEMU's other listed differences (tests/scripts/
  * vga-qemu.sh): the 9th dot repeated from character CH on, and pictures
  * with pixels doubled across and/or down; --no-pel-panning 1 expects mode
- * X's start address alone to place the picture. For blink, --at-ns T
- * expects the blink phases at guest time T (the IBM frame timing), and
- * --any-phase 1 accepts any of the four (a screenshot at no known time);
- * --no-blink 1 expects attribute bit 7 as background intensity (QEMU);
+ * X's start address alone to place the picture. For blink and gblink,
+ * --at-ns T expects the blink phases at guest time T (the IBM frame
+ * timing of the mode), and --any-phase 1 accepts any of the four (a
+ * screenshot at no known time); --no-blink 1 expects attribute bit 7 as
+ * background intensity and, in gblink, the pixel's own bit 3 as palette
+ * index bit 3 (QEMU);
  * --no-vbe4-window 1 expects vbe4's lines drawn through the 0xa0000
  * window to stay colour 0 (QEMU).
  * Without either, characters and cursor are expected on.
@@ -35,7 +37,8 @@
 #include "pattern.h"
 
 static const char *const names[VT_COUNT] = { "text", "m04", "m0d",   "m12",     "m13",  "modex",
-                                             "vbe8", "vbe16", "vbe32", "blink", "textpan", "vbe4" };
+                                             "vbe8", "vbe16", "vbe32", "blink", "textpan", "vbe4",
+                                             "gblink" };
 
 static uint32_t dac6(uint32_t c)
 {
@@ -62,13 +65,16 @@ static int vbe4_window = 1;
  * as the attribute mode control says (QEMU: it is background intensity). */
 static int chars_on = 1, cursor_on = 1, blink_attr = 1;
 
-/* The blink phases at guest time ns in mode 03h: the IBM timing (28.322
- * MHz dot clock, lines of 100 characters of 9 dots, 449 lines a frame:
- * 70.09 Hz); the cursor blinks every 16 frames, characters every 32, each
- * on for the first half from power-on. */
-static void blink_phases_at(uint64_t ns)
+/* The blink phases at guest time ns in test t's mode, from the IBM timing:
+ * mode 03h (blink) 28.322 MHz dot clock, lines of 100 characters of 9
+ * dots; mode 0Dh (gblink) 25.175 MHz halved, 50 characters of 8 dots;
+ * both 449 lines a frame (70.09 and 70.08 Hz). The cursor blinks every 16
+ * frames, characters (and graphics palette index bit 3) every 32, each on
+ * for the first half from power-on. */
+static void blink_phases_at(int t, uint64_t ns)
 {
-    uint64_t line_ps = 100ull * 9 * 1000000000000ull / 28322000;
+    uint64_t line_ps = t == VT_GBLINK ? 50ull * 8 * 1000000000000ull / (25175000 / 2)
+                                      : 100ull * 9 * 1000000000000ull / 28322000;
     uint64_t frame = ns * 1000 / (line_ps * 449);
     cursor_on = !(frame & 8);
     chars_on = !(frame & 16);
@@ -126,6 +132,14 @@ static uint32_t expected_pixel(int t, uint32_t x, uint32_t y)
         return dac_rgb(pat_m04_ar(pat_m04(x, y)));
     case VT_M0D:
         return dac_rgb(pat_ega_ar(pat_m0d(x, y)));
+    case VT_GBLINK: {
+        /* blink enabled: palette index bit 3 is the phase (1 when off),
+         * not the pixel's (QEMU: the pixel's) */
+        uint32_t p = pat_m0d(x, y);
+        if (blink_attr)
+            p = (p & 7) | (chars_on ? 0 : 8);
+        return dac_rgb(pat_ega_ar(p));
+    }
     case VT_M12:
         return dac_rgb(pat_ega_ar(pat_m12(x, y)));
     case VT_M13:
@@ -150,7 +164,8 @@ static void expected_size(int t, int *w, int *h)
 {
     static const int sz[VT_COUNT][2] = { { 720, 400 }, { 320, 200 },  { 320, 200 }, { 640, 480 },
                                          { 320, 200 }, { 320, 240 },  { 640, 480 }, { 800, 600 },
-                                         { 1024, 768 }, { 720, 400 }, { 720, 400 }, { 1024, 768 } };
+                                         { 1024, 768 }, { 720, 400 }, { 720, 400 }, { 1024, 768 },
+                                         { 320, 200 } };
     *w = sz[t][0];
     *h = sz[t][1];
 }
@@ -284,7 +299,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--scale"))
             allow_scale = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--at-ns"))
-            blink_phases_at(strtoull(argv[i + 1], NULL, 0));
+            blink_phases_at(t, strtoull(argv[i + 1], NULL, 0));
         else if (!strcmp(argv[i], "--no-vbe4-window"))
             vbe4_window = !atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--no-blink"))

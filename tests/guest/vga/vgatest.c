@@ -221,10 +221,15 @@ static void draw(void)
             cga[(y & 1) * 0x2000 + (y >> 1) * 80 + xb] = (uint8_t)b;
         }
 }
-#elif VGA_TEST == VT_M0D
+#elif VGA_TEST == VT_M0D || VGA_TEST == VT_GBLINK
 static void draw(void)
 {
     set_mode(&mode0d);
+#if VGA_TEST == VT_GBLINK
+    /* graphics, blink enabled: palette index bit 3 is the blink phase */
+    ar_w(0x10, 0x09);
+    ar_enable();
+#endif
     clear_planes();
     /* write mode 0, no rotation, bit mask ff: each plane in turn through
      * the map mask */
@@ -444,7 +449,7 @@ void guest_main(void)
 {
     draw();
     print("VGA-DONE\n");
-#if VGA_TEST == VT_BLINK
+#if VGA_TEST == VT_BLINK || VGA_TEST == VT_GBLINK
     /* Stay on for the screenshots of both blink phases: count vertical
      * retraces (input status 1 bit 3 rising) from power-on. */
     uint32_t frames = 0;
