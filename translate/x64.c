@@ -60,6 +60,7 @@ typedef struct Stub {
     int fuse_cc;       /* >= 0: DL must hold this condition at the join */
     uint32_t fl_have, join_have; /* Jit.fl_have at the start and at the join */
     uint8_t rdirty, rjoin; /* guest registers dirty at the start, loaded at the join */
+    bool rest;         /* run this and the rest of the block threaded, then leave */
     uint32_t eip_pend, ic_pend; /* lag at the instruction's start */
     uint8_t *join;     /* where the main line continues */
 } Stub;
@@ -71,10 +72,11 @@ typedef struct Jit {
     int fuse_cc;    /* >= 0: the next instruction is a Jcc on this condition */
     uint32_t fl_have; /* arithmetic flags held in R8D, newer than c->eflags */
     uint8_t rloaded, rdirty; /* guest registers held in host ones; newer than c->r[] */
+    uint8_t seg_ok[6]; /* SEG_ACC_* bits tested already (since the last handler) */
     bool fused;     /* DL holds that condition, set right after the host op */
     const Block *b;
     uint32_t eip_pend, ic_pend;
-    Stub stubs[BLOCK_MAX_INSNS];
+    Stub stubs[BLOCK_MAX_INSNS * 2]; /* per instruction: its stub and an access-bits one */
     int nstubs;
     uint8_t *exits[BLOCK_MAX_INSNS * 2 + 8]; /* rel32s to the epilogue */
     int nexits;
@@ -121,6 +123,10 @@ static void emit_call(Jit *j, const Insn *in, uint32_t eip_pend, uint32_t ic_pen
 
 static Stub *new_stub(Jit *j, const Insn *in)
 {
+    if (j->nstubs == (int)(sizeof(j->stubs) / sizeof(j->stubs[0]))) {
+        j->e.overflow = true; /* cannot happen; fail the compile safely */
+        j->nstubs--;
+    }
     Stub *s = &j->stubs[j->nstubs++];
     s->nfrom = 0;
     s->in = in;
@@ -129,6 +135,7 @@ static Stub *new_stub(Jit *j, const Insn *in)
     s->join_have = 0;
     s->rdirty = j->rdirty;
     s->rjoin = 0;
+    s->rest = false;
     s->eip_pend = j->eip_pend;
     s->ic_pend = j->ic_pend;
     s->join = NULL;
@@ -316,12 +323,31 @@ static void emit_ea(Jit *j, const Insn *in)
 /* The inline fast path of cpu/access.h for offset EAX in segment seg:
  * on a hit RSI + RDX address the bytes (EAX is kept), on a miss it
  * branches to the stub. */
-static void emit_fast(Jit *j, Stub *s, int seg, int size, bool write)
+static void emit_fast_x(Jit *j, Stub *s, int seg, int size, bool write, bool once)
 {
     Emit *e = &j->e;
-    em_op_mem(e, 0, 0, 0xf6, 0, OFF_SEG(seg, acc)); /* test byte [acc], bit */
-    em8(e, write ? SEG_ACC_WR : SEG_ACC_RD);
-    stub_from(j, s, em_jcc32(e, HCC_E));
+    uint8_t bit = write ? SEG_ACC_WR : SEG_ACC_RD;
+    if (!once) {
+        em_op_mem(e, 0, 0, 0xf6, 0, OFF_SEG(seg, acc)); /* test byte [acc], bit */
+        em8(e, bit);
+        stub_from(j, s, em_jcc32(e, HCC_E));
+    } else if (!(j->seg_ok[seg] & bit)) {
+        /* Only handlers change the access bits, so one test per segment
+         * and direction holds until the next handler call; a miss runs
+         * this and the rest of the block through the handlers, exactly as
+         * the threaded loop would (the later accesses skip the test). */
+        Stub *x = new_stub(j, s->in);
+        x->rest = true;
+        x->eip_pend = s->eip_pend;
+        x->ic_pend = s->ic_pend;
+        x->fl_have = s->fl_have;
+        x->rdirty = s->rdirty;
+        x->fuse_cc = -1;
+        em_op_mem(e, 0, 0, 0xf6, 0, OFF_SEG(seg, acc));
+        em8(e, bit);
+        stub_from(j, x, em_jcc32(e, HCC_E));
+        j->seg_ok[seg] |= bit;
+    }
     if (size == 1) {
         em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(seg, limit)); /* cmp eax, [limit] */
     } else {
@@ -348,6 +374,11 @@ static void emit_fast(Jit *j, Stub *s, int seg, int size, bool write)
     em_op_rr(e, 0, 0x48, 0x85, HR_SI, HR_SI);              /* test rsi, rsi */
     stub_from(j, s, em_jcc32(e, HCC_E));
     em_alu32_imm(e, 4, HR_DX, PAGE_MASK);
+}
+
+static void emit_fast(Jit *j, Stub *s, int seg, int size, bool write)
+{
+    emit_fast_x(j, s, seg, size, write, true);
 }
 
 /* hr = zero-extended w-bit value at [rsi+rdx] */
@@ -989,7 +1020,7 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
         Jit *jj = j;
         {
             Stub *ts = &tmp;
-            emit_fast(jj, ts, SEG_SS, 4, true);
+            emit_fast_x(jj, ts, SEG_SS, 4, true, false);
             for (int k = 0; k < ts->nfrom; k++)
                 miss[nm++] = ts->from[k];
         }
@@ -1041,6 +1072,20 @@ static int fuse_cond(const Plan *p, int cc)
 }
 
 /* ---- the block ------------------------------------------------------------ */
+
+/* The threaded loop (translate/exec.c's run_block) from instruction `in`
+ * to the block's end, for a stub that cannot rejoin the host code. */
+static void run_rest(Cpu *c, const Insn *in, const Insn *end)
+{
+    for (; in < end; in++) {
+        c->insn_eip = c->eip;
+        c->eip += in->len;
+        in->fn(c, in);
+        c->icount++;
+        if (c->exit_req)
+            break;
+    }
+}
 
 bool x64_compile(X64Buf *xb, Block *b)
 {
@@ -1105,6 +1150,7 @@ bool x64_compile(X64Buf *xb, Block *b)
             }
             store_flags(j);
             sync_regs(j, true);
+            memset(j->seg_ok, 0, sizeof(j->seg_ok));
             emit_call(j, in, j->eip_pend, j->ic_pend, !last);
             j->eip_pend = j->ic_pend = 0;
             pos += in->len;
@@ -1119,6 +1165,7 @@ bool x64_compile(X64Buf *xb, Block *b)
         default:
             store_flags(j);
             sync_regs(j, true);
+            memset(j->seg_ok, 0, sizeof(j->seg_ok));
             emit_call(j, in, j->eip_pend, j->ic_pend, !last);
             j->eip_pend = j->ic_pend = 0;
             pos += in->len;
@@ -1149,6 +1196,16 @@ bool x64_compile(X64Buf *xb, Block *b)
             em_patch(s->from[k], e->p);
         store_flags_of(j, s->fl_have);
         writeback_regs(j, s->rdirty);
+        if (s->rest) {
+            em_add32_mem_imm(e, OFF(eip), (int32_t)s->eip_pend);
+            em_add64_mem_imm(e, OFF(icount), (int32_t)s->ic_pend);
+            em_op_rr(e, 0, 0x48, 0x89, HR_BX, HR_DI);           /* mov rdi, rbx */
+            em_mov64_imm(e, HR_SI, (uint64_t)(uintptr_t)s->in);
+            em_mov64_imm(e, HR_DX, (uint64_t)(uintptr_t)(b->insn + b->ninsn));
+            em_call_abs(e, (const void *)run_rest);
+            to_exit(j, em_jmp32(e));
+            continue;
+        }
         if (!s->join) {
             /* a branch: the handler ends the block */
             emit_call(j, s->in, s->eip_pend, s->ic_pend, false);
