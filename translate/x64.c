@@ -250,6 +250,21 @@ static void reload_regs(Jit *j, uint8_t loaded)
             em_ld_any(&j->e, HREG[n], OFF_R(n));
 }
 
+/* ALU op (group-1 number, 8 = TEST) r32, imm32 for any register */
+static void em_alu_imm_any(Emit *e, int op, int r, uint32_t v)
+{
+    if (op == 8) {
+        em_rrx(e, 0, false, false, 0xf7, 0, r);
+        em32(e, v);
+    } else if ((int32_t)v >= -128 && (int32_t)v <= 127) {
+        em_rrx(e, 0, false, false, 0x83, op, r);
+        em8(e, (uint8_t)v);
+    } else {
+        em_rrx(e, 0, false, false, 0x81, op, r);
+        em32(e, v);
+    }
+}
+
 /* host register hr (RAX-RDI) = guest register n of width w, zero-extended */
 static void ld_reg(Jit *j, int w, int n, int hr)
 {
@@ -295,9 +310,45 @@ static void st_reg(Jit *j, int w, int n, int hr)
 }
 
 /* EAX = the effective address (the same sum as insn_ea). */
+/* lea eax, [base + index << scale + disp] with a 32-bit address size (the
+ * sum wraps as the guest's does); base/index are host registers or -1. */
+static void em_lea32(Emit *e, int base, int index, int scale, int32_t disp)
+{
+    em8(e, 0x67);
+    int rex = (index >= 8 ? 2 : 0) | (base >= 8 ? 1 : 0);
+    if (rex)
+        em8(e, (uint8_t)(0x40 | rex));
+    em8(e, 0x8d);
+    if (base < 0) {
+        /* [index*s + disp32] */
+        em8(e, 0x04);
+        em8(e, (uint8_t)((scale << 6) | ((index & 7) << 3) | 5));
+        em32(e, (uint32_t)disp);
+        return;
+    }
+    int mod = disp == 0 && (base & 7) != 5 ? 0 : disp >= -128 && disp <= 127 ? 1 : 2;
+    if (index >= 0 || (base & 7) == 4) {
+        em8(e, (uint8_t)((mod << 6) | 4));
+        int idx = index >= 0 ? (index & 7) : 4; /* 4 without REX.X: none */
+        em8(e, (uint8_t)(((index >= 0 ? scale : 0) << 6) | (idx << 3) | (base & 7)));
+    } else {
+        em8(e, (uint8_t)((mod << 6) | (base & 7)));
+    }
+    if (mod == 1)
+        em8(e, (uint8_t)disp);
+    else if (mod == 2)
+        em32(e, (uint32_t)disp);
+}
+
 static void emit_ea(Jit *j, const Insn *in)
 {
     Emit *e = &j->e;
+    if ((in->flags & INSN_ADDR32) && (in->base != R_NONE || in->index != R_NONE)) {
+        int base = in->base != R_NONE ? greg(j, in->base) : -1;
+        int index = in->index != R_NONE ? greg(j, in->index) : -1;
+        em_lea32(e, base, index, in->scale, (int32_t)in->disp);
+        return;
+    }
     if (in->base != R_NONE) {
         ld_reg(j, 32, in->base, HR_AX);
         if (in->disp)
@@ -698,7 +749,18 @@ static void emit_alu(Jit *j, const Insn *in, const Plan *p, bool flags_live)
     uint32_t take = (p->aluop == 1 || p->aluop == 4 || p->aluop == 6 || p->aluop == 8)
                         ? (FL_ARITH & ~X86_EFLAGS_AF) : FL_ARITH;
     bool mem = p->form != 3 && in->mod != 3;
-    if (p->form == 3) {
+    if (w == 32 && !mem) {
+        /* straight on the host registers that hold the guest's */
+        int dst = p->form == 3 ? R_EAX : p->form == 1 ? in->reg : in->rm;
+        int hd = greg(j, dst);
+        if (p->form >= 2)
+            em_alu_imm_any(e, p->aluop, hd, in->imm);
+        else
+            em_rrx(e, 0, false, false, alu_opc(p), greg(j, p->form == 1 ? in->rm : in->reg), hd);
+        emit_fuse(j);
+        if (writes)
+            j->rdirty |= (uint8_t)(1u << dst);
+    } else if (p->form == 3) {
         ld_reg(j, w, R_EAX, HR_AX);
         em_mov32_imm(e, HR_CX, in->imm);
         em_op_rr(e, pfx, 0, alu_opc(p), HR_CX, HR_AX);
@@ -834,10 +896,16 @@ static void emit_incdec(Jit *j, const Insn *in, const Plan *p, bool flags_live)
         emit_fuse(j);
     } else {
         int n = p->incform ? in->rm : in->reg;
-        ld_reg(j, w, n, HR_AX);
-        em_op_rr(e, pfx, 0, opc, p->dec, HR_AX);
-        emit_fuse(j);
-        st_reg(j, w, n, HR_AX);
+        if (w == 32) {
+            em_rrx(e, 0, false, false, opc, p->dec, greg(j, n));
+            emit_fuse(j);
+            j->rdirty |= (uint8_t)(1u << n);
+        } else {
+            ld_reg(j, w, n, HR_AX);
+            em_op_rr(e, pfx, 0, opc, p->dec, HR_AX);
+            emit_fuse(j);
+            st_reg(j, w, n, HR_AX);
+        }
     }
     if (flags_live)
         emit_flags(j, FL_NOCF, FL_NOCF);
@@ -849,11 +917,18 @@ static void emit_shift(Jit *j, const Insn *in, const Plan *p, bool flags_live)
 {
     Emit *e = &j->e;
     int w = p->w;
-    ld_reg(j, w, in->rm, HR_AX);
-    em_op_rr(e, w == 16 ? 0x66 : 0, 0, w == 8 ? 0xc0 : 0xc1, p->aluop, HR_AX);
-    em8(e, p->count);
-    emit_fuse(j);
-    st_reg(j, w, in->rm, HR_AX);
+    if (w == 32) {
+        em_rrx(e, 0, false, false, 0xc1, p->aluop, greg(j, in->rm));
+        em8(e, p->count);
+        emit_fuse(j);
+        j->rdirty |= (uint8_t)(1u << in->rm);
+    } else {
+        ld_reg(j, w, in->rm, HR_AX);
+        em_op_rr(e, w == 16 ? 0x66 : 0, 0, w == 8 ? 0xc0 : 0xc1, p->aluop, HR_AX);
+        em8(e, p->count);
+        emit_fuse(j);
+        st_reg(j, w, in->rm, HR_AX);
+    }
     uint32_t take = FL_ARITH & ~X86_EFLAGS_AF;
     if (p->count > 1)
         take &= ~X86_EFLAGS_OF;

@@ -36,6 +36,40 @@ static int dst8(void)
     return ok[rnd() % 6];
 }
 
+/* A memory operand (ModRM and displacement) at p for DATA + disp: 16-bit
+ * [bx+disp8], or with a32 (the instruction has a 0x67 prefix) one of the
+ * 32-bit forms [ebx+disp8], [ebx*2+disp32], [ebx+ebx+disp32] (the x64
+ * backend computes those with one LEA). Returns its length. */
+static int mem_op(uint8_t *p, int reg, int disp, bool a32)
+{
+    int n = 0;
+    if (!a32) {
+        p[n++] = (uint8_t)(0x47 | (reg << 3));
+        p[n++] = (uint8_t)disp;
+        return n;
+    }
+    int32_t d32 = disp - (int32_t)DATA; /* EBX = DATA: 2 * EBX = DATA + DATA */
+    switch (rnd() % 3) {
+    case 0:
+        p[n++] = (uint8_t)(0x43 | (reg << 3));
+        p[n++] = (uint8_t)disp;
+        break;
+    case 1:
+        p[n++] = (uint8_t)(0x04 | (reg << 3));
+        p[n++] = 0x5d; /* ebx*2, no base */
+        memcpy(p + n, &d32, 4);
+        n += 4;
+        break;
+    default:
+        p[n++] = (uint8_t)(0x84 | (reg << 3));
+        p[n++] = 0x1b; /* ebx + ebx */
+        memcpy(p + n, &d32, 4);
+        n += 4;
+        break;
+    }
+    return n;
+}
+
 /* One random instruction at p; returns its length. */
 static int gen_insn(uint8_t *p)
 {
@@ -47,6 +81,10 @@ static int gen_insn(uint8_t *p)
     int disp = (int)(rnd() % 120);
     if (o32 && kind != 11)
         p[n++] = 0x66;
+    /* 32-bit addressing for the forms that take mem_op */
+    bool a32 = mem && kind != 6 && kind <= 7 && (rnd() & 1);
+    if (a32)
+        p[n++] = 0x67;
     switch (kind) {
     case 0: case 1: { /* ALU E,G / G,E in all widths */
         int g = alu[rnd() % 8];
@@ -55,8 +93,7 @@ static int gen_insn(uint8_t *p)
         p[n++] = (uint8_t)(g * 8 + form);
         int reg = (form & 2) ? (byte ? dst8() : dst16()) : (int)(rnd() % 8);
         if (mem) {
-            p[n++] = (uint8_t)(0x47 | (reg << 3));
-            p[n++] = (uint8_t)disp;
+            n += mem_op(p + n, reg, disp, a32);
         } else {
             int rm = (form & 2) ? (int)(rnd() % 8) : (byte ? dst8() : dst16());
             p[n++] = (uint8_t)(0xc0 | (reg << 3) | rm);
@@ -68,8 +105,7 @@ static int gen_insn(uint8_t *p)
         p[n++] = (uint8_t)op;
         int g = (int)(rnd() % 8);
         if (mem) {
-            p[n++] = (uint8_t)(0x47 | (g << 3));
-            p[n++] = (uint8_t)disp;
+            n += mem_op(p + n, g, disp, a32);
         } else {
             p[n++] = (uint8_t)(0xc0 | (g << 3) | (op == 0x80 ? dst8() : dst16()));
         }
@@ -86,8 +122,7 @@ static int gen_insn(uint8_t *p)
             p[n++] = byte ? 0xfe : 0xff;
             int g = (int)(rnd() % 2);
             if (mem) {
-                p[n++] = (uint8_t)(0x47 | (g << 3));
-                p[n++] = (uint8_t)disp;
+                n += mem_op(p + n, g, disp, a32);
             } else {
                 p[n++] = (uint8_t)(0xc0 | (g << 3) | (byte ? dst8() : dst16()));
             }
@@ -108,8 +143,7 @@ static int gen_insn(uint8_t *p)
         p[n++] = (uint8_t)op;
         int reg = (op & 2) ? (byte ? dst8() : dst16()) : (int)(rnd() % 8);
         if (mem) {
-            p[n++] = (uint8_t)(0x47 | (reg << 3));
-            p[n++] = (uint8_t)disp;
+            n += mem_op(p + n, reg, disp, a32);
         } else {
             p[n++] = (uint8_t)(0xc0 | (reg << 3) | ((op & 2) ? (int)(rnd() % 8) : (byte ? dst8() : dst16())));
         }
@@ -137,8 +171,7 @@ static int gen_insn(uint8_t *p)
         p[n++] = 0x0f;
         p[n++] = (uint8_t)((int[]){ 0xb6, 0xb7, 0xbe, 0xbf }[rnd() % 4]);
         if (mem) {
-            p[n++] = (uint8_t)(0x47 | (dst16() << 3));
-            p[n++] = (uint8_t)disp;
+            n += mem_op(p + n, dst16(), disp, a32);
         } else {
             p[n++] = (uint8_t)(0xc0 | (dst16() << 3) | (int)(rnd() % 8));
         }
