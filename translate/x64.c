@@ -467,6 +467,20 @@ static bool have_lahf(void)
     return known;
 }
 
+/* R8D's flags in mask = EDI's (EDI holds nothing outside mask). */
+static void merge_flags(Jit *j, uint32_t mask)
+{
+    Emit *e = &j->e;
+    if (j->fl_have & ~mask) {
+        em_op_rr(e, 0, 0x41, 0x81, 4, 0);              /* and r8d, ~mask */
+        em32(e, ~mask);
+        em_op_rr(e, 0, 0x41, 0x09, HR_DI, 0);          /* or r8d, edi */
+    } else {
+        em_op_rr(e, 0, 0x41, 0x89, HR_DI, 0);          /* mov r8d, edi */
+    }
+    j->fl_have |= mask;
+}
+
 /* After a flag-setting host instruction: the host's flags become the
  * guest's in R8D (take: bits taken from the host; mask: bits replaced, the
  * rest of mask is cleared). c->eflags is updated only by store_flags, so
@@ -494,14 +508,7 @@ static void emit_flags(Jit *j, uint32_t take, uint32_t mask)
         em8(e, 0x58 + HR_DI);                          /* pop rdi */
         em_alu32_imm(e, 4, HR_DI, take);
     }
-    if (j->fl_have & ~mask) {
-        em_op_rr(e, 0, 0x41, 0x81, 4, 0);              /* and r8d, ~mask */
-        em32(e, ~mask);
-        em_op_rr(e, 0, 0x41, 0x09, HR_DI, 0);          /* or r8d, edi */
-    } else {
-        em_op_rr(e, 0, 0x41, 0x89, HR_DI, 0);          /* mov r8d, edi */
-    }
-    j->fl_have |= mask;
+    merge_flags(j, mask);
 }
 
 /* c->eflags = the flags held in R8D (those in `have`). Clobbers ECX. */
@@ -582,7 +589,7 @@ static void emit_indirect_exit(Jit *j)
 
 enum {
     K_NONE, K_ALU, K_MOV, K_MOVI, K_LEA, K_EXT, K_INCDEC, K_PUSH, K_POP, K_JCC, K_JMP, K_SHIFT,
-    K_CALL, K_RET,
+    K_CALL, K_RET, K_IMUL,
 };
 
 typedef struct Plan {
@@ -667,6 +674,11 @@ static Plan plan_insn(const Insn *in)
     case 0xeb: case 0xe9:
         p.kind = K_JMP; p.w = (uint8_t)wv;
         return p;
+    case 0x1af: case 0x69: case 0x6b:
+        if (wv != 32)
+            return p;
+        p.kind = K_IMUL; p.w = 32;
+        return p;
     case 0xe8: case 0xc3:
         if (wv != 32)
             return p;
@@ -680,7 +692,9 @@ static Plan plan_insn(const Insn *in)
         unsigned n = op >= 0xd0 ? 1 : (in->imm & 31);
         if (in->mod != 3 || n == 0 || n >= (unsigned)w)
             return p;
-        if (!(in->reg == 5 || in->reg == 7 || (in->reg == 4 && n == 1)))
+        /* SHL by more than 1 too (OF computed as the handler's "last
+         * step" rule); ROL and ROR on 32-bit registers (CF and OF only) */
+        if (!(in->reg == 4 || in->reg == 5 || in->reg == 7 || (w == 32 && in->reg <= 1)))
             return p;
         p.kind = K_SHIFT; p.w = (uint8_t)w; p.aluop = in->reg; p.count = (uint8_t)n;
         return p;
@@ -715,6 +729,8 @@ static uint32_t plan_writes(const Plan *p)
     if (p->kind == K_INCDEC)
         return FL_NOCF;
     if (p->kind == K_SHIFT)
+        return p->aluop <= 1 ? X86_EFLAGS_CF | X86_EFLAGS_OF : FL_ARITH;
+    if (p->kind == K_IMUL)
         return FL_ARITH;
     return 0;
 }
@@ -929,11 +945,102 @@ static void emit_shift(Jit *j, const Insn *in, const Plan *p, bool flags_live)
         emit_fuse(j);
         st_reg(j, w, in->rm, HR_AX);
     }
+    if (!flags_live)
+        return;
+    if (p->aluop <= 1) {
+        /* ROL: CF = bit 0, OF = bit 31 ^ CF; ROR: CF = bit 31, OF = bit
+         * 31 ^ bit 30 (cpu/shift.c); SF ZF AF PF stay */
+        int hd = HREG[in->rm];
+        if (p->aluop == 0) {
+            em8(e, 0x0f); em8(e, 0x92); em8(e, 0xc0);          /* setc al */
+            em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xf8);          /* movzx edi, al */
+            em_rrx(e, 0, false, false, 0x8b, HR_CX, hd);       /* mov ecx, r */
+            em_op_rr(e, 0, 0, 0xc1, 5, HR_CX);                 /* shr ecx, 31 */
+            em8(e, 31);
+            em_op_rr(e, 0, 0, 0x31, HR_DI, HR_CX);             /* xor ecx, edi */
+        } else {
+            em_rrx(e, 0, false, false, 0x8b, HR_DI, hd);       /* mov edi, r */
+            em_op_rr(e, 0, 0, 0xc1, 5, HR_DI);                 /* shr edi, 30: b31:b30 */
+            em8(e, 30);
+            em_op_rr(e, 0, 0, 0x89, HR_DI, HR_CX);             /* mov ecx, edi */
+            em_op_rr(e, 0, 0, 0xd1, 5, HR_CX);                 /* shr ecx, 1: b31 */
+            em_op_rr(e, 0, 0, 0x31, HR_DI, HR_CX);             /* xor ecx, edi */
+            em_op_rr(e, 0, 0, 0x83, 4, HR_CX);                 /* and ecx, 1: OF */
+            em8(e, 1);
+            em_op_rr(e, 0, 0, 0xd1, 5, HR_DI);                 /* shr edi, 1: CF */
+        }
+        em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);                     /* shl ecx, 11 */
+        em8(e, 11);
+        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* or edi, ecx */
+        merge_flags(j, X86_EFLAGS_CF | X86_EFLAGS_OF);
+        return;
+    }
+    if (p->aluop == 4 && p->count > 1) {
+        /* SHL: OF = SF ^ CF (the last one-bit step) */
+        em8(e, 0x9f);                                          /* lahf */
+        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);              /* movzx edi, ah */
+        em_op_rr(e, 0, 0, 0x89, HR_DI, HR_CX);                 /* mov ecx, edi */
+        em_op_rr(e, 0, 0, 0xc1, 5, HR_CX);                     /* shr ecx, 7 */
+        em8(e, 7);
+        em_op_rr(e, 0, 0, 0x31, HR_DI, HR_CX);                 /* xor ecx, edi */
+        em_op_rr(e, 0, 0, 0x83, 4, HR_CX);                     /* and ecx, 1 */
+        em8(e, 1);
+        em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);                     /* shl ecx, 11 */
+        em8(e, 11);
+        em_alu32_imm(e, 4, HR_DI, 0xc5);                       /* SF ZF PF CF; AF = 0 */
+        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);
+        merge_flags(j, FL_ARITH);
+        return;
+    }
     uint32_t take = FL_ARITH & ~X86_EFLAGS_AF;
     if (p->count > 1)
         take &= ~X86_EFLAGS_OF;
-    if (flags_live)
-        emit_flags(j, take, FL_ARITH);
+    emit_flags(j, take, FL_ARITH);
+}
+
+/* IMUL r32, r/m32 (0F AF) and IMUL r32, r/m32, imm (69, 6B): CF = OF =
+ * the product did not fit, SF ZF PF from the low half, AF = 0
+ * (cpu/muldiv.c); the host gives CF/OF, a TEST the rest. */
+static void emit_imul(Jit *j, const Insn *in, bool flags_live)
+{
+    Emit *e = &j->e;
+    Stub *s = NULL;
+    int hs;
+    if (in->mod == 3) {
+        hs = greg(j, in->rm);
+    } else {
+        s = new_stub(j, in);
+        emit_ea(j, in);
+        emit_fast(j, s, in->seg, 4, false);
+        ld_mem(j, 32, HR_CX);
+        hs = HR_CX;
+    }
+    int hd;
+    if (in->op == 0x1af) {
+        hd = greg(j, in->reg);
+        em_rrx(e, 0, false, false, 0x0faf, hd, hs);            /* imul r, src */
+    } else {
+        hd = HREG[in->reg];
+        j->rloaded |= (uint8_t)(1u << in->reg);
+        em_rrx(e, 0, false, false, 0x69, hd, hs);              /* imul r, src, imm32 */
+        em32(e, in->imm);
+    }
+    j->rdirty |= (uint8_t)(1u << in->reg);
+    if (flags_live) {
+        em8(e, 0x0f); em8(e, 0x90); em8(e, 0xc0);              /* seto al */
+        em_rrx(e, 0, false, false, 0x85, hd, hd);              /* test r, r */
+        em8(e, 0x9f);                                          /* lahf */
+        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);              /* movzx edi, ah */
+        em_alu32_imm(e, 4, HR_DI, 0xc4);                       /* SF ZF PF */
+        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xc8);              /* movzx ecx, al */
+        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* CF */
+        em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);                     /* shl ecx, 11 */
+        em8(e, 11);
+        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* OF */
+        merge_flags(j, FL_ARITH);
+    }
+    if (s)
+        stub_join(j, s);
 }
 
 /* PUSH/POP r with a 32-bit stack (SS.B); a 16-bit stack takes the stub. */
@@ -1140,7 +1247,7 @@ static int fuse_cond(const Plan *p, int cc)
     case K_INCDEC:
         return !uses_cf ? cc : -1;
     case K_SHIFT:
-        return p->count > 1 && uses_of ? -1 : cc;
+        return p->aluop <= 1 || (p->count > 1 && uses_of) ? -1 : cc;
     default:
         return -1;
     }
@@ -1211,6 +1318,7 @@ bool x64_compile(X64Buf *xb, Block *b)
             j->fuse_cc = fuse_cond(p, b->insn[n - 1].op & 0xf);
         switch (p->kind) {
         case K_SHIFT: emit_shift(j, in, p, fl); break;
+        case K_IMUL: emit_imul(j, in, fl); break;
         case K_ALU: emit_alu(j, in, p, fl); break;
         case K_MOV: case K_MOVI: emit_mov(j, in, p); break;
         case K_LEA: emit_lea(j, in, p); break;

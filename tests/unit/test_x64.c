@@ -76,13 +76,13 @@ static int gen_insn(uint8_t *p)
     int n = 0;
     bool o32 = rnd() & 1;
     static const int alu[] = { 0, 1, 2, 3, 4, 5, 6, 7 }; /* ADC/SBB too: handlers */
-    int kind = (int)(rnd() % 12);
+    int kind = (int)(rnd() % 13);
     bool mem = (rnd() % 3) == 0;
     int disp = (int)(rnd() % 120);
     if (o32 && kind != 11)
         p[n++] = 0x66;
     /* 32-bit addressing for the forms that take mem_op */
-    bool a32 = mem && kind != 6 && kind <= 7 && (rnd() & 1);
+    bool a32 = mem && kind != 6 && (kind <= 7 || kind == 12) && (rnd() & 1);
     if (a32)
         p[n++] = 0x67;
     switch (kind) {
@@ -130,7 +130,7 @@ static int gen_insn(uint8_t *p)
         break;
     case 4: { /* shifts by an immediate or 1 */
         int op = (int)(0xc0 + (rnd() % 2) + ((rnd() & 1) ? 0x10 : 0));
-        int g = (int[]){ 4, 5, 7, 0 }[rnd() % 4];
+        int g = (int[]){ 4, 5, 7, 0, 1 }[rnd() % 5];
         p[n++] = (uint8_t)op;
         p[n++] = (uint8_t)(0xc0 | (g << 3) | ((op & 1) ? dst16() : dst8()));
         if (op < 0xd0)
@@ -201,6 +201,21 @@ static int gen_insn(uint8_t *p)
             p[n++] = 0x66;
         p[n++] = (uint8_t)(0x58 + dst16());
         break;
+    case 12: { /* IMUL r, r/m (0F AF) and IMUL r, r/m, imm (69, 6B) */
+        int op = (int[]){ 0xaf, 0x69, 0x6b }[rnd() % 3];
+        if (op == 0xaf)
+            p[n++] = 0x0f;
+        p[n++] = (uint8_t)op;
+        int reg = dst16();
+        if (mem)
+            n += mem_op(p + n, reg, disp, a32);
+        else
+            p[n++] = (uint8_t)(0xc0 | (reg << 3) | (int)(rnd() % 8));
+        int ib = op == 0x6b ? 1 : op == 0x69 ? (o32 ? 4 : 2) : 0;
+        for (int i = 0; i < ib; i++)
+            p[n++] = (uint8_t)rnd();
+        break;
+    }
     default: /* a handler-only instruction between inline ones */
         p[n++] = (uint8_t)((int[]){ 0xf5, 0xf8, 0xf9, 0x98, 0x99 }[rnd() % 5]); /* CMC CLC STC CBW CWD */
         break;
