@@ -402,21 +402,15 @@ static void emit_fast_x(Jit *j, Stub *s, int seg, int size, bool write, bool onc
     if (size == 1) {
         em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(seg, limit)); /* cmp eax, [limit] */
     } else {
-        em_op_rr(e, 0, 0, 0x89, HR_AX, HR_CX);             /* mov ecx, eax */
-        em_op_rr(e, 0, 0x48, 0x83, 0, HR_CX);              /* add rcx, size-1 */
-        em8(e, (uint8_t)(size - 1));
+        /* lea rcx, [rax + size-1]: the upper half of RAX is clear (every
+         * EA ends with a 32-bit write), so no wrap past 2^32 */
+        em8(e, 0x48); em8(e, 0x8d); em8(e, 0x48); em8(e, (uint8_t)(size - 1));
         em_mov32_load(e, HR_DX, OFF_SEG(seg, limit));
         em_op_rr(e, 0, 0x48, 0x39, HR_DX, HR_CX);          /* cmp rcx, rdx */
     }
     stub_from(j, s, em_jcc32(e, HCC_A));
     em_op_rr(e, 0, 0, 0x89, HR_AX, HR_DX);                 /* mov edx, eax */
     em_op_mem(e, 0, 0, 0x03, HR_DX, OFF_SEG(seg, base));   /* add edx, [base] */
-    if (size > 1) {
-        em_op_rr(e, 0, 0, 0x89, HR_DX, HR_CX);
-        em_alu32_imm(e, 4, HR_CX, PAGE_MASK);
-        em_alu32_imm(e, 7, HR_CX, PAGE_SIZE - (uint32_t)size);
-        stub_from(j, s, em_jcc32(e, HCC_A));
-    }
     em_op_rr(e, 0, 0, 0x89, HR_DX, HR_CX);
     em_op_rr(e, 0, 0, 0xc1, 5, HR_CX);                     /* shr ecx, 12 */
     em8(e, PAGE_SHIFT);
@@ -425,6 +419,11 @@ static void emit_fast_x(Jit *j, Stub *s, int seg, int size, bool write, bool onc
     em_op_rr(e, 0, 0x48, 0x85, HR_SI, HR_SI);              /* test rsi, rsi */
     stub_from(j, s, em_jcc32(e, HCC_E));
     em_alu32_imm(e, 4, HR_DX, PAGE_MASK);
+    if (size > 1) {
+        /* crossing into the next page: the slow path */
+        em_alu32_imm(e, 7, HR_DX, PAGE_SIZE - (uint32_t)size);
+        stub_from(j, s, em_jcc32(e, HCC_A));
+    }
 }
 
 static void emit_fast(Jit *j, Stub *s, int seg, int size, bool write)
@@ -496,7 +495,10 @@ static void emit_flags(Jit *j, uint32_t take, uint32_t mask)
             em8(e, 0x0f); em8(e, 0x90); em8(e, 0xc1);  /* seto cl */
         }
         em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);      /* movzx edi, ah */
-        em_alu32_imm(e, 4, HR_DI, take & 0xff);
+        /* AH is the low byte of EFLAGS with its fixed bits (1 is set, as
+         * in the guest's, 3 and 5 clear): mask only to drop flags */
+        if ((take & 0xff) != (FL_ARITH & 0xff))
+            em_alu32_imm(e, 4, HR_DI, take & 0xff);
         if (take & X86_EFLAGS_OF) {
             em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xc9);  /* movzx ecx, cl */
             em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);         /* shl ecx, 11 */
