@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "cpu/decode.h"
+#include "mmu/mem.h"
 #include "translate/x64.h"
 #include "translate/x64emit.h"
 
@@ -78,7 +79,7 @@ typedef struct Jit {
     uint32_t eip_pend, ic_pend;
     Stub stubs[BLOCK_MAX_INSNS * 2]; /* per instruction: its stub and an access-bits one */
     int nstubs;
-    uint8_t *exits[BLOCK_MAX_INSNS * 2 + 8]; /* rel32s to the epilogue */
+    uint8_t *exits[BLOCK_MAX_INSNS * 4 + 32]; /* rel32s to the epilogue */
     int nexits;
     bool last;
 } Jit;
@@ -575,16 +576,85 @@ static bool indirect_exit(const Insn *in)
     }
 }
 
+/* ModRM for [base + disp] with base one of RAX-RDI but RSP/RBP. */
+static void em_base_disp(Emit *e, int reg, int base, int32_t disp)
+{
+    if (disp >= -128 && disp <= 127) {
+        em8(e, (uint8_t)(0x40 | (reg << 3) | base));
+        em8(e, (uint8_t)disp);
+    } else {
+        em8(e, (uint8_t)(0x80 | (reg << 3) | base));
+        em32(e, (uint32_t)disp);
+    }
+}
+
+#define OFF_TC(f) ((int32_t)offsetof(TCache, f))
+#define OFF_B(f) ((int32_t)offsetof(Block, f))
+
+/* After a near RET, CALL, indirect JMP or LOOP (EIP and icount exact, the
+ * registers and flags in the Cpu): jump straight to the code of the block
+ * at the new EIP, found the way tc_find's jump cache finds it, if the
+ * dispatcher would run it whole right away; otherwise leave the block.
+ * These instructions change neither CS nor the mode, so the key is (lin,
+ * cs_base, this block's mode). The same checks as a chained exit, then
+ * the jump-cache probe (cache.c's jc_index), all inline. */
 static void emit_indirect_exit(Jit *j)
 {
     Emit *e = &j->e;
-    em_op_rr(e, 0, 0x48, 0x89, HR_BX, HR_DI);    /* mov rdi, rbx */
-    em_mov32_imm(e, HR_SI, j->b->mode);
-    em_call_abs(e, (const void *)x64_indirect);
-    em_op_rr(e, 0, 0x48, 0x85, HR_AX, HR_AX);    /* test rax, rax */
+    em_mov64_imm(e, HR_SI, (uint64_t)(uintptr_t)&j->xb->chaining);
+    em8(e, 0x80); em8(e, 0x3e); em8(e, 0);                     /* cmp byte [rsi], 0 */
     to_exit(j, em_jcc32(e, HCC_E));
+    em_mov64_load(e, HR_AX, OFF(icount));
+    em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);                       /* add rax, 64 */
+    em8(e, BLOCK_MAX_INSNS);
+    em_op_mem(e, 0, 0x48, 0x3b, HR_AX, OFF(deadline));
+    to_exit(j, em_jcc32(e, HCC_A));
+    em_op_mem(e, 0, 0x48, 0x83, 7, OFF(exit_req));              /* and exit_reason */
+    em8(e, 0);
+    to_exit(j, em_jcc32(e, HCC_NE));
+    em_op_mem(e, 0, 0, 0x80, 7, OFF(dbg_slow));
+    em8(e, 0);
+    to_exit(j, em_jcc32(e, HCC_NE));
+    em_op_mem(e, 0, 0, 0x80, 7, OFF(intr));
+    em8(e, 0);
+    to_exit(j, em_jcc32(e, HCC_NE));
+    em_mov32_load(e, HR_CX, OFF(eip));
+    em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
+    to_exit(j, em_jcc32(e, HCC_A));
+    /* the jump cache is valid for the current mappings only */
+    em_mov64_load(e, HR_SI, OFF(tcache));
+    em_mov64_load(e, HR_DX, OFF(mem));
+    em8(e, 0x48); em8(e, 0x8b); em_base_disp(e, HR_AX, HR_SI, OFF_TC(jc_gen));
+    em8(e, 0x48); em8(e, 0x3b); em_base_disp(e, HR_AX, HR_DX, (int32_t)offsetof(PhysMem, tlb_flushes));
+    to_exit(j, em_jcc32(e, HCC_NE));
+    em_op_mem(e, 0, 0, 0x03, HR_CX, OFF_SEG(SEG_CS, base));    /* ecx = lin */
+    em_op_rr(e, 0, 0, 0x89, HR_CX, HR_AX);                      /* eax = jc_index(lin) */
+    em_op_rr(e, 0, 0, 0xc1, 5, HR_AX);
+    em8(e, TC_JC_BITS);
+    em_op_rr(e, 0, 0, 0x31, HR_CX, HR_AX);
+    em_alu32_imm(e, 4, HR_AX, (1u << TC_JC_BITS) - 1);
+    /* mov rdi, [rsi + jc + rax*8] */
+    em8(e, 0x48); em8(e, 0x8b); em8(e, 0xbc); em8(e, 0xc6); em32(e, (uint32_t)OFF_TC(jc));
+    em_op_rr(e, 0, 0x48, 0x85, HR_DI, HR_DI);                   /* test rdi, rdi */
+    to_exit(j, em_jcc32(e, HCC_E));
+    em8(e, 0x3b); em_base_disp(e, HR_CX, HR_DI, OFF_B(lin));   /* cmp ecx, [rdi+lin] */
+    to_exit(j, em_jcc32(e, HCC_NE));
+    em_mov32_load(e, HR_AX, OFF_SEG(SEG_CS, base));
+    em8(e, 0x3b); em_base_disp(e, HR_AX, HR_DI, OFF_B(cs_base));
+    to_exit(j, em_jcc32(e, HCC_NE));
+    em8(e, 0x81); em_base_disp(e, 7, HR_DI, OFF_B(mode));      /* cmp dword [rdi+mode], imm */
+    em32(e, j->b->mode);
+    to_exit(j, em_jcc32(e, HCC_NE));
+    em8(e, 0x80); em_base_disp(e, 7, HR_DI, OFF_B(valid));     /* cmp byte [rdi+valid], 0 */
+    em8(e, 0);
+    to_exit(j, em_jcc32(e, HCC_E));
+    em8(e, 0x48); em8(e, 0x8b); em_base_disp(e, HR_AX, HR_DI, OFF_B(code));
+    em_op_rr(e, 0, 0x48, 0x85, HR_AX, HR_AX);                   /* test rax, rax */
+    to_exit(j, em_jcc32(e, HCC_E));
+    em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);                       /* add rax, CHAIN_ENTRY */
+    em8(e, CHAIN_ENTRY);
     em8(e, 0xff);
-    em8(e, 0xe0);                                /* jmp rax */
+    em8(e, 0xe0);                                               /* jmp rax */
 }
 
 /* ---- which instructions run inline -------------------------------------- */
