@@ -73,7 +73,8 @@ typedef struct Jit {
     int fuse_cc;    /* >= 0: the next instruction is a Jcc on this condition */
     uint32_t fl_have; /* arithmetic flags held in R8D, newer than c->eflags */
     uint8_t rloaded, rdirty; /* guest registers held in host ones; newer than c->r[] */
-    uint8_t seg_ok[6]; /* SEG_ACC_* bits tested already (since the last handler) */
+    uint8_t seg_ok[6]; /* SEG_ACC_* and SEG_OK_FLAT tested already (since the last handler) */
+    bool flat_segs;    /* 32-bit protected-mode code: DS, ES and SS expected flat */
     bool fused;     /* DL holds that condition, set right after the host op */
     const Block *b;
     uint32_t eip_pend, ic_pend;
@@ -375,19 +376,30 @@ static void emit_ea(Jit *j, const Insn *in)
 /* The inline fast path of cpu/access.h for offset EAX in segment seg:
  * on a hit RSI + RDX address the bytes (EAX is kept), on a miss it
  * branches to the stub. */
+/* Jit.seg_ok: the segment was checked to be flat (base 0, limit 4 GiB) */
+#define SEG_OK_FLAT 0x80
+
 static void emit_fast_x(Jit *j, Stub *s, int seg, int size, bool write, bool once)
 {
     Emit *e = &j->e;
     uint8_t bit = write ? SEG_ACC_WR : SEG_ACC_RD;
+    /* In 32-bit protected-mode code DS, ES and SS are expected flat: the
+     * block checks that once (with the access bits) and then skips the
+     * limit test and the base. A flat segment's offset is the linear
+     * address, and an access that wraps past 4 GiB crosses a page, which
+     * the page test sends to the stub. */
+    bool flat = once && j->flat_segs && (seg == SEG_DS || seg == SEG_ES || seg == SEG_SS);
+    uint8_t need = (uint8_t)(bit | (flat ? SEG_OK_FLAT : 0));
     if (!once) {
         em_op_mem(e, 0, 0, 0xf6, 0, OFF_SEG(seg, acc)); /* test byte [acc], bit */
         em8(e, bit);
         stub_from(j, s, em_jcc32(e, HCC_E));
-    } else if (!(j->seg_ok[seg] & bit)) {
-        /* Only handlers change the access bits, so one test per segment
-         * and direction holds until the next handler call; a miss runs
-         * this and the rest of the block through the handlers, exactly as
-         * the threaded loop would (the later accesses skip the test). */
+    } else if ((j->seg_ok[seg] & need) != need) {
+        /* Only handlers change the access bits and the segments, so one
+         * test per segment and direction holds until the next handler
+         * call; a miss runs this and the rest of the block through the
+         * handlers, exactly as the threaded loop would (the later
+         * accesses skip the test). */
         Stub *x = new_stub(j, s->in);
         x->rest = true;
         x->eip_pend = s->eip_pend;
@@ -395,23 +407,37 @@ static void emit_fast_x(Jit *j, Stub *s, int seg, int size, bool write, bool onc
         x->fl_have = s->fl_have;
         x->rdirty = s->rdirty;
         x->fuse_cc = -1;
-        em_op_mem(e, 0, 0, 0xf6, 0, OFF_SEG(seg, acc));
-        em8(e, bit);
-        stub_from(j, x, em_jcc32(e, HCC_E));
-        j->seg_ok[seg] |= bit;
+        if (!(j->seg_ok[seg] & bit)) {
+            em_op_mem(e, 0, 0, 0xf6, 0, OFF_SEG(seg, acc));
+            em8(e, bit);
+            stub_from(j, x, em_jcc32(e, HCC_E));
+        }
+        if (flat && !(j->seg_ok[seg] & SEG_OK_FLAT)) {
+            em_op_mem(e, 0, 0, 0x83, 7, OFF_SEG(seg, base));  /* cmp dword [base], 0 */
+            em8(e, 0);
+            stub_from(j, x, em_jcc32(e, HCC_NE));
+            em_op_mem(e, 0, 0, 0x83, 7, OFF_SEG(seg, limit)); /* cmp dword [limit], -1 */
+            em8(e, 0xff);
+            stub_from(j, x, em_jcc32(e, HCC_NE));
+        }
+        j->seg_ok[seg] |= need;
     }
-    if (size == 1) {
-        em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(seg, limit)); /* cmp eax, [limit] */
+    if (flat) {
+        em_op_rr(e, 0, 0, 0x89, HR_AX, HR_DX);             /* mov edx, eax: linear */
     } else {
-        /* lea rcx, [rax + size-1]: the upper half of RAX is clear (every
-         * EA ends with a 32-bit write), so no wrap past 2^32 */
-        em8(e, 0x48); em8(e, 0x8d); em8(e, 0x48); em8(e, (uint8_t)(size - 1));
-        em_mov32_load(e, HR_DX, OFF_SEG(seg, limit));
-        em_op_rr(e, 0, 0x48, 0x39, HR_DX, HR_CX);          /* cmp rcx, rdx */
+        if (size == 1) {
+            em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(seg, limit)); /* cmp eax, [limit] */
+        } else {
+            /* lea rcx, [rax + size-1]: the upper half of RAX is clear
+             * (every EA ends with a 32-bit write), so no wrap past 2^32 */
+            em8(e, 0x48); em8(e, 0x8d); em8(e, 0x48); em8(e, (uint8_t)(size - 1));
+            em_mov32_load(e, HR_DX, OFF_SEG(seg, limit));
+            em_op_rr(e, 0, 0x48, 0x39, HR_DX, HR_CX);      /* cmp rcx, rdx */
+        }
+        stub_from(j, s, em_jcc32(e, HCC_A));
+        em_op_rr(e, 0, 0, 0x89, HR_AX, HR_DX);             /* mov edx, eax */
+        em_op_mem(e, 0, 0, 0x03, HR_DX, OFF_SEG(seg, base)); /* add edx, [base] */
     }
-    stub_from(j, s, em_jcc32(e, HCC_A));
-    em_op_rr(e, 0, 0, 0x89, HR_AX, HR_DX);                 /* mov edx, eax */
-    em_op_mem(e, 0, 0, 0x03, HR_DX, OFF_SEG(seg, base));   /* add edx, [base] */
     em_op_rr(e, 0, 0, 0x89, HR_DX, HR_CX);
     em_op_rr(e, 0, 0, 0xc1, 5, HR_CX);                     /* shr ecx, 12 */
     em8(e, PAGE_SHIFT);
@@ -598,7 +624,7 @@ static void em_base_disp(Emit *e, int reg, int base, int32_t disp)
  * These instructions change neither CS nor the mode, so the key is (lin,
  * cs_base, this block's mode). The same checks as a chained exit, then
  * the jump-cache probe (cache.c's jc_index), all inline. */
-static void emit_indirect_exit(Jit *j)
+static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
 {
     Emit *e = &j->e;
     em_mov64_imm(e, HR_SI, (uint64_t)(uintptr_t)&j->xb->chaining);
@@ -618,9 +644,11 @@ static void emit_indirect_exit(Jit *j)
     em_op_mem(e, 0, 0, 0x80, 7, OFF(intr));
     em8(e, 0);
     to_exit(j, em_jcc32(e, HCC_NE));
-    em_mov32_load(e, HR_CX, OFF(eip));
-    em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
-    to_exit(j, em_jcc32(e, HCC_A));
+    if (!ecx_eip) {
+        em_mov32_load(e, HR_CX, OFF(eip));
+        em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
+        to_exit(j, em_jcc32(e, HCC_A));
+    }
     /* the jump cache is valid for the current mappings only */
     em_mov64_load(e, HR_SI, OFF(tcache));
     em_mov64_load(e, HR_DX, OFF(mem));
@@ -655,6 +683,11 @@ static void emit_indirect_exit(Jit *j)
     em8(e, CHAIN_ENTRY);
     em8(e, 0xff);
     em8(e, 0xe0);                                               /* jmp rax */
+}
+
+static void emit_indirect_exit(Jit *j)
+{
+    emit_indirect_exit_x(j, false);
 }
 
 /* ---- which instructions run inline -------------------------------------- */
@@ -1301,7 +1334,7 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
         em_mov32_store(e, HR_AX, OFF_R(R_ESP));
         em_mov32_store(e, HR_CX, OFF(eip));
         em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
-        emit_indirect_exit(j);
+        emit_indirect_exit_x(j, true); /* ECX: the new EIP, checked against the limit */
     }
     j->eip_pend = j->ic_pend = 0;
 }
@@ -1349,6 +1382,8 @@ bool x64_compile(X64Buf *xb, Block *b)
     j->nstubs = 0;
     j->nexits = 0;
     j->b = b;
+    j->flat_segs = (b->mode & (BLOCK_MODE_PE | BLOCK_MODE_CODE32 | BLOCK_MODE_VM)) ==
+                   (BLOCK_MODE_PE | BLOCK_MODE_CODE32);
     uint8_t *start = xb->rw + xb->used;
     em_init(&j->e, start, xb->rw + xb->size);
     Emit *e = &j->e;
