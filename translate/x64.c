@@ -46,6 +46,8 @@
 #define OFF_R(n) (OFF(r) + 4 * (int32_t)(n))
 #define OFF_SEG(s, f) ((int32_t)(offsetof(Cpu, seg) + (size_t)(s) * sizeof(SegReg) + offsetof(SegReg, f)))
 
+/* The flat-segment test compares base and limit as one 64-bit value. */
+_Static_assert(offsetof(SegReg, limit) == offsetof(SegReg, base) + 4, "SegReg: limit follows base");
 /* A chained exit tests exit_req and exit_reason with one 64-bit compare. */
 _Static_assert(offsetof(Cpu, exit_reason) == offsetof(Cpu, exit_req) + 4 && sizeof(int) == 4,
                "exit_req and exit_reason are adjacent");
@@ -413,11 +415,9 @@ static void emit_fast_x(Jit *j, Stub *s, int seg, int size, bool write, bool onc
             stub_from(j, x, em_jcc32(e, HCC_E));
         }
         if (flat && !(j->seg_ok[seg] & SEG_OK_FLAT)) {
-            em_op_mem(e, 0, 0, 0x83, 7, OFF_SEG(seg, base));  /* cmp dword [base], 0 */
-            em8(e, 0);
-            stub_from(j, x, em_jcc32(e, HCC_NE));
-            em_op_mem(e, 0, 0, 0x83, 7, OFF_SEG(seg, limit)); /* cmp dword [limit], -1 */
-            em8(e, 0xff);
+            /* base 0 and limit 4 GiB: one 64-bit compare of both */
+            em_mov64_imm(e, HR_CX, 0xffffffff00000000ull);
+            em_op_mem(e, 0, 0x48, 0x39, HR_CX, OFF_SEG(seg, base)); /* cmp [base], rcx */
             stub_from(j, x, em_jcc32(e, HCC_NE));
         }
         j->seg_ok[seg] |= need;
@@ -425,6 +425,7 @@ static void emit_fast_x(Jit *j, Stub *s, int seg, int size, bool write, bool onc
     if (flat) {
         em_op_rr(e, 0, 0, 0x89, HR_AX, HR_DX);             /* mov edx, eax: linear */
     } else {
+        /* limit and base */
         if (size == 1) {
             em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(seg, limit)); /* cmp eax, [limit] */
         } else {
