@@ -1,6 +1,7 @@
 /*
  * x64.c - the x86-64 host-code backend's block compiler (docs/jit.md;
- * the code buffer and chaining are in x64buf.c).
+ * the code buffer and chaining are in x64buf.c, the register, flag and
+ * memory helpers in x64_ops.c, the inline instructions in x64_insn.c).
  *
  * A block becomes one host function `void f(Cpu *c)` with RBX = c. Every
  * instruction either runs inline (moves, the flag-setting ALU operations,
@@ -30,445 +31,12 @@
  * read them.
  */
 #define _GNU_SOURCE
-#include <cpuid.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/decode.h"
-#include "translate/x64.h"
-#include "translate/x64emit.h"
-
-/* ---- compile state ---------------------------------------------------- */
-
-#define OFF(f) ((int32_t)offsetof(Cpu, f))
-#define OFF_R(n) (OFF(r) + 4 * (int32_t)(n))
-#define OFF_SEG(s, f) ((int32_t)(offsetof(Cpu, seg) + (size_t)(s) * sizeof(SegReg) + offsetof(SegReg, f)))
-
-/* A chained exit tests exit_req and exit_reason with one 64-bit compare. */
-_Static_assert(offsetof(Cpu, exit_reason) == offsetof(Cpu, exit_req) + 4 && sizeof(int) == 4,
-               "exit_req and exit_reason are adjacent");
-
-#define FL_ARITH X86_EFLAGS_ARITH
-#define FL_NOCF (X86_EFLAGS_ARITH & ~X86_EFLAGS_CF)
-
-/* An out-of-line slow path: run the instruction through its handler. */
-typedef struct Stub {
-    uint8_t *from[6];  /* rel32s that branch here */
-    int nfrom;
-    const Insn *in;
-    int fuse_cc;       /* >= 0: DL must hold this condition at the join */
-    uint32_t fl_have, join_have; /* Jit.fl_have at the start and at the join */
-    uint8_t rdirty, rjoin; /* guest registers dirty at the start, loaded at the join */
-    uint32_t eip_pend, ic_pend; /* lag at the instruction's start */
-    uint8_t *join;     /* where the main line continues */
-} Stub;
-
-typedef struct Jit {
-    Emit e;
-    X64Buf *xb;
-    uint32_t start_delta; /* bytes from the block's start to where eip_pend counts from */
-    int fuse_cc;    /* >= 0: the next instruction is a Jcc on this condition */
-    uint32_t fl_have; /* arithmetic flags held in R8D, newer than c->eflags */
-    uint8_t rloaded, rdirty; /* guest registers held in host ones; newer than c->r[] */
-    bool fused;     /* DL holds that condition, set right after the host op */
-    const Block *b;
-    uint32_t eip_pend, ic_pend;
-    Stub stubs[BLOCK_MAX_INSNS];
-    int nstubs;
-    uint8_t *exits[BLOCK_MAX_INSNS * 2 + 8]; /* rel32s to the epilogue */
-    int nexits;
-    bool last;
-} Jit;
-
-static void to_exit(Jit *j, uint8_t *rel)
-{
-    if (rel && j->nexits < (int)(sizeof(j->exits) / sizeof(j->exits[0])))
-        j->exits[j->nexits++] = rel;
-    else if (rel)
-        j->e.overflow = true; /* cannot happen; fail the compile safely */
-}
-
-static void flush_pending(Jit *j)
-{
-    em_add32_mem_imm(&j->e, OFF(eip), (int32_t)j->eip_pend);
-    em_add64_mem_imm(&j->e, OFF(icount), (int32_t)j->ic_pend);
-    j->eip_pend = j->ic_pend = 0;
-}
-
-/* The threaded loop's step for one instruction, with lags eip_pend and
- * ic_pend at its start: afterwards EIP and icount are exact. */
-static void emit_call(Jit *j, const Insn *in, uint32_t eip_pend, uint32_t ic_pend, bool check_exit)
-{
-    Emit *e = &j->e;
-    em_mov32_load(e, HR_AX, OFF(eip));
-    if (eip_pend)
-        em_alu32_imm(e, 0, HR_AX, eip_pend);
-    em_mov32_store(e, HR_AX, OFF(insn_eip));
-    em_alu32_imm(e, 0, HR_AX, in->len);
-    em_mov32_store(e, HR_AX, OFF(eip));
-    em_add64_mem_imm(e, OFF(icount), (int32_t)ic_pend);
-    em_op_rr(e, 0, 0x48, 0x89, HR_BX, HR_DI);           /* mov rdi, rbx */
-    em_mov64_imm(e, HR_SI, (uint64_t)(uintptr_t)in);
-    em_call_abs(e, (const void *)in->fn);
-    em_op_mem(e, 0, 0x48, 0xff, 0, OFF(icount));         /* inc qword [icount] */
-    if (check_exit) {
-        em_op_mem(e, 0, 0, 0x83, 7, OFF(exit_req));       /* cmp dword [exit_req], 0 */
-        em8(e, 0);
-        to_exit(j, em_jcc32(e, HCC_NE));
-    }
-}
-
-static Stub *new_stub(Jit *j, const Insn *in)
-{
-    Stub *s = &j->stubs[j->nstubs++];
-    s->nfrom = 0;
-    s->in = in;
-    s->fuse_cc = j->fuse_cc;
-    s->fl_have = j->fl_have;
-    s->join_have = 0;
-    s->rdirty = j->rdirty;
-    s->rjoin = 0;
-    s->eip_pend = j->eip_pend;
-    s->ic_pend = j->ic_pend;
-    s->join = NULL;
-    return s;
-}
-
-static void stub_join(Jit *j, Stub *s)
-{
-    s->join = j->e.p;
-    s->join_have = j->fl_have;
-    s->rjoin = j->rloaded;
-}
-
-static void stub_from(Jit *j, Stub *s, uint8_t *rel)
-{
-    if (!rel)
-        return;
-    if (s->nfrom < 6)
-        s->from[s->nfrom++] = rel;
-    else
-        j->e.overflow = true;
-}
-
-/* Right after a flag-setting host instruction: DL = the fused Jcc's
- * condition (SETcc changes no flags). */
-static void emit_fuse(Jit *j)
-{
-    if (j->fuse_cc < 0)
-        return;
-    em8(&j->e, 0x0f);
-    em8(&j->e, (uint8_t)(0x90 + j->fuse_cc));
-    em8(&j->e, 0xc0 | HR_DX);
-    j->fused = true;
-}
-
-/* ---- guest registers in host registers ----------------------------------
- *
- * Within a block guest register n lives in host register HREG[n] from its
- * first use (rloaded) and is written back to c->r[] (if rdirty) before
- * anything that may look at c->r[]: a handler call (which may also clobber
- * R9-R11, so every register is dropped), a stub (which stores the
- * registers dirty when the instruction started, runs the handler and
- * reloads what the main line holds at the join), a branch and the block's
- * end. The main line changes a register only after its instruction's last
- * possible branch to the stub, so a fault never sees a half-done
- * instruction. Scratch: RAX RCX RDX RSI RDI; R8D holds flags. */
-static const uint8_t HREG[8] = { 9, 10, 11, 12, 13, 14, 15, HR_BP };
-
-/* opcode bytes (1 or 2, 0x0f first) with register-direct ModRM, any of
- * the 16 registers; rexw: 64-bit; byte8: a byte register operand (REX
- * forced so that 4-7 mean SPL-DIL). */
-static void em_rrx(Emit *e, int pfx, bool rexw, bool byte8, int opc, int reg, int rm)
-{
-    if (pfx)
-        em8(e, (uint8_t)pfx);
-    int rex = (rexw ? 8 : 0) | ((reg >> 3) << 2) | (rm >> 3);
-    if (rex || (byte8 && (rm >= 4 || reg >= 4)))
-        em8(e, (uint8_t)(0x40 | rex));
-    if (opc > 0xff)
-        em8(e, (uint8_t)(opc >> 8));
-    em8(e, (uint8_t)opc);
-    em8(e, (uint8_t)(0xc0 | ((reg & 7) << 3) | (rm & 7)));
-}
-
-/* mov [rbx+disp], r32 / mov r32, [rbx+disp] for any register */
-static void em_st_any(Emit *e, int r, int32_t disp)
-{
-    if (r >= 8)
-        em8(e, 0x44);
-    em8(e, 0x89);
-    em_rbx_disp(e, r & 7, disp);
-}
-
-static void em_ld_any(Emit *e, int r, int32_t disp)
-{
-    if (r >= 8)
-        em8(e, 0x44);
-    em8(e, 0x8b);
-    em_rbx_disp(e, r & 7, disp);
-}
-
-/* The host register of guest register n, loaded if it is not yet. */
-static int greg(Jit *j, int n)
-{
-    if (!(j->rloaded & (1u << n))) {
-        em_ld_any(&j->e, HREG[n], OFF_R(n));
-        j->rloaded |= (uint8_t)(1u << n);
-    }
-    return HREG[n];
-}
-
-static void writeback_regs(Jit *j, uint8_t dirty)
-{
-    for (int n = 0; n < 8; n++)
-        if (dirty & (1u << n))
-            em_st_any(&j->e, HREG[n], OFF_R(n));
-}
-
-/* c->r[] up to date; with drop, nothing held any more. */
-static void sync_regs(Jit *j, bool drop)
-{
-    writeback_regs(j, j->rdirty);
-    j->rdirty = 0;
-    if (drop)
-        j->rloaded = 0;
-}
-
-static void reload_regs(Jit *j, uint8_t loaded)
-{
-    for (int n = 0; n < 8; n++)
-        if (loaded & (1u << n))
-            em_ld_any(&j->e, HREG[n], OFF_R(n));
-}
-
-/* host register hr (RAX-RDI) = guest register n of width w, zero-extended */
-static void ld_reg(Jit *j, int w, int n, int hr)
-{
-    Emit *e = &j->e;
-    if (w == 32) {
-        em_rrx(e, 0, false, false, 0x8b, hr, greg(j, n));          /* mov hr, r */
-    } else if (w == 16) {
-        em_rrx(e, 0, false, false, 0x0fb7, hr, greg(j, n));        /* movzx hr, r16 */
-    } else if (n < 4) {
-        em_rrx(e, 0, false, true, 0x0fb6, hr, greg(j, n));         /* movzx hr, r8 */
-    } else {
-        em_rrx(e, 0, false, false, 0x8b, hr, greg(j, n - 4));
-        em_rrx(e, 0, false, false, 0x0fb7, hr, hr);               /* movzx hr, hr16 */
-        em_rrx(e, 0, false, false, 0x0fb6, hr, hr + 4);           /* movzx hr, h8 (AH...) */
-    }
-}
-
-/* guest register n (width w) = host register hr; changes no flags */
-static void st_reg(Jit *j, int w, int n, int hr)
-{
-    Emit *e = &j->e;
-    if (w == 8 && n >= 4) {
-        /* AH-BH: through memory (no host encoding reaches bits 8-15 of
-         * R9-R15 without a flag-changing shift) */
-        int g = n - 4;
-        if (j->rdirty & (1u << g))
-            em_st_any(e, HREG[g], OFF_R(g));
-        j->rdirty &= (uint8_t)~(1u << g);
-        em_op_mem(e, 0, 0, 0x88, hr, OFF_R(g) + 1);
-        j->rloaded &= (uint8_t)~(1u << g);
-        return;
-    }
-    int r = w == 32 ? HREG[n] : greg(j, n);
-    if (w == 32)
-        j->rloaded |= (uint8_t)(1u << n);
-    if (w == 32)
-        em_rrx(e, 0, false, false, 0x89, hr, r);                   /* mov r, hr */
-    else if (w == 16)
-        em_rrx(e, 0x66, false, false, 0x89, hr, r);
-    else
-        em_rrx(e, 0, false, true, 0x88, hr, r);
-    j->rdirty |= (uint8_t)(1u << n);
-}
-
-/* EAX = the effective address (the same sum as insn_ea). */
-static void emit_ea(Jit *j, const Insn *in)
-{
-    Emit *e = &j->e;
-    if (in->base != R_NONE) {
-        ld_reg(j, 32, in->base, HR_AX);
-        if (in->disp)
-            em_alu32_imm(e, 0, HR_AX, in->disp);
-    } else {
-        em_mov32_imm(e, HR_AX, in->disp);
-    }
-    if (in->index != R_NONE) {
-        ld_reg(j, 32, in->index, HR_CX);
-        if (in->scale) {
-            em_op_rr(e, 0, 0, 0xc1, 4, HR_CX); /* shl ecx, scale */
-            em8(e, in->scale);
-        }
-        em_op_rr(e, 0, 0, 0x01, HR_CX, HR_AX); /* add eax, ecx */
-    }
-    if (!(in->flags & INSN_ADDR32)) {
-        em8(e, 0x0f);
-        em8(e, 0xb7);
-        em8(e, 0xc0); /* movzx eax, ax */
-    }
-}
-
-/* The inline fast path of cpu/access.h for offset EAX in segment seg:
- * on a hit RSI + RDX address the bytes (EAX is kept), on a miss it
- * branches to the stub. */
-static void emit_fast(Jit *j, Stub *s, int seg, int size, bool write)
-{
-    Emit *e = &j->e;
-    em_op_mem(e, 0, 0, 0xf6, 0, OFF_SEG(seg, acc)); /* test byte [acc], bit */
-    em8(e, write ? SEG_ACC_WR : SEG_ACC_RD);
-    stub_from(j, s, em_jcc32(e, HCC_E));
-    if (size == 1) {
-        em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(seg, limit)); /* cmp eax, [limit] */
-    } else {
-        em_op_rr(e, 0, 0, 0x89, HR_AX, HR_CX);             /* mov ecx, eax */
-        em_op_rr(e, 0, 0x48, 0x83, 0, HR_CX);              /* add rcx, size-1 */
-        em8(e, (uint8_t)(size - 1));
-        em_mov32_load(e, HR_DX, OFF_SEG(seg, limit));
-        em_op_rr(e, 0, 0x48, 0x39, HR_DX, HR_CX);          /* cmp rcx, rdx */
-    }
-    stub_from(j, s, em_jcc32(e, HCC_A));
-    em_op_rr(e, 0, 0, 0x89, HR_AX, HR_DX);                 /* mov edx, eax */
-    em_op_mem(e, 0, 0, 0x03, HR_DX, OFF_SEG(seg, base));   /* add edx, [base] */
-    if (size > 1) {
-        em_op_rr(e, 0, 0, 0x89, HR_DX, HR_CX);
-        em_alu32_imm(e, 4, HR_CX, PAGE_MASK);
-        em_alu32_imm(e, 7, HR_CX, PAGE_SIZE - (uint32_t)size);
-        stub_from(j, s, em_jcc32(e, HCC_A));
-    }
-    em_op_rr(e, 0, 0, 0x89, HR_DX, HR_CX);
-    em_op_rr(e, 0, 0, 0xc1, 5, HR_CX);                     /* shr ecx, 12 */
-    em8(e, PAGE_SHIFT);
-    em_mov64_load(e, HR_SI, write ? OFF(tlb_wr) : OFF(tlb_rd));
-    em8(e, 0x48); em8(e, 0x8b); em8(e, 0x34); em8(e, 0xce); /* mov rsi, [rsi+rcx*8] */
-    em_op_rr(e, 0, 0x48, 0x85, HR_SI, HR_SI);              /* test rsi, rsi */
-    stub_from(j, s, em_jcc32(e, HCC_E));
-    em_alu32_imm(e, 4, HR_DX, PAGE_MASK);
-}
-
-/* hr = zero-extended w-bit value at [rsi+rdx] */
-static void ld_mem(Jit *j, int w, int hr)
-{
-    Emit *e = &j->e;
-    if (w == 32) {
-        em8(e, 0x8b);
-    } else {
-        em8(e, 0x0f);
-        em8(e, w == 16 ? 0xb7 : 0xb6);
-    }
-    em_bi(e, hr, HR_SI, HR_DX);
-}
-
-static void st_mem(Jit *j, int w, int hr)
-{
-    Emit *e = &j->e;
-    if (w == 16)
-        em8(e, 0x66);
-    em8(e, w == 8 ? 0x88 : 0x89);
-    em_bi(e, hr, HR_SI, HR_DX);
-}
-
-/* LAHF/SAHF in 64-bit mode (CPUID 8000_0001h ECX bit 0; every AMD64 host
- * but the first steppings): much cheaper than PUSHF/POPF, which are
- * microcoded (POPF also writes IF and TF). */
-static bool have_lahf(void)
-{
-    static int known = -1;
-    if (known < 0) {
-        unsigned a, b, c = 0, d;
-        known = __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & 1);
-    }
-    return known;
-}
-
-/* After a flag-setting host instruction: the host's flags become the
- * guest's in R8D (take: bits taken from the host; mask: bits replaced, the
- * rest of mask is cleared). c->eflags is updated only by store_flags, so
- * a block keeps its flags in a register instead of a chain of
- * read-modify-writes in memory. Clobbers EAX (AH), ECX and EDI; DL (a
- * fused condition) is kept. */
-static void emit_flags(Jit *j, uint32_t take, uint32_t mask)
-{
-    Emit *e = &j->e;
-    if (have_lahf()) {
-        em8(e, 0x9f);                                  /* lahf */
-        if (take & X86_EFLAGS_OF) {
-            em8(e, 0x0f); em8(e, 0x90); em8(e, 0xc1);  /* seto cl */
-        }
-        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);      /* movzx edi, ah */
-        em_alu32_imm(e, 4, HR_DI, take & 0xff);
-        if (take & X86_EFLAGS_OF) {
-            em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xc9);  /* movzx ecx, cl */
-            em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);         /* shl ecx, 11 */
-            em8(e, 11);
-            em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);     /* or edi, ecx */
-        }
-    } else {
-        em8(e, 0x9c);                                  /* pushfq */
-        em8(e, 0x58 + HR_DI);                          /* pop rdi */
-        em_alu32_imm(e, 4, HR_DI, take);
-    }
-    if (j->fl_have & ~mask) {
-        em_op_rr(e, 0, 0x41, 0x81, 4, 0);              /* and r8d, ~mask */
-        em32(e, ~mask);
-        em_op_rr(e, 0, 0x41, 0x09, HR_DI, 0);          /* or r8d, edi */
-    } else {
-        em_op_rr(e, 0, 0x41, 0x89, HR_DI, 0);          /* mov r8d, edi */
-    }
-    j->fl_have |= mask;
-}
-
-/* c->eflags = the flags held in R8D (those in `have`). Clobbers ECX. */
-static void store_flags_of(Jit *j, uint32_t have)
-{
-    Emit *e = &j->e;
-    if (!have)
-        return;
-    em_mov32_load(e, HR_CX, OFF(eflags));
-    em_alu32_imm(e, 4, HR_CX, ~have);
-    em_op_rr(e, 0, 0x44, 0x09, 0, HR_CX);              /* or ecx, r8d */
-    em_mov32_store(e, HR_CX, OFF(eflags));
-}
-
-static void store_flags(Jit *j)
-{
-    store_flags_of(j, j->fl_have);
-    j->fl_have = 0;
-}
-
-/* Host flags = the guest's arithmetic flags from c->eflags, as far as
- * condition cc reads them (SF ZF AF PF CF through SAHF; OF too when cc
- * needs it). Clobbers EAX and ECX. */
-static void load_host_flags(Jit *j, int cc)
-{
-    Emit *e = &j->e;
-    if (!have_lahf()) {
-        em_mov32_load(e, HR_AX, OFF(eflags));
-        em_alu32_imm(e, 4, HR_AX, FL_ARITH);
-        em8(e, 0x50); /* push rax */
-        em8(e, 0x9d); /* popfq */
-        return;
-    }
-    int k = cc >> 1;
-    if (k == 0 || k == 6 || k == 7) {
-        em_mov32_load(e, HR_AX, OFF(eflags));
-        em_op_rr(e, 0, 0, 0x89, HR_AX, HR_CX);         /* mov ecx, eax */
-        em_op_rr(e, 0, 0, 0xc1, 5, HR_CX);             /* shr ecx, 11 */
-        em8(e, 11);
-        em_op_rr(e, 0, 0, 0x80, 4, HR_CX);             /* and cl, 1 */
-        em8(e, 1);
-        em_op_rr(e, 0, 0, 0x80, 0, HR_CX);             /* add cl, 0x7f: OF = guest OF */
-        em8(e, 0x7f);
-        em8(e, 0x88); em8(e, 0xc4);                    /* mov ah, al */
-    } else {
-        em_op_mem(e, 0, 0, 0x8a, 4, OFF(eflags));      /* mov ah, [eflags] */
-    }
-    em8(e, 0x9e);                                      /* sahf */
-}
+#include "mmu/mem.h"
+#include "translate/x64_jit.h"
 
 /* ---- indirect exits ------------------------------------------------------ */
 
@@ -484,36 +52,95 @@ static bool indirect_exit(const Insn *in)
     }
 }
 
-static void emit_indirect_exit(Jit *j)
+/* ModRM for [base + disp] with base one of RAX-RDI but RSP/RBP. */
+static void em_base_disp(Emit *e, int reg, int base, int32_t disp)
+{
+    if (disp >= -128 && disp <= 127) {
+        em8(e, (uint8_t)(0x40 | (reg << 3) | base));
+        em8(e, (uint8_t)disp);
+    } else {
+        em8(e, (uint8_t)(0x80 | (reg << 3) | base));
+        em32(e, (uint32_t)disp);
+    }
+}
+
+#define OFF_TC(f) ((int32_t)offsetof(TCache, f))
+#define OFF_B(f) ((int32_t)offsetof(Block, f))
+
+/* After a near RET, CALL, indirect JMP or LOOP (EIP and icount exact, the
+ * registers and flags in the Cpu): jump straight to the code of the block
+ * at the new EIP, found the way tc_find's jump cache finds it, if the
+ * dispatcher would run it whole right away; otherwise leave the block.
+ * These instructions change neither CS nor the mode, so the key is (lin,
+ * cs_base, this block's mode). The same checks as a chained exit, then
+ * the jump-cache probe (cache.c's jc_index), all inline. */
+static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
 {
     Emit *e = &j->e;
-    em_op_rr(e, 0, 0x48, 0x89, HR_BX, HR_DI);    /* mov rdi, rbx */
-    em_mov32_imm(e, HR_SI, j->b->mode);
-    em_call_abs(e, (const void *)x64_indirect);
-    em_op_rr(e, 0, 0x48, 0x85, HR_AX, HR_AX);    /* test rax, rax */
-    to_exit(j, em_jcc32(e, HCC_E));
+    em_mov64_imm(e, HR_SI, (uint64_t)(uintptr_t)&j->xb->chaining);
+    em8(e, 0x80); em8(e, 0x3e); em8(e, 0);                     /* cmp byte [rsi], 0 */
+    xj_to_exit(j, em_jcc32(e, HCC_E));
+    em_mov64_load(e, HR_AX, OFF(icount));
+    em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);                       /* add rax, 64 */
+    em8(e, BLOCK_MAX_INSNS);
+    em_op_mem(e, 0, 0x48, 0x3b, HR_AX, OFF(deadline));
+    xj_to_exit(j, em_jcc32(e, HCC_A));
+    em_op_mem(e, 0, 0x48, 0x83, 7, OFF(exit_req));              /* and exit_reason */
+    em8(e, 0);
+    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    em_op_mem(e, 0, 0, 0x80, 7, OFF(dbg_slow));
+    em8(e, 0);
+    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    em_op_mem(e, 0, 0, 0x80, 7, OFF(intr));
+    em8(e, 0);
+    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    if (!ecx_eip) {
+        em_mov32_load(e, HR_CX, OFF(eip));
+        em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
+        xj_to_exit(j, em_jcc32(e, HCC_A));
+    }
+    /* the jump cache is valid for the current mappings only */
+    em_mov64_load(e, HR_SI, OFF(tcache));
+    em_mov64_load(e, HR_DX, OFF(mem));
+    em8(e, 0x48); em8(e, 0x8b); em_base_disp(e, HR_AX, HR_SI, OFF_TC(jc_gen));
+    em8(e, 0x48); em8(e, 0x3b); em_base_disp(e, HR_AX, HR_DX, (int32_t)offsetof(PhysMem, tlb_flushes));
+    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    em_op_mem(e, 0, 0, 0x03, HR_CX, OFF_SEG(SEG_CS, base));    /* ecx = lin */
+    em_op_rr(e, 0, 0, 0x89, HR_CX, HR_AX);                      /* eax = jc_index(lin) */
+    em_op_rr(e, 0, 0, 0xc1, 5, HR_AX);
+    em8(e, TC_JC_BITS);
+    em_op_rr(e, 0, 0, 0x31, HR_CX, HR_AX);
+    em_alu32_imm(e, 4, HR_AX, (1u << TC_JC_BITS) - 1);
+    /* mov rdi, [rsi + jc + rax*8] */
+    em8(e, 0x48); em8(e, 0x8b); em8(e, 0xbc); em8(e, 0xc6); em32(e, (uint32_t)OFF_TC(jc));
+    em_op_rr(e, 0, 0x48, 0x85, HR_DI, HR_DI);                   /* test rdi, rdi */
+    xj_to_exit(j, em_jcc32(e, HCC_E));
+    em8(e, 0x3b); em_base_disp(e, HR_CX, HR_DI, OFF_B(lin));   /* cmp ecx, [rdi+lin] */
+    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    em_mov32_load(e, HR_AX, OFF_SEG(SEG_CS, base));
+    em8(e, 0x3b); em_base_disp(e, HR_AX, HR_DI, OFF_B(cs_base));
+    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    em8(e, 0x81); em_base_disp(e, 7, HR_DI, OFF_B(mode));      /* cmp dword [rdi+mode], imm */
+    em32(e, j->b->mode);
+    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    em8(e, 0x80); em_base_disp(e, 7, HR_DI, OFF_B(valid));     /* cmp byte [rdi+valid], 0 */
+    em8(e, 0);
+    xj_to_exit(j, em_jcc32(e, HCC_E));
+    em8(e, 0x48); em8(e, 0x8b); em_base_disp(e, HR_AX, HR_DI, OFF_B(code));
+    em_op_rr(e, 0, 0x48, 0x85, HR_AX, HR_AX);                   /* test rax, rax */
+    xj_to_exit(j, em_jcc32(e, HCC_E));
+    em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);                       /* add rax, CHAIN_ENTRY */
+    em8(e, CHAIN_ENTRY);
     em8(e, 0xff);
-    em8(e, 0xe0);                                /* jmp rax */
+    em8(e, 0xe0);                                               /* jmp rax */
+}
+
+static void emit_indirect_exit(Jit *j)
+{
+    emit_indirect_exit_x(j, false);
 }
 
 /* ---- which instructions run inline -------------------------------------- */
-
-enum {
-    K_NONE, K_ALU, K_MOV, K_MOVI, K_LEA, K_EXT, K_INCDEC, K_PUSH, K_POP, K_JCC, K_JMP, K_SHIFT,
-    K_CALL, K_RET,
-};
-
-typedef struct Plan {
-    uint8_t kind;
-    uint8_t w;        /* operand width 8/16/32 */
-    uint8_t aluop;    /* K_ALU: group-1 number (0 add 1 or 4 and 5 sub 6 xor 7 cmp), 8 test */
-    uint8_t form;     /* K_ALU/K_MOV: 0 E<-G, 1 G<-E, 2 E<-imm, 3 reg(in->reg)<-imm */
-    uint8_t sext;     /* K_EXT: sign-extend; src width in srcw */
-    uint8_t srcw;
-    uint8_t dec;      /* K_INCDEC */
-    uint8_t incform;  /* K_INCDEC: 1 = E operand, 0 = Zv */
-    uint8_t count;    /* K_SHIFT: 1..w-1; aluop holds the group-2 number */
-} Plan;
 
 static bool handler_is_row(const Insn *in)
 {
@@ -585,6 +212,11 @@ static Plan plan_insn(const Insn *in)
     case 0xeb: case 0xe9:
         p.kind = K_JMP; p.w = (uint8_t)wv;
         return p;
+    case 0x1af: case 0x69: case 0x6b:
+        if (wv != 32)
+            return p;
+        p.kind = K_IMUL; p.w = 32;
+        return p;
     case 0xe8: case 0xc3:
         if (wv != 32)
             return p;
@@ -598,7 +230,9 @@ static Plan plan_insn(const Insn *in)
         unsigned n = op >= 0xd0 ? 1 : (in->imm & 31);
         if (in->mod != 3 || n == 0 || n >= (unsigned)w)
             return p;
-        if (!(in->reg == 5 || in->reg == 7 || (in->reg == 4 && n == 1)))
+        /* SHL by more than 1 too (OF computed as the handler's "last
+         * step" rule); ROL and ROR on 32-bit registers (CF and OF only) */
+        if (!(in->reg == 4 || in->reg == 5 || in->reg == 7 || (w == 32 && in->reg <= 1)))
             return p;
         p.kind = K_SHIFT; p.w = (uint8_t)w; p.aluop = in->reg; p.count = (uint8_t)n;
         return p;
@@ -633,6 +267,8 @@ static uint32_t plan_writes(const Plan *p)
     if (p->kind == K_INCDEC)
         return FL_NOCF;
     if (p->kind == K_SHIFT)
+        return p->aluop <= 1 ? X86_EFLAGS_CF | X86_EFLAGS_OF : FL_ARITH;
+    if (p->kind == K_IMUL)
         return FL_ARITH;
     return 0;
 }
@@ -648,212 +284,6 @@ static bool plan_may_exit(const Plan *p, const Insn *in)
     default:
         return (in->flags & INSN_MEM) != 0;
     }
-}
-
-/* ---- inline code -------------------------------------------------------- */
-
-static uint8_t alu_opc(const Plan *p)
-{
-    uint8_t base = p->aluop == 8 ? 0x84 : (uint8_t)(p->aluop * 8);
-    return (uint8_t)(base + (p->w == 8 ? 0 : 1));
-}
-
-static void emit_alu(Jit *j, const Insn *in, const Plan *p, bool flags_live)
-{
-    Emit *e = &j->e;
-    int w = p->w;
-    int pfx = w == 16 ? 0x66 : 0;
-    bool writes = p->aluop != 7 && p->aluop != 8;
-    uint32_t take = (p->aluop == 1 || p->aluop == 4 || p->aluop == 6 || p->aluop == 8)
-                        ? (FL_ARITH & ~X86_EFLAGS_AF) : FL_ARITH;
-    bool mem = p->form != 3 && in->mod != 3;
-    if (p->form == 3) {
-        ld_reg(j, w, R_EAX, HR_AX);
-        em_mov32_imm(e, HR_CX, in->imm);
-        em_op_rr(e, pfx, 0, alu_opc(p), HR_CX, HR_AX);
-        emit_fuse(j);
-        if (writes)
-            st_reg(j, w, R_EAX, HR_AX);
-    } else if (!mem) {
-        int dst = p->form == 1 ? in->reg : in->rm;
-        ld_reg(j, w, dst, HR_AX);
-        if (p->form == 2)
-            em_mov32_imm(e, HR_CX, in->imm);
-        else
-            ld_reg(j, w, p->form == 1 ? in->rm : in->reg, HR_CX);
-        em_op_rr(e, pfx, 0, alu_opc(p), HR_CX, HR_AX);
-        emit_fuse(j);
-        if (writes)
-            st_reg(j, w, dst, HR_AX);
-    } else if (p->form == 1) {
-        /* G op= [mem] */
-        Stub *s = new_stub(j, in);
-        emit_ea(j, in);
-        emit_fast(j, s, in->seg, w / 8, false);
-        ld_mem(j, w, HR_CX);
-        ld_reg(j, w, in->reg, HR_AX);
-        em_op_rr(e, pfx, 0, alu_opc(p), HR_CX, HR_AX);
-        emit_fuse(j);
-        if (writes)
-            st_reg(j, w, in->reg, HR_AX);
-        if (flags_live)
-            emit_flags(j, take, FL_ARITH);
-        stub_join(j, s);
-        return;
-    } else {
-        /* [mem] op= G or imm, straight on the host's copy */
-        Stub *s = new_stub(j, in);
-        emit_ea(j, in);
-        emit_fast(j, s, in->seg, w / 8, writes);
-        if (p->form == 2)
-            em_mov32_imm(e, HR_CX, in->imm);
-        else
-            ld_reg(j, w, in->reg, HR_CX);
-        if (pfx)
-            em8(e, (uint8_t)pfx);
-        em8(e, alu_opc(p));
-        em_bi(e, HR_CX, HR_SI, HR_DX);
-        emit_fuse(j);
-        if (flags_live)
-            emit_flags(j, take, FL_ARITH);
-        stub_join(j, s);
-        return;
-    }
-    if (flags_live)
-        emit_flags(j, take, FL_ARITH);
-}
-
-static void emit_mov(Jit *j, const Insn *in, const Plan *p)
-{
-    Emit *e = &j->e;
-    int w = p->w;
-    if (p->kind == K_MOVI) {
-        em_mov32_imm(e, HR_AX, in->imm);
-        st_reg(j, w, in->reg, HR_AX);
-        return;
-    }
-    if (in->mod == 3) {
-        if (p->form == 2)
-            em_mov32_imm(e, HR_AX, in->imm);
-        else
-            ld_reg(j, w, p->form == 1 ? in->rm : in->reg, HR_AX);
-        st_reg(j, w, p->form == 1 ? in->reg : in->rm, HR_AX);
-        return;
-    }
-    Stub *s = new_stub(j, in);
-    emit_ea(j, in);
-    if (p->form == 1) {
-        emit_fast(j, s, in->seg, w / 8, false);
-        ld_mem(j, w, HR_AX);
-        st_reg(j, w, in->reg, HR_AX);
-    } else {
-        emit_fast(j, s, in->seg, w / 8, true);
-        if (p->form == 2)
-            em_mov32_imm(e, HR_CX, in->imm);
-        else
-            ld_reg(j, w, in->reg, HR_CX);
-        st_mem(j, w, HR_CX);
-    }
-    stub_join(j, s);
-}
-
-static void emit_lea(Jit *j, const Insn *in, const Plan *p)
-{
-    emit_ea(j, in);
-    st_reg(j, p->w, in->reg, HR_AX);
-}
-
-static void emit_ext(Jit *j, const Insn *in, const Plan *p)
-{
-    Emit *e = &j->e;
-    Stub *s = NULL;
-    if (in->mod == 3) {
-        ld_reg(j, p->srcw, in->rm, HR_AX);
-    } else {
-        s = new_stub(j, in);
-        emit_ea(j, in);
-        emit_fast(j, s, in->seg, p->srcw / 8, false);
-        ld_mem(j, p->srcw, HR_AX);
-    }
-    if (p->sext) {
-        em8(e, 0x0f);
-        em8(e, p->srcw == 8 ? 0xbe : 0xbf);
-        em8(e, 0xc0); /* movsx eax, al/ax */
-    }
-    st_reg(j, p->w, in->reg, HR_AX);
-    if (s)
-        stub_join(j, s);
-}
-
-static void emit_incdec(Jit *j, const Insn *in, const Plan *p, bool flags_live)
-{
-    Emit *e = &j->e;
-    int w = p->w;
-    int pfx = w == 16 ? 0x66 : 0;
-    uint8_t opc = w == 8 ? 0xfe : 0xff;
-    Stub *s = NULL;
-    if (p->incform && in->mod != 3) {
-        s = new_stub(j, in);
-        emit_ea(j, in);
-        emit_fast(j, s, in->seg, w / 8, true);
-        if (pfx)
-            em8(e, (uint8_t)pfx);
-        em8(e, opc);
-        em_bi(e, p->dec, HR_SI, HR_DX);
-        emit_fuse(j);
-    } else {
-        int n = p->incform ? in->rm : in->reg;
-        ld_reg(j, w, n, HR_AX);
-        em_op_rr(e, pfx, 0, opc, p->dec, HR_AX);
-        emit_fuse(j);
-        st_reg(j, w, n, HR_AX);
-    }
-    if (flags_live)
-        emit_flags(j, FL_NOCF, FL_NOCF);
-    if (s)
-        stub_join(j, s);
-}
-
-static void emit_shift(Jit *j, const Insn *in, const Plan *p, bool flags_live)
-{
-    Emit *e = &j->e;
-    int w = p->w;
-    ld_reg(j, w, in->rm, HR_AX);
-    em_op_rr(e, w == 16 ? 0x66 : 0, 0, w == 8 ? 0xc0 : 0xc1, p->aluop, HR_AX);
-    em8(e, p->count);
-    emit_fuse(j);
-    st_reg(j, w, in->rm, HR_AX);
-    uint32_t take = FL_ARITH & ~X86_EFLAGS_AF;
-    if (p->count > 1)
-        take &= ~X86_EFLAGS_OF;
-    if (flags_live)
-        emit_flags(j, take, FL_ARITH);
-}
-
-/* PUSH/POP r with a 32-bit stack (SS.B); a 16-bit stack takes the stub. */
-static void emit_stack(Jit *j, const Insn *in, const Plan *p)
-{
-    Emit *e = &j->e;
-    int w = p->w;
-    Stub *s = new_stub(j, in);
-    em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32)); /* cmp byte [stack32], 0 */
-    em8(e, 0);
-    stub_from(j, s, em_jcc32(e, HCC_E));
-    ld_reg(j, 32, R_ESP, HR_AX);
-    if (p->kind == K_PUSH) {
-        em_alu32_imm(e, 5, HR_AX, (uint32_t)w / 8);
-        emit_fast(j, s, SEG_SS, w / 8, true);
-        ld_reg(j, w, in->reg, HR_CX);
-        st_mem(j, w, HR_CX);
-        st_reg(j, 32, R_ESP, HR_AX);
-    } else {
-        emit_fast(j, s, SEG_SS, w / 8, false);
-        ld_mem(j, w, HR_CX);
-        em_alu32_imm(e, 0, HR_AX, (uint32_t)w / 8);
-        st_reg(j, 32, R_ESP, HR_AX);
-        st_reg(j, w, in->reg, HR_CX);
-    }
-    stub_join(j, s);
 }
 
 /* Leave the block after a direct branch whose target is `delta` bytes
@@ -913,7 +343,7 @@ static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool 
     em_mov64_imm(e, HR_AX, (uint64_t)(uintptr_t)s);
     em_mov64_imm(e, HR_CX, (uint64_t)(uintptr_t)&xb->chain_from);
     em8(e, 0x48); em8(e, 0x89); em8(e, 0x01);      /* mov [rcx], rax */
-    to_exit(j, em_jmp32(e));
+    xj_to_exit(j, em_jmp32(e));
 }
 
 /* The block's last instruction, a relative jump: EIP = next + imm when
@@ -924,16 +354,16 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
     uint32_t next = j->eip_pend + in->len;
     uint32_t ic = j->ic_pend + 1;
     uint8_t *taken = NULL;
-    store_flags(j); /* DL holds a fused condition: the store keeps it */
-    sync_regs(j, true);
+    xj_store_flags(j); /* DL holds a fused condition: the store keeps it */
+    xj_sync_regs(j, true);
     /* A target beyond the CS limit is the handler's #GP at the branch. */
-    Stub *s = new_stub(j, in);
+    Stub *s = xj_new_stub(j, in);
     if (p->kind == K_JCC) {
         if (j->fused) {
             em_op_rr(e, 0, 0, 0x84, HR_DX, HR_DX); /* test dl, dl */
             taken = em_jcc32(e, HCC_NE);
         } else {
-            load_host_flags(j, in->op & 0xf);
+            xj_load_host_flags(j, in->op & 0xf);
             taken = em_jcc32(e, in->op & 0xf);
         }
         em_mov32_load(e, HR_CX, OFF(eip));
@@ -949,7 +379,7 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
         em8(e, 0x0f); em8(e, 0xb7); em8(e, 0xc0); /* movzx eax, ax */
     }
     em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(SEG_CS, limit)); /* cmp eax, [cs.limit] */
-    stub_from(j, s, em_jcc32(e, HCC_A));
+    xj_stub_from(j, s, em_jcc32(e, HCC_A));
     em_mov32_store(e, HR_AX, OFF(eip));
     emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), p->w == 32, ic, false);
     j->eip_pend = j->ic_pend = 0;
@@ -965,19 +395,19 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
     Emit *e = &j->e;
     uint32_t next = j->eip_pend + in->len;
     uint32_t ic = j->ic_pend + 1;
-    store_flags(j);
-    sync_regs(j, true);
-    Stub *s = new_stub(j, in);
+    xj_store_flags(j);
+    xj_sync_regs(j, true);
+    Stub *s = xj_new_stub(j, in);
     em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32)); /* cmp byte [stack32], 0 */
     em8(e, 0);
-    stub_from(j, s, em_jcc32(e, HCC_E));
+    xj_stub_from(j, s, em_jcc32(e, HCC_E));
     if (p->kind == K_CALL) {
         em_mov32_load(e, HR_DI, OFF(eip));
         em_alu32_imm(e, 0, HR_DI, next);                /* edi = return address */
         em_mov32_load(e, HR_AX, OFF(eip));
         em_alu32_imm(e, 0, HR_AX, next + in->imm);       /* eax = target */
         em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(SEG_CS, limit));
-        stub_from(j, s, em_jcc32(e, HCC_A));
+        xj_stub_from(j, s, em_jcc32(e, HCC_A));
         em8(e, 0x50);                                   /* push rax (target) */
         em_mov32_load(e, HR_AX, OFF_R(R_ESP));
         em_alu32_imm(e, 5, HR_AX, 4);
@@ -989,12 +419,12 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
         Jit *jj = j;
         {
             Stub *ts = &tmp;
-            emit_fast(jj, ts, SEG_SS, 4, true);
+            xj_emit_fast_x(jj, ts, SEG_SS, 4, true, false);
             for (int k = 0; k < ts->nfrom; k++)
                 miss[nm++] = ts->from[k];
         }
         em_op_rr(e, 0, 0, 0x89, HR_DI, HR_CX);          /* mov ecx, edi */
-        st_mem(j, 32, HR_CX);
+        xj_st_mem(j, 32, HR_CX);
         em_mov32_store(e, HR_AX, OFF_R(R_ESP));
         em8(e, 0x58);                                   /* pop rax (target) */
         em_mov32_store(e, HR_AX, OFF(eip));
@@ -1003,20 +433,20 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
         for (int k = 0; k < nm; k++)
             em_patch(miss[k], e->p);
         em8(e, 0x58);                                   /* pop rax */
-        stub_from(j, s, em_jmp32(e));
+        xj_stub_from(j, s, em_jmp32(e));
         em_patch(over, e->p);
         emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), true, ic, false);
     } else {
         em_mov32_load(e, HR_AX, OFF_R(R_ESP));
-        emit_fast(j, s, SEG_SS, 4, false);
-        ld_mem(j, 32, HR_CX);                           /* ecx = return address */
+        xj_emit_fast(j, s, SEG_SS, 4, false);
+        xj_ld_mem(j, 32, HR_CX);                           /* ecx = return address */
         em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
-        stub_from(j, s, em_jcc32(e, HCC_A));
+        xj_stub_from(j, s, em_jcc32(e, HCC_A));
         em_alu32_imm(e, 0, HR_AX, 4);
         em_mov32_store(e, HR_AX, OFF_R(R_ESP));
         em_mov32_store(e, HR_CX, OFF(eip));
         em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
-        emit_indirect_exit(j);
+        emit_indirect_exit_x(j, true); /* ECX: the new EIP, checked against the limit */
     }
     j->eip_pend = j->ic_pend = 0;
 }
@@ -1034,13 +464,27 @@ static int fuse_cond(const Plan *p, int cc)
     case K_INCDEC:
         return !uses_cf ? cc : -1;
     case K_SHIFT:
-        return p->count > 1 && uses_of ? -1 : cc;
+        return p->aluop <= 1 || (p->count > 1 && uses_of) ? -1 : cc;
     default:
         return -1;
     }
 }
 
 /* ---- the block ------------------------------------------------------------ */
+
+/* The threaded loop (translate/exec.c's run_block) from instruction `in`
+ * to the block's end, for a stub that cannot rejoin the host code. */
+static void run_rest(Cpu *c, const Insn *in, const Insn *end)
+{
+    for (; in < end; in++) {
+        c->insn_eip = c->eip;
+        c->eip += in->len;
+        in->fn(c, in);
+        c->icount++;
+        if (c->exit_req)
+            break;
+    }
+}
 
 bool x64_compile(X64Buf *xb, Block *b)
 {
@@ -1050,6 +494,8 @@ bool x64_compile(X64Buf *xb, Block *b)
     j->nstubs = 0;
     j->nexits = 0;
     j->b = b;
+    j->flat_segs = (b->mode & (BLOCK_MODE_PE | BLOCK_MODE_CODE32 | BLOCK_MODE_VM)) ==
+                   (BLOCK_MODE_PE | BLOCK_MODE_CODE32);
     uint8_t *start = xb->rw + xb->used;
     em_init(&j->e, start, xb->rw + xb->size);
     Emit *e = &j->e;
@@ -1090,22 +536,24 @@ bool x64_compile(X64Buf *xb, Block *b)
         if (i == n - 2 && plans[n - 1].kind == K_JCC)
             j->fuse_cc = fuse_cond(p, b->insn[n - 1].op & 0xf);
         switch (p->kind) {
-        case K_SHIFT: emit_shift(j, in, p, fl); break;
-        case K_ALU: emit_alu(j, in, p, fl); break;
-        case K_MOV: case K_MOVI: emit_mov(j, in, p); break;
-        case K_LEA: emit_lea(j, in, p); break;
-        case K_EXT: emit_ext(j, in, p); break;
-        case K_INCDEC: emit_incdec(j, in, p, fl); break;
-        case K_PUSH: case K_POP: emit_stack(j, in, p); break;
+        case K_SHIFT: xj_emit_shift(j, in, p, fl); break;
+        case K_IMUL: xj_emit_imul(j, in, fl); break;
+        case K_ALU: xj_emit_alu(j, in, p, fl); break;
+        case K_MOV: case K_MOVI: xj_emit_mov(j, in, p); break;
+        case K_LEA: xj_emit_lea(j, in, p); break;
+        case K_EXT: xj_emit_ext(j, in, p); break;
+        case K_INCDEC: xj_emit_incdec(j, in, p, fl); break;
+        case K_PUSH: case K_POP: xj_emit_stack(j, in, p); break;
         case K_CALL: case K_RET:
             if (last) {
                 j->start_delta = pos - j->eip_pend;
                 emit_call_ret(j, in, p);
                 continue;
             }
-            store_flags(j);
-            sync_regs(j, true);
-            emit_call(j, in, j->eip_pend, j->ic_pend, !last);
+            xj_store_flags(j);
+            xj_sync_regs(j, true);
+            memset(j->seg_ok, 0, sizeof(j->seg_ok));
+            xj_emit_call(j, in, j->eip_pend, j->ic_pend, !last);
             j->eip_pend = j->ic_pend = 0;
             pos += in->len;
             continue;
@@ -1117,9 +565,10 @@ bool x64_compile(X64Buf *xb, Block *b)
             }
             __attribute__((fallthrough)); /* a branch is always last; be safe */
         default:
-            store_flags(j);
-            sync_regs(j, true);
-            emit_call(j, in, j->eip_pend, j->ic_pend, !last);
+            xj_store_flags(j);
+            xj_sync_regs(j, true);
+            memset(j->seg_ok, 0, sizeof(j->seg_ok));
+            xj_emit_call(j, in, j->eip_pend, j->ic_pend, !last);
             j->eip_pend = j->ic_pend = 0;
             pos += in->len;
             if (last && indirect_exit(in) && !(in->flags & (INSN_REP | INSN_REPNE)))
@@ -1130,9 +579,9 @@ bool x64_compile(X64Buf *xb, Block *b)
         j->ic_pend++;
         pos += in->len;
     }
-    store_flags(j);
-    sync_regs(j, true);
-    flush_pending(j);
+    xj_store_flags(j);
+    xj_sync_regs(j, true);
+    xj_flush_pending(j);
     uint8_t *epilogue = e->p;
     em_op_rr(e, 0, 0x48, 0x83, 0, HR_SP);           /* add rsp, 8 */
     em8(e, 8);
@@ -1147,23 +596,33 @@ bool x64_compile(X64Buf *xb, Block *b)
         Stub *s = &j->stubs[i];
         for (int k = 0; k < s->nfrom; k++)
             em_patch(s->from[k], e->p);
-        store_flags_of(j, s->fl_have);
-        writeback_regs(j, s->rdirty);
-        if (!s->join) {
-            /* a branch: the handler ends the block */
-            emit_call(j, s->in, s->eip_pend, s->ic_pend, false);
-            to_exit(j, em_jmp32(e));
+        xj_store_flags_of(j, s->fl_have);
+        xj_writeback_regs(j, s->rdirty);
+        if (s->rest) {
+            em_add32_mem_imm(e, OFF(eip), (int32_t)s->eip_pend);
+            em_add64_mem_imm(e, OFF(icount), (int32_t)s->ic_pend);
+            em_op_rr(e, 0, 0x48, 0x89, HR_BX, HR_DI);           /* mov rdi, rbx */
+            em_mov64_imm(e, HR_SI, (uint64_t)(uintptr_t)s->in);
+            em_mov64_imm(e, HR_DX, (uint64_t)(uintptr_t)(b->insn + b->ninsn));
+            em_call_abs(e, (const void *)run_rest);
+            xj_to_exit(j, em_jmp32(e));
             continue;
         }
-        emit_call(j, s->in, s->eip_pend, s->ic_pend, true);
+        if (!s->join) {
+            /* a branch: the handler ends the block */
+            xj_emit_call(j, s->in, s->eip_pend, s->ic_pend, false);
+            xj_to_exit(j, em_jmp32(e));
+            continue;
+        }
+        xj_emit_call(j, s->in, s->eip_pend, s->ic_pend, true);
         em_add32_mem_imm(e, OFF(eip), -(int32_t)(s->eip_pend + s->in->len));
         em_add64_mem_imm(e, OFF(icount), -(int32_t)(s->ic_pend + 1));
         if (s->join_have)
             em_op_mem(e, 0, 0x44, 0x8b, 0, OFF(eflags)); /* mov r8d, [eflags] */
-        reload_regs(j, s->rjoin);
+        xj_reload_regs(j, s->rjoin);
         if (s->fuse_cc >= 0) {
             /* the fused Jcc tests DL: take it from the handler's flags */
-            load_host_flags(j, s->fuse_cc);
+            xj_load_host_flags(j, s->fuse_cc);
             em8(e, 0x0f);
             em8(e, (uint8_t)(0x90 + s->fuse_cc));
             em8(e, 0xc0 | HR_DX);

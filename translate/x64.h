@@ -69,9 +69,6 @@ void x64_unlink_all(X64Buf *xb);
 /* The byte a chained jump enters a block at: past the prologue (push
  * rbx, rbp, r12-r15; sub rsp, 8; mov rbx, rdi), as the frame is the same. */
 #define CHAIN_ENTRY 17
-/* Called by host code after a near RET/CALL/indirect JMP/LOOP: the code
- * to go on with at the new EIP, or NULL for the dispatcher. */
-void *x64_indirect(Cpu *c, uint32_t mode);
 
 /* Which backend runs whole blocks (TCache.backend). */
 enum { BACKEND_THREADED, BACKEND_X64 };

@@ -1,6 +1,6 @@
 /*
- * x64buf.c - the x86-64 backend's code buffer, block chaining and the
- * jump-cache lookup for indirect exits (docs/jit.md).
+ * x64buf.c - the x86-64 backend's code buffer and block chaining
+ * (docs/jit.md).
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -113,27 +113,3 @@ int x64_backend_by_name(const char *name)
         return BACKEND_X64;
     return -1;
 }
-
-/* After a near RET, CALL, indirect JMP or LOOP run by its handler: the
- * host code of the block at the new EIP, found the way tc_find's jump
- * cache finds it, if the dispatcher would run it whole right away;
- * otherwise NULL (back to the dispatcher). These instructions change
- * neither CS nor the mode, so the block's key is (lin, cs_base, mode of
- * the block that ran them). */
-void *x64_indirect(Cpu *c, uint32_t mode)
-{
-    TCache *tc = c->tcache;
-    if (!tc->xbuf->chaining || c->icount + BLOCK_MAX_INSNS > c->deadline || c->exit_req ||
-        c->exit_reason || c->dbg_slow || c->intr || c->eip > c->seg[SEG_CS].limit ||
-        tc->jc_gen != c->mem->tlb_flushes)
-        return NULL;
-    uint32_t cs_base = c->seg[SEG_CS].base;
-    uint32_t lin = cs_base + c->eip;
-    /* cache.c's jc_index; a different one only costs misses (the entry's
-     * key is checked) */
-    const Block *b = tc->jc[(lin ^ (lin >> TC_JC_BITS)) & ((1u << TC_JC_BITS) - 1)];
-    if (!b || b->lin != lin || b->cs_base != cs_base || b->mode != mode || !b->valid || !b->code)
-        return NULL;
-    return (uint8_t *)b->code + CHAIN_ENTRY;
-}
-

@@ -7,6 +7,7 @@
  */
 #include "rig.h"
 #include "cpu/decode.h"
+#include "cpu/segment.h"
 #include "translate/x64.h"
 #include "translate/x64emit.h"
 
@@ -14,6 +15,9 @@
 #define CODE 0x1000u
 
 static uint32_t rng = 12345;
+/* Generate and run 32-bit protected-mode code (flat or not) instead of
+ * real-mode code. */
+static bool pm32;
 static uint32_t rnd(void)
 {
     rng ^= rng << 13;
@@ -36,17 +40,57 @@ static int dst8(void)
     return ok[rnd() % 6];
 }
 
+/* A memory operand (ModRM and displacement) at p for DATA + disp: 16-bit
+ * [bx+disp8], or with a32 (the instruction has a 0x67 prefix) one of the
+ * 32-bit forms [ebx+disp8], [ebx*2+disp32], [ebx+ebx+disp32] (the x64
+ * backend computes those with one LEA). Returns its length. */
+static int mem_op(uint8_t *p, int reg, int disp, bool a32)
+{
+    int n = 0;
+    if (!a32) {
+        p[n++] = (uint8_t)(0x47 | (reg << 3));
+        p[n++] = (uint8_t)disp;
+        return n;
+    }
+    int32_t d32 = disp - (int32_t)DATA; /* EBX = DATA: 2 * EBX = DATA + DATA */
+    switch (rnd() % 3) {
+    case 0:
+        p[n++] = (uint8_t)(0x43 | (reg << 3));
+        p[n++] = (uint8_t)disp;
+        break;
+    case 1:
+        p[n++] = (uint8_t)(0x04 | (reg << 3));
+        p[n++] = 0x5d; /* ebx*2, no base */
+        memcpy(p + n, &d32, 4);
+        n += 4;
+        break;
+    default:
+        p[n++] = (uint8_t)(0x84 | (reg << 3));
+        p[n++] = 0x1b; /* ebx + ebx */
+        memcpy(p + n, &d32, 4);
+        n += 4;
+        break;
+    }
+    return n;
+}
+
 /* One random instruction at p; returns its length. */
 static int gen_insn(uint8_t *p)
 {
     int n = 0;
-    bool o32 = rnd() & 1;
+    bool o32 = rnd() & 1;      /* a 0x66 prefix */
+    bool op32 = o32 != pm32;   /* the operand size it gives */
     static const int alu[] = { 0, 1, 2, 3, 4, 5, 6, 7 }; /* ADC/SBB too: handlers */
-    int kind = (int)(rnd() % 12);
+    int kind = (int)(rnd() % 13);
     bool mem = (rnd() % 3) == 0;
     int disp = (int)(rnd() % 120);
     if (o32 && kind != 11)
         p[n++] = 0x66;
+    /* 32-bit addressing for the forms that take mem_op (in 32-bit code
+     * always, without a prefix) */
+    bool a32 = mem && (kind <= 7 || kind == 12) && (pm32 || (kind != 6 && (rnd() & 1)));
+    if (a32 && !pm32)
+        p[n++] = 0x67;
     switch (kind) {
     case 0: case 1: { /* ALU E,G / G,E in all widths */
         int g = alu[rnd() % 8];
@@ -55,8 +99,7 @@ static int gen_insn(uint8_t *p)
         p[n++] = (uint8_t)(g * 8 + form);
         int reg = (form & 2) ? (byte ? dst8() : dst16()) : (int)(rnd() % 8);
         if (mem) {
-            p[n++] = (uint8_t)(0x47 | (reg << 3));
-            p[n++] = (uint8_t)disp;
+            n += mem_op(p + n, reg, disp, a32);
         } else {
             int rm = (form & 2) ? (int)(rnd() % 8) : (byte ? dst8() : dst16());
             p[n++] = (uint8_t)(0xc0 | (reg << 3) | rm);
@@ -68,12 +111,11 @@ static int gen_insn(uint8_t *p)
         p[n++] = (uint8_t)op;
         int g = (int)(rnd() % 8);
         if (mem) {
-            p[n++] = (uint8_t)(0x47 | (g << 3));
-            p[n++] = (uint8_t)disp;
+            n += mem_op(p + n, g, disp, a32);
         } else {
             p[n++] = (uint8_t)(0xc0 | (g << 3) | (op == 0x80 ? dst8() : dst16()));
         }
-        int ib = op == 0x81 ? (o32 ? 4 : 2) : 1;
+        int ib = op == 0x81 ? (op32 ? 4 : 2) : 1;
         for (int i = 0; i < ib; i++)
             p[n++] = (uint8_t)rnd();
         break;
@@ -86,8 +128,7 @@ static int gen_insn(uint8_t *p)
             p[n++] = byte ? 0xfe : 0xff;
             int g = (int)(rnd() % 2);
             if (mem) {
-                p[n++] = (uint8_t)(0x47 | (g << 3));
-                p[n++] = (uint8_t)disp;
+                n += mem_op(p + n, g, disp, a32);
             } else {
                 p[n++] = (uint8_t)(0xc0 | (g << 3) | (byte ? dst8() : dst16()));
             }
@@ -95,7 +136,7 @@ static int gen_insn(uint8_t *p)
         break;
     case 4: { /* shifts by an immediate or 1 */
         int op = (int)(0xc0 + (rnd() % 2) + ((rnd() & 1) ? 0x10 : 0));
-        int g = (int[]){ 4, 5, 7, 0 }[rnd() % 4];
+        int g = (int[]){ 4, 5, 7, 0, 1 }[rnd() % 5];
         p[n++] = (uint8_t)op;
         p[n++] = (uint8_t)(0xc0 | (g << 3) | ((op & 1) ? dst16() : dst8()));
         if (op < 0xd0)
@@ -108,8 +149,7 @@ static int gen_insn(uint8_t *p)
         p[n++] = (uint8_t)op;
         int reg = (op & 2) ? (byte ? dst8() : dst16()) : (int)(rnd() % 8);
         if (mem) {
-            p[n++] = (uint8_t)(0x47 | (reg << 3));
-            p[n++] = (uint8_t)disp;
+            n += mem_op(p + n, reg, disp, a32);
         } else {
             p[n++] = (uint8_t)(0xc0 | (reg << 3) | ((op & 2) ? (int)(rnd() % 8) : (byte ? dst8() : dst16())));
         }
@@ -119,15 +159,19 @@ static int gen_insn(uint8_t *p)
         if (rnd() & 1) {
             bool byte = rnd() & 1;
             p[n++] = (uint8_t)((byte ? 0xb0 : 0xb8) + (byte ? dst8() : dst16()));
-            int ib = byte ? 1 : (o32 ? 4 : 2);
+            int ib = byte ? 1 : (op32 ? 4 : 2);
             for (int i = 0; i < ib; i++)
                 p[n++] = (uint8_t)rnd();
         } else {
             bool byte = rnd() & 1;
             p[n++] = byte ? 0xc6 : 0xc7;
-            p[n++] = 0x47;
-            p[n++] = (uint8_t)disp;
-            int ib = byte ? 1 : (o32 ? 4 : 2);
+            if (pm32)
+                n += mem_op(p + n, 0, disp, true);
+            else {
+                p[n++] = 0x47;
+                p[n++] = (uint8_t)disp;
+            }
+            int ib = byte ? 1 : (op32 ? 4 : 2);
             for (int i = 0; i < ib; i++)
                 p[n++] = (uint8_t)rnd();
         }
@@ -137,17 +181,20 @@ static int gen_insn(uint8_t *p)
         p[n++] = 0x0f;
         p[n++] = (uint8_t)((int[]){ 0xb6, 0xb7, 0xbe, 0xbf }[rnd() % 4]);
         if (mem) {
-            p[n++] = (uint8_t)(0x47 | (dst16() << 3));
-            p[n++] = (uint8_t)disp;
+            n += mem_op(p + n, dst16(), disp, a32);
         } else {
             p[n++] = (uint8_t)(0xc0 | (dst16() << 3) | (int)(rnd() % 8));
         }
         break;
-    case 8: /* LEA */
+    case 8: { /* LEA (in 32-bit code no SIB form: rm 4 becomes EBX) */
+        int rm = (int)(rnd() % 8);
+        if (pm32 && rm == 4)
+            rm = 3;
         p[n++] = 0x8d;
-        p[n++] = (uint8_t)(0x40 | (dst16() << 3) | (int)(rnd() % 8));
+        p[n++] = (uint8_t)(0x40 | (dst16() << 3) | rm);
         p[n++] = (uint8_t)rnd();
         break;
+    }
     case 9: /* TEST */
         if (rnd() & 1) {
             p[n++] = (uint8_t)(0x84 + (rnd() % 2));
@@ -156,7 +203,7 @@ static int gen_insn(uint8_t *p)
             p[n++] = 0xa9;
             p[n++] = (uint8_t)rnd();
             p[n++] = (uint8_t)rnd();
-            if (o32) {
+            if (op32) {
                 p[n++] = (uint8_t)rnd();
                 p[n++] = (uint8_t)rnd();
             }
@@ -168,6 +215,21 @@ static int gen_insn(uint8_t *p)
             p[n++] = 0x66;
         p[n++] = (uint8_t)(0x58 + dst16());
         break;
+    case 12: { /* IMUL r, r/m (0F AF) and IMUL r, r/m, imm (69, 6B) */
+        int op = (int[]){ 0xaf, 0x69, 0x6b }[rnd() % 3];
+        if (op == 0xaf)
+            p[n++] = 0x0f;
+        p[n++] = (uint8_t)op;
+        int reg = dst16();
+        if (mem)
+            n += mem_op(p + n, reg, disp, a32);
+        else
+            p[n++] = (uint8_t)(0xc0 | (reg << 3) | (int)(rnd() % 8));
+        int ib = op == 0x6b ? 1 : op == 0x69 ? (op32 ? 4 : 2) : 0;
+        for (int i = 0; i < ib; i++)
+            p[n++] = (uint8_t)rnd();
+        break;
+    }
     default: /* a handler-only instruction between inline ones */
         p[n++] = (uint8_t)((int[]){ 0xf5, 0xf8, 0xf9, 0x98, 0x99 }[rnd() % 5]); /* CMC CLC STC CBW CWD */
         break;
@@ -193,6 +255,25 @@ static void gen_prog(Prog *pr)
     pr->code[pr->len++] = 0x90;
 }
 
+/* 32-bit protected mode without paging: CS, DS, ES, SS with base 0 and
+ * D/B set; DS, ES, SS flat (4 GiB) or with base 0x40 and a 1 MiB limit
+ * (not flat: the x64 backend's flat-segment shortcut must not be taken). */
+static void set_pm32(Rig *r, bool flat)
+{
+    Cpu *c = &r->cpu;
+    c->cr0 |= X86_CR0_PE;
+    for (int s = 0; s < 6; s++) {
+        SegReg *sr = &c->seg[s];
+        bool code = s == SEG_CS;
+        sr->sel = code ? 0x08 : 0x10;
+        sr->base = code || flat ? 0 : 0x40;
+        sr->limit = code || flat ? 0xffffffffu : 0x000fffffu;
+        sr->attr = SEG_ATTR_P | SEG_ATTR_S | SEG_ATTR_DB | SEG_ATTR_G | (code ? 0xbu : 0x3u);
+        seg_update_access(c, s);
+    }
+    cpu_update_mode(c);
+}
+
 static void setup_state(Rig *r, const uint32_t *regs, uint32_t flags, const uint8_t *data, bool cold_tlb)
 {
     /* a cold TLB sends the block's first memory access through its stub */
@@ -212,7 +293,7 @@ static int count_insns(Rig *r, const Prog *pr)
     int n = 0, pos = 0;
     while (pos < pr->len - 2) {
         Insn in;
-        int l = x86_decode(pr->code + pos, pr->len - pos, false, &in);
+        int l = x86_decode(pr->code + pos, pr->len - pos, pm32, &in);
         assert_true(l > 0);
         pos += l;
         n++;
@@ -238,10 +319,13 @@ static void run_random(Rig *a, Rig *b, int runs, bool spread)
             data[i] = (uint8_t)rnd();
         int n = count_insns(a, &pr);
         bool cold = rnd() & 1;
+        bool flat = rnd() & 1;
         Rig *rs[2] = { a, b };
         for (int k = 0; k < 2; k++) {
             Rig *r = rs[k];
             setup_state(r, regs, flags, data, cold);
+            if (pm32)
+                set_pm32(r, flat);
             if (spread) {
                 uint16_t sel = (uint16_t)(0x1000 + t * 0x10);
                 r->cpu.seg[SEG_CS].sel = sel;
@@ -282,6 +366,25 @@ static void random_blocks(void **state)
     assert_true(tc_set_backend(b.tc, BACKEND_X64, false));
     run_random(&a, &b, 3000, false);
     printf("3000 random blocks: threaded and x64 agree\n");
+    rig_free(&a);
+    rig_free(&b);
+}
+
+/* The same in 32-bit protected mode: the 32-bit stack's inline PUSH/POP,
+ * 32-bit addressing without a prefix, and DS/ES/SS flat (the fast path
+ * without limit and base) or not (the block's one flat test fails and the
+ * rest of it runs through the handlers). */
+static void random_blocks_pm32(void **state)
+{
+    (void)state;
+    Rig a, b;
+    rig_init(&a);
+    rig_init(&b);
+    assert_true(tc_set_backend(b.tc, BACKEND_X64, false));
+    pm32 = true;
+    run_random(&a, &b, 3000, false);
+    pm32 = false;
+    printf("3000 random 32-bit protected-mode blocks: threaded and x64 agree\n");
     rig_free(&a);
     rig_free(&b);
 }
@@ -381,6 +484,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(emitter_runs),
         cmocka_unit_test(random_blocks),
+        cmocka_unit_test(random_blocks_pm32),
         cmocka_unit_test(small_buffer),
         cmocka_unit_test(branch_beyond_limit),
     };

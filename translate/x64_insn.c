@@ -1,0 +1,333 @@
+/*
+ * x64_insn.c - the instructions the x86-64 backend runs inline
+ * (docs/jit.md, "Inline instructions"): MOV, the group-1 ALU operations
+ * and TEST, INC/DEC, shifts and rotates by an immediate, IMUL, LEA,
+ * MOVZX/MOVSX, PUSH/POP. Each computes the guest's result (and flags)
+ * with the host's instruction, on the host registers that hold the
+ * guest's, and changes nothing before its last branch to the stub.
+ */
+#include <stddef.h>
+
+#include "translate/x64_jit.h"
+
+/* ---- inline code -------------------------------------------------------- */
+
+static uint8_t alu_opc(const Plan *p)
+{
+    uint8_t base = p->aluop == 8 ? 0x84 : (uint8_t)(p->aluop * 8);
+    return (uint8_t)(base + (p->w == 8 ? 0 : 1));
+}
+
+void xj_emit_alu(Jit *j, const Insn *in, const Plan *p, bool flags_live)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    int pfx = w == 16 ? 0x66 : 0;
+    bool writes = p->aluop != 7 && p->aluop != 8;
+    uint32_t take = (p->aluop == 1 || p->aluop == 4 || p->aluop == 6 || p->aluop == 8)
+                        ? (FL_ARITH & ~X86_EFLAGS_AF) : FL_ARITH;
+    bool mem = p->form != 3 && in->mod != 3;
+    if (w == 32 && !mem) {
+        /* straight on the host registers that hold the guest's */
+        int dst = p->form == 3 ? R_EAX : p->form == 1 ? in->reg : in->rm;
+        int hd = xj_greg(j, dst);
+        if (p->form >= 2)
+            xj_em_alu_imm_any(e, p->aluop, hd, in->imm);
+        else
+            xj_em_rrx(e, 0, false, false, alu_opc(p), xj_greg(j, p->form == 1 ? in->rm : in->reg), hd);
+        xj_emit_fuse(j);
+        if (writes)
+            j->rdirty |= (uint8_t)(1u << dst);
+    } else if (p->form == 3) {
+        xj_ld_reg(j, w, R_EAX, HR_AX);
+        em_mov32_imm(e, HR_CX, in->imm);
+        em_op_rr(e, pfx, 0, alu_opc(p), HR_CX, HR_AX);
+        xj_emit_fuse(j);
+        if (writes)
+            xj_st_reg(j, w, R_EAX, HR_AX);
+    } else if (!mem) {
+        int dst = p->form == 1 ? in->reg : in->rm;
+        xj_ld_reg(j, w, dst, HR_AX);
+        if (p->form == 2)
+            em_mov32_imm(e, HR_CX, in->imm);
+        else
+            xj_ld_reg(j, w, p->form == 1 ? in->rm : in->reg, HR_CX);
+        em_op_rr(e, pfx, 0, alu_opc(p), HR_CX, HR_AX);
+        xj_emit_fuse(j);
+        if (writes)
+            xj_st_reg(j, w, dst, HR_AX);
+    } else if (p->form == 1) {
+        /* G op= [mem] */
+        Stub *s = xj_new_stub(j, in);
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s, in->seg, w / 8, false);
+        xj_ld_mem(j, w, HR_CX);
+        xj_ld_reg(j, w, in->reg, HR_AX);
+        em_op_rr(e, pfx, 0, alu_opc(p), HR_CX, HR_AX);
+        xj_emit_fuse(j);
+        if (writes)
+            xj_st_reg(j, w, in->reg, HR_AX);
+        if (flags_live)
+            xj_emit_flags(j, take, FL_ARITH);
+        xj_stub_join(j, s);
+        return;
+    } else {
+        /* [mem] op= G or imm, straight on the host's copy */
+        Stub *s = xj_new_stub(j, in);
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s, in->seg, w / 8, writes);
+        if (p->form == 2)
+            em_mov32_imm(e, HR_CX, in->imm);
+        else
+            xj_ld_reg(j, w, in->reg, HR_CX);
+        if (pfx)
+            em8(e, (uint8_t)pfx);
+        em8(e, alu_opc(p));
+        em_bi(e, HR_CX, HR_SI, HR_DX);
+        xj_emit_fuse(j);
+        if (flags_live)
+            xj_emit_flags(j, take, FL_ARITH);
+        xj_stub_join(j, s);
+        return;
+    }
+    if (flags_live)
+        xj_emit_flags(j, take, FL_ARITH);
+}
+
+void xj_emit_mov(Jit *j, const Insn *in, const Plan *p)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    if (p->kind == K_MOVI) {
+        em_mov32_imm(e, HR_AX, in->imm);
+        xj_st_reg(j, w, in->reg, HR_AX);
+        return;
+    }
+    if (in->mod == 3) {
+        if (p->form == 2)
+            em_mov32_imm(e, HR_AX, in->imm);
+        else
+            xj_ld_reg(j, w, p->form == 1 ? in->rm : in->reg, HR_AX);
+        xj_st_reg(j, w, p->form == 1 ? in->reg : in->rm, HR_AX);
+        return;
+    }
+    Stub *s = xj_new_stub(j, in);
+    xj_emit_ea(j, in);
+    if (p->form == 1) {
+        xj_emit_fast(j, s, in->seg, w / 8, false);
+        xj_ld_mem(j, w, HR_AX);
+        xj_st_reg(j, w, in->reg, HR_AX);
+    } else {
+        xj_emit_fast(j, s, in->seg, w / 8, true);
+        if (p->form == 2)
+            em_mov32_imm(e, HR_CX, in->imm);
+        else
+            xj_ld_reg(j, w, in->reg, HR_CX);
+        xj_st_mem(j, w, HR_CX);
+    }
+    xj_stub_join(j, s);
+}
+
+void xj_emit_lea(Jit *j, const Insn *in, const Plan *p)
+{
+    xj_emit_ea(j, in);
+    xj_st_reg(j, p->w, in->reg, HR_AX);
+}
+
+void xj_emit_ext(Jit *j, const Insn *in, const Plan *p)
+{
+    Emit *e = &j->e;
+    Stub *s = NULL;
+    if (in->mod == 3) {
+        xj_ld_reg(j, p->srcw, in->rm, HR_AX);
+    } else {
+        s = xj_new_stub(j, in);
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s, in->seg, p->srcw / 8, false);
+        xj_ld_mem(j, p->srcw, HR_AX);
+    }
+    if (p->sext) {
+        em8(e, 0x0f);
+        em8(e, p->srcw == 8 ? 0xbe : 0xbf);
+        em8(e, 0xc0); /* movsx eax, al/ax */
+    }
+    xj_st_reg(j, p->w, in->reg, HR_AX);
+    if (s)
+        xj_stub_join(j, s);
+}
+
+void xj_emit_incdec(Jit *j, const Insn *in, const Plan *p, bool flags_live)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    int pfx = w == 16 ? 0x66 : 0;
+    uint8_t opc = w == 8 ? 0xfe : 0xff;
+    Stub *s = NULL;
+    if (p->incform && in->mod != 3) {
+        s = xj_new_stub(j, in);
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s, in->seg, w / 8, true);
+        if (pfx)
+            em8(e, (uint8_t)pfx);
+        em8(e, opc);
+        em_bi(e, p->dec, HR_SI, HR_DX);
+        xj_emit_fuse(j);
+    } else {
+        int n = p->incform ? in->rm : in->reg;
+        if (w == 32) {
+            xj_em_rrx(e, 0, false, false, opc, p->dec, xj_greg(j, n));
+            xj_emit_fuse(j);
+            j->rdirty |= (uint8_t)(1u << n);
+        } else {
+            xj_ld_reg(j, w, n, HR_AX);
+            em_op_rr(e, pfx, 0, opc, p->dec, HR_AX);
+            xj_emit_fuse(j);
+            xj_st_reg(j, w, n, HR_AX);
+        }
+    }
+    if (flags_live)
+        xj_emit_flags(j, FL_NOCF, FL_NOCF);
+    if (s)
+        xj_stub_join(j, s);
+}
+
+void xj_emit_shift(Jit *j, const Insn *in, const Plan *p, bool flags_live)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    if (w == 32) {
+        xj_em_rrx(e, 0, false, false, 0xc1, p->aluop, xj_greg(j, in->rm));
+        em8(e, p->count);
+        xj_emit_fuse(j);
+        j->rdirty |= (uint8_t)(1u << in->rm);
+    } else {
+        xj_ld_reg(j, w, in->rm, HR_AX);
+        em_op_rr(e, w == 16 ? 0x66 : 0, 0, w == 8 ? 0xc0 : 0xc1, p->aluop, HR_AX);
+        em8(e, p->count);
+        xj_emit_fuse(j);
+        xj_st_reg(j, w, in->rm, HR_AX);
+    }
+    if (!flags_live)
+        return;
+    if (p->aluop <= 1) {
+        /* ROL: CF = bit 0, OF = bit 31 ^ CF; ROR: CF = bit 31, OF = bit
+         * 31 ^ bit 30 (cpu/shift.c); SF ZF AF PF stay */
+        int hd = xj_hreg[in->rm];
+        if (p->aluop == 0) {
+            em8(e, 0x0f); em8(e, 0x92); em8(e, 0xc0);          /* setc al */
+            em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xf8);          /* movzx edi, al */
+            xj_em_rrx(e, 0, false, false, 0x8b, HR_CX, hd);       /* mov ecx, r */
+            em_op_rr(e, 0, 0, 0xc1, 5, HR_CX);                 /* shr ecx, 31 */
+            em8(e, 31);
+            em_op_rr(e, 0, 0, 0x31, HR_DI, HR_CX);             /* xor ecx, edi */
+        } else {
+            xj_em_rrx(e, 0, false, false, 0x8b, HR_DI, hd);       /* mov edi, r */
+            em_op_rr(e, 0, 0, 0xc1, 5, HR_DI);                 /* shr edi, 30: b31:b30 */
+            em8(e, 30);
+            em_op_rr(e, 0, 0, 0x89, HR_DI, HR_CX);             /* mov ecx, edi */
+            em_op_rr(e, 0, 0, 0xd1, 5, HR_CX);                 /* shr ecx, 1: b31 */
+            em_op_rr(e, 0, 0, 0x31, HR_DI, HR_CX);             /* xor ecx, edi */
+            em_op_rr(e, 0, 0, 0x83, 4, HR_CX);                 /* and ecx, 1: OF */
+            em8(e, 1);
+            em_op_rr(e, 0, 0, 0xd1, 5, HR_DI);                 /* shr edi, 1: CF */
+        }
+        em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);                     /* shl ecx, 11 */
+        em8(e, 11);
+        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* or edi, ecx */
+        xj_merge_flags(j, X86_EFLAGS_CF | X86_EFLAGS_OF);
+        return;
+    }
+    if (p->aluop == 4 && p->count > 1) {
+        /* SHL: OF = SF ^ CF (the last one-bit step) */
+        em8(e, 0x9f);                                          /* lahf */
+        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);              /* movzx edi, ah */
+        em_op_rr(e, 0, 0, 0x89, HR_DI, HR_CX);                 /* mov ecx, edi */
+        em_op_rr(e, 0, 0, 0xc1, 5, HR_CX);                     /* shr ecx, 7 */
+        em8(e, 7);
+        em_op_rr(e, 0, 0, 0x31, HR_DI, HR_CX);                 /* xor ecx, edi */
+        em_op_rr(e, 0, 0, 0x83, 4, HR_CX);                     /* and ecx, 1 */
+        em8(e, 1);
+        em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);                     /* shl ecx, 11 */
+        em8(e, 11);
+        em_alu32_imm(e, 4, HR_DI, 0xc5);                       /* SF ZF PF CF; AF = 0 */
+        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);
+        xj_merge_flags(j, FL_ARITH);
+        return;
+    }
+    uint32_t take = FL_ARITH & ~X86_EFLAGS_AF;
+    if (p->count > 1)
+        take &= ~X86_EFLAGS_OF;
+    xj_emit_flags(j, take, FL_ARITH);
+}
+
+/* IMUL r32, r/m32 (0F AF) and IMUL r32, r/m32, imm (69, 6B): CF = OF =
+ * the product did not fit, SF ZF PF from the low half, AF = 0
+ * (cpu/muldiv.c); the host gives CF/OF, a TEST the rest. */
+void xj_emit_imul(Jit *j, const Insn *in, bool flags_live)
+{
+    Emit *e = &j->e;
+    Stub *s = NULL;
+    int hs;
+    if (in->mod == 3) {
+        hs = xj_greg(j, in->rm);
+    } else {
+        s = xj_new_stub(j, in);
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s, in->seg, 4, false);
+        xj_ld_mem(j, 32, HR_CX);
+        hs = HR_CX;
+    }
+    int hd;
+    if (in->op == 0x1af) {
+        hd = xj_greg(j, in->reg);
+        xj_em_rrx(e, 0, false, false, 0x0faf, hd, hs);            /* imul r, src */
+    } else {
+        hd = xj_hreg[in->reg];
+        j->rloaded |= (uint8_t)(1u << in->reg);
+        xj_em_rrx(e, 0, false, false, 0x69, hd, hs);              /* imul r, src, imm32 */
+        em32(e, in->imm);
+    }
+    j->rdirty |= (uint8_t)(1u << in->reg);
+    if (flags_live) {
+        em8(e, 0x0f); em8(e, 0x90); em8(e, 0xc0);              /* seto al */
+        xj_em_rrx(e, 0, false, false, 0x85, hd, hd);              /* test r, r */
+        em8(e, 0x9f);                                          /* lahf */
+        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);              /* movzx edi, ah */
+        em_alu32_imm(e, 4, HR_DI, 0xc4);                       /* SF ZF PF */
+        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xc8);              /* movzx ecx, al */
+        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* CF */
+        em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);                     /* shl ecx, 11 */
+        em8(e, 11);
+        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* OF */
+        xj_merge_flags(j, FL_ARITH);
+    }
+    if (s)
+        xj_stub_join(j, s);
+}
+
+/* PUSH/POP r with a 32-bit stack (SS.B); a 16-bit stack takes the stub. */
+void xj_emit_stack(Jit *j, const Insn *in, const Plan *p)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    Stub *s = xj_new_stub(j, in);
+    em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32)); /* cmp byte [stack32], 0 */
+    em8(e, 0);
+    xj_stub_from(j, s, em_jcc32(e, HCC_E));
+    xj_ld_reg(j, 32, R_ESP, HR_AX);
+    if (p->kind == K_PUSH) {
+        em_alu32_imm(e, 5, HR_AX, (uint32_t)w / 8);
+        xj_emit_fast(j, s, SEG_SS, w / 8, true);
+        xj_ld_reg(j, w, in->reg, HR_CX);
+        xj_st_mem(j, w, HR_CX);
+        xj_st_reg(j, 32, R_ESP, HR_AX);
+    } else {
+        xj_emit_fast(j, s, SEG_SS, w / 8, false);
+        xj_ld_mem(j, w, HR_CX);
+        em_alu32_imm(e, 0, HR_AX, (uint32_t)w / 8);
+        xj_st_reg(j, 32, R_ESP, HR_AX);
+        xj_st_reg(j, w, in->reg, HR_CX);
+    }
+    xj_stub_join(j, s);
+}
+

@@ -1,0 +1,128 @@
+/*
+ * x64_jit.h - the x86-64 backend's compile state, shared by the block
+ * compiler (x64.c), the operand, register, flag and memory helpers
+ * (x64_ops.c) and the inline instruction emitters (x64_insn.c). Internal
+ * to translate/; docs/jit.md describes the design.
+ */
+#ifndef RINGSIDE_X64_JIT_H
+#define RINGSIDE_X64_JIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu/decode.h"
+#include "translate/x64.h"
+#include "translate/x64emit.h"
+
+/* ---- compile state ---------------------------------------------------- */
+
+#define OFF(f) ((int32_t)offsetof(Cpu, f))
+#define OFF_R(n) (OFF(r) + 4 * (int32_t)(n))
+#define OFF_SEG(s, f) ((int32_t)(offsetof(Cpu, seg) + (size_t)(s) * sizeof(SegReg) + offsetof(SegReg, f)))
+
+/* The flat-segment test compares base and limit as one 64-bit value. */
+_Static_assert(offsetof(SegReg, limit) == offsetof(SegReg, base) + 4, "SegReg: limit follows base");
+/* A chained exit tests exit_req and exit_reason with one 64-bit compare. */
+_Static_assert(offsetof(Cpu, exit_reason) == offsetof(Cpu, exit_req) + 4 && sizeof(int) == 4,
+               "exit_req and exit_reason are adjacent");
+
+#define FL_ARITH X86_EFLAGS_ARITH
+#define FL_NOCF (X86_EFLAGS_ARITH & ~X86_EFLAGS_CF)
+
+/* An out-of-line slow path: run the instruction through its handler. */
+typedef struct Stub {
+    uint8_t *from[6];  /* rel32s that branch here */
+    int nfrom;
+    const Insn *in;
+    int fuse_cc;       /* >= 0: DL must hold this condition at the join */
+    uint32_t fl_have, join_have; /* Jit.fl_have at the start and at the join */
+    uint8_t rdirty, rjoin; /* guest registers dirty at the start, loaded at the join */
+    bool rest;         /* run this and the rest of the block threaded, then leave */
+    uint32_t eip_pend, ic_pend; /* lag at the instruction's start */
+    uint8_t *join;     /* where the main line continues */
+} Stub;
+
+typedef struct Jit {
+    Emit e;
+    X64Buf *xb;
+    uint32_t start_delta; /* bytes from the block's start to where eip_pend counts from */
+    int fuse_cc;    /* >= 0: the next instruction is a Jcc on this condition */
+    uint32_t fl_have; /* arithmetic flags held in R8D, newer than c->eflags */
+    uint8_t rloaded, rdirty; /* guest registers held in host ones; newer than c->r[] */
+    uint8_t seg_ok[6]; /* SEG_ACC_* and SEG_OK_FLAT tested already (since the last handler) */
+    bool flat_segs;    /* 32-bit protected-mode code: DS, ES and SS expected flat */
+    bool fused;     /* DL holds that condition, set right after the host op */
+    const Block *b;
+    uint32_t eip_pend, ic_pend;
+    Stub stubs[BLOCK_MAX_INSNS * 2]; /* per instruction: its stub and an access-bits one */
+    int nstubs;
+    uint8_t *exits[BLOCK_MAX_INSNS * 4 + 32]; /* rel32s to the epilogue */
+    int nexits;
+    bool last;
+} Jit;
+
+enum {
+    K_NONE, K_ALU, K_MOV, K_MOVI, K_LEA, K_EXT, K_INCDEC, K_PUSH, K_POP, K_JCC, K_JMP, K_SHIFT,
+    K_CALL, K_RET, K_IMUL,
+};
+
+typedef struct Plan {
+    uint8_t kind;
+    uint8_t w;        /* operand width 8/16/32 */
+    uint8_t aluop;    /* K_ALU: group-1 number (0 add 1 or 4 and 5 sub 6 xor 7 cmp), 8 test */
+    uint8_t form;     /* K_ALU/K_MOV: 0 E<-G, 1 G<-E, 2 E<-imm, 3 reg(in->reg)<-imm */
+    uint8_t sext;     /* K_EXT: sign-extend; src width in srcw */
+    uint8_t srcw;
+    uint8_t dec;      /* K_INCDEC */
+    uint8_t incform;  /* K_INCDEC: 1 = E operand, 0 = Zv */
+    uint8_t count;    /* K_SHIFT: 1..w-1; aluop holds the group-2 number */
+} Plan;
+
+/* Host register of each guest register within a block (x64_ops.c). */
+extern const uint8_t xj_hreg[8];
+
+/* x64_ops.c: exits, handler calls and stubs */
+void xj_to_exit(Jit *j, uint8_t *rel);
+void xj_flush_pending(Jit *j);
+void xj_emit_call(Jit *j, const Insn *in, uint32_t eip_pend, uint32_t ic_pend, bool check_exit);
+Stub *xj_new_stub(Jit *j, const Insn *in);
+void xj_stub_join(Jit *j, Stub *s);
+void xj_stub_from(Jit *j, Stub *s, uint8_t *rel);
+void xj_emit_fuse(Jit *j);
+
+/* x64_ops.c: guest registers in host registers */
+void xj_em_rrx(Emit *e, int pfx, bool rexw, bool byte8, int opc, int reg, int rm);
+int xj_greg(Jit *j, int n);
+void xj_writeback_regs(Jit *j, uint8_t dirty);
+void xj_sync_regs(Jit *j, bool drop);
+void xj_reload_regs(Jit *j, uint8_t loaded);
+void xj_em_alu_imm_any(Emit *e, int op, int r, uint32_t v);
+void xj_ld_reg(Jit *j, int w, int n, int hr);
+void xj_st_reg(Jit *j, int w, int n, int hr);
+
+/* x64_ops.c: effective addresses and the memory fast path */
+void xj_emit_ea(Jit *j, const Insn *in);
+void xj_emit_fast_x(Jit *j, Stub *s, int seg, int size, bool write, bool once);
+void xj_emit_fast(Jit *j, Stub *s, int seg, int size, bool write);
+void xj_ld_mem(Jit *j, int w, int hr);
+void xj_st_mem(Jit *j, int w, int hr);
+
+/* x64_ops.c: flags */
+void xj_merge_flags(Jit *j, uint32_t mask);
+void xj_emit_flags(Jit *j, uint32_t take, uint32_t mask);
+void xj_store_flags_of(Jit *j, uint32_t have);
+void xj_store_flags(Jit *j);
+void xj_load_host_flags(Jit *j, int cc);
+
+/* x64_insn.c: the inline instructions */
+void xj_emit_alu(Jit *j, const Insn *in, const Plan *p, bool flags_live);
+void xj_emit_mov(Jit *j, const Insn *in, const Plan *p);
+void xj_emit_lea(Jit *j, const Insn *in, const Plan *p);
+void xj_emit_ext(Jit *j, const Insn *in, const Plan *p);
+void xj_emit_incdec(Jit *j, const Insn *in, const Plan *p, bool flags_live);
+void xj_emit_shift(Jit *j, const Insn *in, const Plan *p, bool flags_live);
+void xj_emit_imul(Jit *j, const Insn *in, bool flags_live);
+void xj_emit_stack(Jit *j, const Insn *in, const Plan *p);
+
+#endif
