@@ -77,9 +77,10 @@ static void usage(FILE *f)
           "                      privilege changes); comma-separated\n"
           "  -D FILE             write traces to FILE instead of stderr\n"
           "  -singlestep         one instruction per block\n"
-          "  -accel threaded|x64[,cache=SIZE]  the backend: handler calls (default) or\n"
-          "                      x86-64 host code; cache: its code buffer, e.g. 512K or\n"
-          "                      16M (default 64M; flushed whenever it fills)\n"
+          "  -accel threaded|x64[,cache=SIZE]  the backend: handler calls or x86-64\n"
+          "                      host code (the default on x86-64 hosts); cache: x64's\n"
+          "                      code buffer, e.g. 512K or 16M (default 64M; flushed\n"
+          "                      whenever it fills)\n"
           "  --lockstep          run every block with both backends and stop at a difference\n"
           "  --coverage FILE     append the opcode-table rows executed to FILE\n"
           "  --max-insns N       stop after N guest instructions (exit status 0)\n"
@@ -491,7 +492,7 @@ bool options_parse(Options *o, int argc, char **argv, int *status)
 {
     memset(o, 0, sizeof(*o));
     o->ram_mb = 128;
-    o->backend = BACKEND_THREADED;
+    o->backend = BACKEND_DEFAULT;
     const char *accel = getenv("RINGSIDE_ACCEL");
     if (accel && *accel && !parse_accel(o, accel, "RINGSIDE_ACCEL", status))
         return false;

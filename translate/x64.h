@@ -72,6 +72,13 @@ void x64_unlink_all(X64Buf *xb);
 
 /* Which backend runs whole blocks (TCache.backend). */
 enum { BACKEND_THREADED, BACKEND_X64 };
+/* The x86-64 backend is the default where the host can run it; the
+ * threaded one stays the portable backend and the reference. */
+#if defined(__x86_64__)
+#define BACKEND_DEFAULT BACKEND_X64
+#else
+#define BACKEND_DEFAULT BACKEND_THREADED
+#endif
 /* Parse "threaded" / "x64"; -1 if unknown. The RINGSIDE_ACCEL environment
  * variable overrides the default (for running the tests under x64). */
 int x64_backend_by_name(const char *name);

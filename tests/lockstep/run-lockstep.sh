@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# run-lockstep.sh --lockstep|--x64 RINGSIDE "ROM;ROM;..." - run each guest
-# ROM (with the extra arguments of its NAME.args file, if any) under the
-# x86-64 backend, with --lockstep comparing it with the threaded backend
-# after every block. A ROM passes when the guest exits with status 1 (it
+# run-lockstep.sh --lockstep|--x64|--threaded RINGSIDE "ROM;ROM;..." - run
+# each guest ROM (with the extra arguments of its NAME.args file, if any)
+# under the x86-64 backend, with --lockstep comparing it with the threaded
+# backend after every block, or under the threaded backend alone. A ROM passes when the guest exits with status 1 (it
 # wrote 0 to the exit port); lockstep ends a run with status 70 at the
 # first difference, after printing both states and the block.
 set -u
@@ -12,7 +12,8 @@ roms=${3:?}
 case $mode in
 --lockstep) extra=(-accel x64 --lockstep) ;;
 --x64) extra=(-accel x64) ;;
-*) echo "$0: first argument: --lockstep or --x64" >&2; exit 2 ;;
+--threaded) extra=(-accel threaded) ;;
+*) echo "$0: first argument: --lockstep, --x64 or --threaded" >&2; exit 2 ;;
 esac
 fail=0
 n=0
