@@ -5,6 +5,8 @@ set -e
 pkgs="gcc make cmake pkg-config binutils libcapstone-dev libsdl2-dev libpng-dev libslirp-dev libcmocka-dev seabios gcc-multilib qemu-system-x86 python3 python3-mpmath"
 # The SDL window's tests (tests/system/display-lib.sh): X server, typing, capture.
 pkgs="$pkgs xvfb xdotool x11-apps"
+# Watching the image flush when the window closes (boot_display_input.sh).
+pkgs="$pkgs strace"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

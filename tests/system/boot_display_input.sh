@@ -23,6 +23,9 @@
 #    line typed 20 ms a key, every character, then the window is closed as
 #    a window manager would: ringside ends by itself, status 0, with its
 #    exit screenshot written.
+#  disk: a guest ROM (tests/bench/display_disk.c) writes a sector of a
+#    writable disk image; closing the window flushes the image (strace
+#    sees fdatasync on its descriptor succeed) and the sector is in it.
 # Skipped (77) only when Xvfb cannot start or the images cannot be had.
 ringside=${1:?usage: boot_display_input.sh RINGSIDE BUILD_DIR}
 build=${2:?}
@@ -173,6 +176,32 @@ if check size "$work/grub-exit.png" 720 400; then
     echo "  ok: closing the window ended the run cleanly (exit screenshot written)"
 else
     echo "FAIL: no exit screenshot after the window was closed"
+    fail=1
+fi
+
+# ---- closing the window flushes a written disk image -------------------------
+diskrom=$build/tests/bench/display_disk.rom
+truncate -s 1M "$work/flush.img"
+# strace stops only at the two system calls asked for (seccomp-bpf).
+cat >"$work/rs-strace.sh" <<EOS
+#!/bin/sh
+exec strace -f -qq --seccomp-bpf -e trace=openat,fdatasync -o "$work/strace.log" "$ringside" "\$@"
+EOS
+chmod +x "$work/rs-strace.sh"
+drive --serial-log "$work/disk.log" "$work/rs-strace.sh" wait serial:DISK-WRITTEN 30 cont xclose \
+    -- -display sdl -bios "$diskrom" -hda "$work/flush.img" -debugcon "file:$work/disk.log" 2>"$work/disk.err"
+st=$?
+echo "disk: status $st"
+sed 's/^/  /' "$work/disk.err"
+[ $st = 0 ] || fail=1
+fd=$(sed -n 's/.*openat([^"]*"[^"]*flush\.img", O_RDWR[^)]*) = \([0-9][0-9]*\)$/\1/p' "$work/strace.log" | head -1)
+if [ -n "$fd" ] && grep -q "fdatasync($fd) *= 0" "$work/strace.log" &&
+    [ "$(head -c 30 "$work/flush.img")" = "RINGSIDE-FLUSH RINGSIDE-FLUSH " ]; then
+    echo "  ok: closing the window flushed the written disk image (fdatasync($fd) = 0, the sector is there)"
+else
+    echo "FAIL: closing the window: the image was not flushed or lacks the sector (fd '${fd}')"
+    grep -E 'flush\.img|fdatasync' "$work/strace.log" | head -5 | sed 's/^/  /'
+    head -c 64 "$work/flush.img" | od -c | head -3 | sed 's/^/  /'
     fail=1
 fi
 [ $fail = 0 ] && echo "PASS: mouse packets and typed lines arrive exactly through the window"
