@@ -498,6 +498,9 @@ static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
         if (!x64_compile(tc->xbuf, b))
             b->code = NULL; /* larger than the whole buffer: threaded */
     }
+    if (b->code)
+        perf_map_add((const uint8_t *)b->code, tc->xbuf->rx + tc->xbuf->used, b->cs_base,
+                     b->lin - b->cs_base, b->phys);
     uint32_t first_end = (phys & PAGE_MASK) + (uint32_t)pos;
     b->pages[0] = (BlockPage){ phys >> PAGE_SHIFT, (uint16_t)(phys & PAGE_MASK),
                                (uint16_t)(first_end > PAGE_SIZE ? PAGE_SIZE : first_end), NULL };

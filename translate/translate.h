@@ -98,4 +98,8 @@ bool tc_set_backend(TCache *tc, int backend, bool lockstep);
  * Returns EXIT_NONE when the deadline was reached, otherwise EXIT_*. */
 int cpu_exec(Cpu *c);
 
+/* RINGSIDE_PERF_MAP=1 (perfmap.c): name a block's host code, from code to
+ * end, in /tmp/perf-PID.map for perf(1). */
+void perf_map_add(const uint8_t *code, const uint8_t *end, uint32_t cs_base, uint32_t eip, uint32_t phys);
+
 #endif
