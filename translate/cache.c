@@ -162,6 +162,18 @@ static uint32_t jc_index(uint32_t lin)
     return (lin ^ (lin >> TC_JC_BITS)) & ((1u << TC_JC_BITS) - 1);
 }
 
+static void jc_page_set(TCache *tc, uint32_t page)
+{
+    page &= (1u << TC_JC_BITS) - 1;
+    tc->jc_pages[page >> 3] |= (uint8_t)(1u << (page & 7));
+}
+
+static bool jc_page_test(const TCache *tc, uint32_t page)
+{
+    page &= (1u << TC_JC_BITS) - 1;
+    return tc->jc_pages[page >> 3] & (1u << (page & 7));
+}
+
 TCache *tc_create(Cpu *c)
 {
     TCache *tc = calloc(1, sizeof(*tc));
@@ -330,6 +342,16 @@ static void tc_code_write(void *opaque, uint32_t paddr, uint32_t len)
 static void tc_lin_flush(void *opaque, uint32_t lin, uint32_t len)
 {
     TCache *tc = opaque;
+    tc->cpu->exit_req = 1;
+    /* Most INVLPGs are of data pages: skip the scan unless a page of the
+     * range may have a block in jc (a range of more pages than the filter
+     * has bits covers all of them). */
+    uint32_t pages = (((lin & PAGE_MASK) + len + PAGE_MASK) >> PAGE_SHIFT);
+    bool any = pages >= (1u << TC_JC_BITS);
+    for (uint32_t k = 0; !any && k < pages; k++)
+        any = jc_page_test(tc, (lin >> PAGE_SHIFT) + k);
+    if (!any)
+        return;
     for (uint32_t i = 0; i < (1u << TC_JC_BITS); i++) {
         Block *b = tc->jc[i];
         if (!b)
@@ -339,7 +361,6 @@ static void tc_lin_flush(void *opaque, uint32_t lin, uint32_t len)
         if (first - lin < len || last - lin < len)
             tc->jc[i] = NULL;
     }
-    tc->cpu->exit_req = 1;
 }
 
 static bool block_user(const Cpu *c)
@@ -548,6 +569,7 @@ Block *tc_find(TCache *tc, Cpu *c)
     uint32_t mode = block_mode(c);
     if (unlikely(tc->jc_gen != c->mem->tlb_flushes)) {
         memset(tc->jc, 0, sizeof(tc->jc));
+        memset(tc->jc_pages, 0, sizeof(tc->jc_pages));
         tc->jc_gen = c->mem->tlb_flushes;
     }
     Block **slot = &tc->jc[jc_index(lin)];
@@ -561,8 +583,12 @@ Block *tc_find(TCache *tc, Cpu *c)
             break;
     if (!b)
         b = translate(tc, c, phys, mode);
-    if (b->lin == lin)
+    if (b->lin == lin) {
         *slot = b;
+        jc_page_set(tc, lin >> PAGE_SHIFT);
+        if (b->npages > 1)
+            jc_page_set(tc, (lin >> PAGE_SHIFT) + 1);
+    }
     return b;
 }
 

@@ -68,6 +68,10 @@ struct TCache {
      * may have changed (jc_gen tracks the memory map's flush count). */
     Block *jc[1u << TC_JC_BITS];
     uint64_t jc_gen;
+    /* Which linear pages (by their low TC_JC_BITS page-number bits) may
+     * have a block in jc: an INVLPG of a page without one skips the scan
+     * of jc. Set when a block enters jc, cleared with jc. */
+    uint8_t jc_pages[(1u << TC_JC_BITS) / 8];
     uint32_t npages;
     Block *zombies;       /* invalidated blocks, freed between blocks */
     int max_insns;        /* BLOCK_MAX_INSNS, or 1 when single-stepping */
