@@ -181,6 +181,10 @@ static Plan plan_insn(const Insn *in)
             p.kind = K_UNARY; p.aluop = in->reg; p.w = (uint8_t)(op == 0xf6 ? 8 : wv);
             return p;
         }
+        if (in->reg == 4 && op == 0xf7 && wv == 32) {
+            p.kind = K_MUL; p.w = 32;
+            return p;
+        }
         if (in->reg != 0)
             return p;
         p.kind = K_ALU; p.aluop = 8; p.w = (uint8_t)(op == 0xf6 ? 8 : wv); p.form = 2;
@@ -289,7 +293,7 @@ static uint32_t plan_writes(const Plan *p)
         return FL_NOCF;
     if (p->kind == K_SHIFT)
         return p->aluop <= 1 ? X86_EFLAGS_CF | X86_EFLAGS_OF : FL_ARITH;
-    if (p->kind == K_IMUL)
+    if (p->kind == K_IMUL || p->kind == K_MUL)
         return FL_ARITH;
     if (p->kind == K_SHCL)
         return p->aluop <= 1 ? X86_EFLAGS_CF | X86_EFLAGS_OF : FL_ARITH;
@@ -593,6 +597,7 @@ bool x64_compile(X64Buf *xb, Block *b)
         case K_UNARY: xj_emit_unary(j, in, p, fl); break;
         case K_CONV: xj_emit_conv(j, in, p); break;
         case K_XCHG: xj_emit_xchg(j, in, p); break;
+        case K_MUL: xj_emit_mul(j, in, fl); break;
         case K_CALL: case K_RET:
             if (last) {
                 j->start_delta = pos - j->eip_pend;

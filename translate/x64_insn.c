@@ -595,3 +595,46 @@ void xj_emit_xchg(Jit *j, const Insn *in, const Plan *p)
     xj_st_reg(j, w, in->reg, HR_CX);
     xj_stub_join(j, s);
 }
+
+/* MUL r/m32 (F7 /4): EDX:EAX = EAX * src; CF = OF = EDX != 0, SF ZF PF
+ * from EAX, AF = 0 (cpu/muldiv.c). */
+void xj_emit_mul(Jit *j, const Insn *in, bool flags_live)
+{
+    Emit *e = &j->e;
+    Stub *s = NULL;
+    int hs;
+    if (in->mod != 3) {
+        s = xj_new_stub(j, in);
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s, in->seg, 4, false);
+        xj_ld_mem(j, 32, HR_CX);
+        hs = HR_CX;
+    } else {
+        hs = xj_greg(j, in->rm);
+    }
+    int ha = xj_greg(j, R_EAX);
+    int hd = xj_hreg[R_EDX];
+    xj_em_rrx(e, 0, false, false, 0x8b, HR_AX, ha);            /* mov eax, r */
+    xj_em_rrx(e, 0, false, false, 0xf7, 4, hs);                /* mul src */
+    if (flags_live) {
+        em8(e, 0x0f); em8(e, 0x90); em8(e, 0xc1);              /* seto cl */
+    }
+    xj_em_rrx(e, 0, false, false, 0x89, HR_AX, ha);            /* mov r_eax, eax */
+    xj_em_rrx(e, 0, false, false, 0x89, HR_DX, hd);            /* mov r_edx, edx */
+    j->rloaded |= (uint8_t)(1u << R_EDX);
+    j->rdirty |= (uint8_t)((1u << R_EAX) | (1u << R_EDX));
+    if (flags_live) {
+        em_op_rr(e, 0, 0, 0x85, HR_AX, HR_AX);                 /* test eax, eax */
+        em8(e, 0x9f);                                          /* lahf */
+        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);              /* movzx edi, ah */
+        em_alu32_imm(e, 4, HR_DI, 0xc4);                       /* SF ZF PF */
+        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xc9);              /* movzx ecx, cl */
+        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* CF */
+        em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);                     /* shl ecx, 11 */
+        em8(e, 11);
+        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* OF */
+        xj_merge_flags(j, FL_ARITH);
+    }
+    if (s)
+        xj_stub_join(j, s);
+}

@@ -265,9 +265,9 @@ static int gen_insn(uint8_t *p)
         else
             p[n++] = (uint8_t)(0xc0 | dst8());
         break;
-    case 16: { /* NOT, NEG r/m */
+    case 16: { /* NOT, NEG, MUL r/m */
         bool byte = rnd() & 1;
-        int g = 2 + (int)(rnd() % 2);
+        int g = 2 + (int)(rnd() % 3);
         p[n++] = byte ? 0xf6 : 0xf7;
         if (mem)
             n += mem_op(p + n, g, disp, a32);
