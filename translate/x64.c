@@ -192,6 +192,12 @@ static Plan plan_insn(const Insn *in)
     case 0x88: case 0x89: case 0x8a: case 0x8b:
         p.kind = K_MOV; p.w = (uint8_t)((op & 1) ? wv : 8); p.form = (op & 2) ? 1 : 0;
         return p;
+    case 0xa0: case 0xa1: case 0xa2: case 0xa3:
+        /* MOV AL/eAX, moffs and back: the offset in disp, no base or index */
+        if (in->reg != R_EAX || in->mod != 0)
+            return p;
+        p.kind = K_MOV; p.w = (uint8_t)((op & 1) ? wv : 8); p.form = (op & 2) ? 0 : 1;
+        return p;
     case 0xc6: case 0xc7:
         if (in->reg != 0)
             return p;

@@ -81,7 +81,7 @@ static int gen_insn(uint8_t *p)
     bool o32 = rnd() & 1;      /* a 0x66 prefix */
     bool op32 = o32 != pm32;   /* the operand size it gives */
     static const int alu[] = { 0, 1, 2, 3, 4, 5, 6, 7 }; /* ADC/SBB too: handlers */
-    int kind = (int)(rnd() % 18);
+    int kind = (int)(rnd() % 19);
     bool mem = (rnd() % 3) == 0;
     int disp = (int)(rnd() % 120);
     if (kind == 13) {
@@ -287,6 +287,14 @@ static int gen_insn(uint8_t *p)
             n += mem_op(p + n, reg, disp, a32);
         else
             p[n++] = (uint8_t)(0xc0 | (reg << 3) | (byte ? dst8() : dst16()));
+        break;
+    }
+    case 18: { /* MOV AL/eAX, moffs (A0, A1) and back (A2, A3) into the data */
+        p[n++] = (uint8_t)(0xa0 + rnd() % 4);
+        uint32_t off = DATA + (uint32_t)disp;
+        int ob = (a32 || pm32) ? 4 : 2;
+        for (int i = 0; i < ob; i++)
+            p[n++] = (uint8_t)(off >> (8 * i));
         break;
     }
     default: /* a handler-only instruction between inline ones */
