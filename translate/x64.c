@@ -159,8 +159,6 @@ static Plan plan_insn(const Insn *in)
     int wv = (in->flags & INSN_OP32) ? 32 : 16;
     if (op < 0x40 && (op & 7) < 6) {
         int g = op >> 3;
-        if (g == 2 || g == 3) /* ADC, SBB: need CF in */
-            return p;
         p.kind = K_ALU;
         p.aluop = (uint8_t)g;
         p.w = (uint8_t)((op & 1) ? wv : 8);
@@ -170,8 +168,6 @@ static Plan plan_insn(const Insn *in)
     }
     switch (op) {
     case 0x80: case 0x81: case 0x83:
-        if (in->reg == 2 || in->reg == 3)
-            return p;
         p.kind = K_ALU; p.aluop = in->reg; p.w = (uint8_t)(op == 0x80 ? 8 : wv); p.form = 2;
         return p;
     case 0x84: case 0x85:
@@ -181,12 +177,26 @@ static Plan plan_insn(const Insn *in)
         p.kind = K_ALU; p.aluop = 8; p.w = (uint8_t)(op == 0xa8 ? 8 : wv); p.form = 3;
         return p;
     case 0xf6: case 0xf7:
+        if (in->reg == 2 || in->reg == 3) {
+            p.kind = K_UNARY; p.aluop = in->reg; p.w = (uint8_t)(op == 0xf6 ? 8 : wv);
+            return p;
+        }
+        if (in->reg == 4 && op == 0xf7 && wv == 32) {
+            p.kind = K_MUL; p.w = 32;
+            return p;
+        }
         if (in->reg != 0)
             return p;
         p.kind = K_ALU; p.aluop = 8; p.w = (uint8_t)(op == 0xf6 ? 8 : wv); p.form = 2;
         return p;
     case 0x88: case 0x89: case 0x8a: case 0x8b:
         p.kind = K_MOV; p.w = (uint8_t)((op & 1) ? wv : 8); p.form = (op & 2) ? 1 : 0;
+        return p;
+    case 0xa0: case 0xa1: case 0xa2: case 0xa3:
+        /* MOV AL/eAX, moffs and back: the offset in disp, no base or index */
+        if (in->reg != R_EAX || in->mod != 0)
+            return p;
+        p.kind = K_MOV; p.w = (uint8_t)((op & 1) ? wv : 8); p.form = (op & 2) ? 0 : 1;
         return p;
     case 0xc6: case 0xc7:
         if (in->reg != 0)
@@ -237,6 +247,27 @@ static Plan plan_insn(const Insn *in)
         p.kind = K_SHIFT; p.w = (uint8_t)w; p.aluop = in->reg; p.count = (uint8_t)n;
         return p;
     }
+    case 0xd3:
+        /* SHL, SHR, SAR, ROL, ROR r/m32, CL */
+        if (wv != 32 || !(in->reg <= 1 || in->reg == 4 || in->reg == 5 || in->reg == 7))
+            return p;
+        p.kind = K_SHCL; p.w = 32; p.aluop = in->reg;
+        return p;
+    case 0x140 ... 0x14f:
+        p.kind = K_CMOV; p.w = (uint8_t)wv;
+        return p;
+    case 0x190 ... 0x19f:
+        p.kind = K_SETCC; p.w = 8;
+        return p;
+    case 0x98: case 0x99:
+        p.kind = K_CONV; p.w = (uint8_t)wv;
+        return p;
+    case 0x86: case 0x87:
+        p.kind = K_XCHG; p.w = (uint8_t)(op == 0x86 ? 8 : wv);
+        return p;
+    case 0x91 ... 0x97:
+        p.kind = K_XCHG; p.w = (uint8_t)wv; p.form = 3;
+        return p;
     default:
         break;
     }
@@ -268,7 +299,27 @@ static uint32_t plan_writes(const Plan *p)
         return FL_NOCF;
     if (p->kind == K_SHIFT)
         return p->aluop <= 1 ? X86_EFLAGS_CF | X86_EFLAGS_OF : FL_ARITH;
-    if (p->kind == K_IMUL)
+    if (p->kind == K_IMUL || p->kind == K_MUL)
+        return FL_ARITH;
+    if (p->kind == K_SHCL)
+        return p->aluop <= 1 ? X86_EFLAGS_CF | X86_EFLAGS_OF : FL_ARITH;
+    if (p->kind == K_UNARY)
+        return p->aluop == 3 ? FL_ARITH : 0;
+    return 0;
+}
+
+/* Flags the instruction always overwrites (a shift by CL of 0 keeps them) */
+static uint32_t plan_kills(const Plan *p)
+{
+    return p->kind == K_SHCL ? 0 : plan_writes(p);
+}
+
+/* Flags the instruction reads (inline kinds only) */
+static uint32_t plan_reads(const Plan *p)
+{
+    if (p->kind == K_ALU && (p->aluop == 2 || p->aluop == 3))
+        return X86_EFLAGS_CF;
+    if (p->kind == K_CMOV || p->kind == K_SETCC)
         return FL_ARITH;
     return 0;
 }
@@ -463,6 +514,8 @@ static int fuse_cond(const Plan *p, int cc)
         return cc;
     case K_INCDEC:
         return !uses_cf ? cc : -1;
+    case K_UNARY:
+        return p->aluop == 3 ? cc : -1;
     case K_SHIFT:
         return p->aluop <= 1 || (p->count > 1 && uses_of) ? -1 : cc;
     default:
@@ -513,7 +566,7 @@ bool x64_compile(X64Buf *xb, Block *b)
         if (plan_may_exit(p, &b->insn[i]))
             live = FL_ARITH;
         else
-            live &= ~plan_writes(p);
+            live = (live & ~plan_kills(p)) | plan_reads(p);
     }
 
     uint32_t pos = 0; /* the instruction's offset from the block's start */
@@ -544,6 +597,13 @@ bool x64_compile(X64Buf *xb, Block *b)
         case K_EXT: xj_emit_ext(j, in, p); break;
         case K_INCDEC: xj_emit_incdec(j, in, p, fl); break;
         case K_PUSH: case K_POP: xj_emit_stack(j, in, p); break;
+        case K_SHCL: xj_emit_shift_cl(j, in, p, fl); break;
+        case K_CMOV: xj_emit_cmov(j, in, p); break;
+        case K_SETCC: xj_emit_setcc(j, in); break;
+        case K_UNARY: xj_emit_unary(j, in, p, fl); break;
+        case K_CONV: xj_emit_conv(j, in, p); break;
+        case K_XCHG: xj_emit_xchg(j, in, p); break;
+        case K_MUL: xj_emit_mul(j, in, fl); break;
         case K_CALL: case K_RET:
             if (last) {
                 j->start_delta = pos - j->eip_pend;

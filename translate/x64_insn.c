@@ -1,7 +1,8 @@
 /*
  * x64_insn.c - the instructions the x86-64 backend runs inline
  * (docs/jit.md, "Inline instructions"): MOV, the group-1 ALU operations
- * and TEST, INC/DEC, shifts and rotates by an immediate, IMUL, LEA,
+ * (ADC/SBB too) and TEST, INC/DEC, NOT/NEG, shifts and rotates by an
+ * immediate or CL, IMUL, MUL, CMOVcc, SETcc, XCHG, CBW-CDQ, LEA,
  * MOVZX/MOVSX, PUSH/POP. Each computes the guest's result (and flags)
  * with the host's instruction, on the host registers that hold the
  * guest's, and changes nothing before its last branch to the stub.
@@ -27,20 +28,26 @@ void xj_emit_alu(Jit *j, const Insn *in, const Plan *p, bool flags_live)
     uint32_t take = (p->aluop == 1 || p->aluop == 4 || p->aluop == 6 || p->aluop == 8)
                         ? (FL_ARITH & ~X86_EFLAGS_AF) : FL_ARITH;
     bool mem = p->form != 3 && in->mod != 3;
+    bool cf_in = p->aluop == 2 || p->aluop == 3; /* ADC, SBB */
     if (w == 32 && !mem) {
         /* straight on the host registers that hold the guest's */
         int dst = p->form == 3 ? R_EAX : p->form == 1 ? in->reg : in->rm;
         int hd = xj_greg(j, dst);
+        int hs = p->form >= 2 ? -1 : xj_greg(j, p->form == 1 ? in->rm : in->reg);
+        if (cf_in)
+            xj_emit_cf_in(j);
         if (p->form >= 2)
             xj_em_alu_imm_any(e, p->aluop, hd, in->imm);
         else
-            xj_em_rrx(e, 0, false, false, alu_opc(p), xj_greg(j, p->form == 1 ? in->rm : in->reg), hd);
+            xj_em_rrx(e, 0, false, false, alu_opc(p), hs, hd);
         xj_emit_fuse(j);
         if (writes)
             j->rdirty |= (uint8_t)(1u << dst);
     } else if (p->form == 3) {
         xj_ld_reg(j, w, R_EAX, HR_AX);
         em_mov32_imm(e, HR_CX, in->imm);
+        if (cf_in)
+            xj_emit_cf_in(j);
         em_op_rr(e, pfx, 0, alu_opc(p), HR_CX, HR_AX);
         xj_emit_fuse(j);
         if (writes)
@@ -52,6 +59,8 @@ void xj_emit_alu(Jit *j, const Insn *in, const Plan *p, bool flags_live)
             em_mov32_imm(e, HR_CX, in->imm);
         else
             xj_ld_reg(j, w, p->form == 1 ? in->rm : in->reg, HR_CX);
+        if (cf_in)
+            xj_emit_cf_in(j);
         em_op_rr(e, pfx, 0, alu_opc(p), HR_CX, HR_AX);
         xj_emit_fuse(j);
         if (writes)
@@ -63,6 +72,8 @@ void xj_emit_alu(Jit *j, const Insn *in, const Plan *p, bool flags_live)
         xj_emit_fast(j, s, in->seg, w / 8, false);
         xj_ld_mem(j, w, HR_CX);
         xj_ld_reg(j, w, in->reg, HR_AX);
+        if (cf_in)
+            xj_emit_cf_in(j);
         em_op_rr(e, pfx, 0, alu_opc(p), HR_CX, HR_AX);
         xj_emit_fuse(j);
         if (writes)
@@ -80,6 +91,8 @@ void xj_emit_alu(Jit *j, const Insn *in, const Plan *p, bool flags_live)
             em_mov32_imm(e, HR_CX, in->imm);
         else
             xj_ld_reg(j, w, in->reg, HR_CX);
+        if (cf_in)
+            xj_emit_cf_in(j);
         if (pfx)
             em8(e, (uint8_t)pfx);
         em8(e, alu_opc(p));
@@ -191,6 +204,57 @@ void xj_emit_incdec(Jit *j, const Insn *in, const Plan *p, bool flags_live)
         xj_stub_join(j, s);
 }
 
+/* After ROL/ROR by 1..31 whose result is in host register hd: CF and OF
+ * as cpu/shift.c computes them (ROL: CF = bit 0, OF = bit 31 ^ CF; ROR:
+ * CF = bit 31, OF = bit 31 ^ bit 30); SF ZF AF PF stay. Clobbers EAX, ECX
+ * and EDI (hd must be none of them). */
+static void rot_flags(Jit *j, int op, int hd)
+{
+    Emit *e = &j->e;
+    if (op == 0) {
+        em8(e, 0x0f); em8(e, 0x92); em8(e, 0xc0);          /* setc al */
+        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xf8);          /* movzx edi, al */
+        xj_em_rrx(e, 0, false, false, 0x8b, HR_CX, hd);    /* mov ecx, r */
+        em_op_rr(e, 0, 0, 0xc1, 5, HR_CX);                 /* shr ecx, 31 */
+        em8(e, 31);
+        em_op_rr(e, 0, 0, 0x31, HR_DI, HR_CX);             /* xor ecx, edi */
+    } else {
+        xj_em_rrx(e, 0, false, false, 0x8b, HR_DI, hd);    /* mov edi, r */
+        em_op_rr(e, 0, 0, 0xc1, 5, HR_DI);                 /* shr edi, 30: b31:b30 */
+        em8(e, 30);
+        em_op_rr(e, 0, 0, 0x89, HR_DI, HR_CX);             /* mov ecx, edi */
+        em_op_rr(e, 0, 0, 0xd1, 5, HR_CX);                 /* shr ecx, 1: b31 */
+        em_op_rr(e, 0, 0, 0x31, HR_DI, HR_CX);             /* xor ecx, edi */
+        em_op_rr(e, 0, 0, 0x83, 4, HR_CX);                 /* and ecx, 1: OF */
+        em8(e, 1);
+        em_op_rr(e, 0, 0, 0xd1, 5, HR_DI);                 /* shr edi, 1: CF */
+    }
+    em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);                     /* shl ecx, 11 */
+    em8(e, 11);
+    em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* or edi, ecx */
+    xj_merge_flags(j, X86_EFLAGS_CF | X86_EFLAGS_OF);
+}
+
+/* After SHL by 1..31: SF ZF PF CF from the host, AF = 0, OF = SF ^ CF
+ * (the handlers' "last one-bit step"). Clobbers EAX, ECX, EDI. */
+static void shl_flags(Jit *j)
+{
+    Emit *e = &j->e;
+    em8(e, 0x9f);                                          /* lahf */
+    em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);              /* movzx edi, ah */
+    em_op_rr(e, 0, 0, 0x89, HR_DI, HR_CX);                 /* mov ecx, edi */
+    em_op_rr(e, 0, 0, 0xc1, 5, HR_CX);                     /* shr ecx, 7 */
+    em8(e, 7);
+    em_op_rr(e, 0, 0, 0x31, HR_DI, HR_CX);                 /* xor ecx, edi */
+    em_op_rr(e, 0, 0, 0x83, 4, HR_CX);                     /* and ecx, 1 */
+    em8(e, 1);
+    em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);                     /* shl ecx, 11 */
+    em8(e, 11);
+    em_alu32_imm(e, 4, HR_DI, 0xc5);                       /* SF ZF PF CF; AF = 0 */
+    em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);
+    xj_merge_flags(j, FL_ARITH);
+}
+
 void xj_emit_shift(Jit *j, const Insn *in, const Plan *p, bool flags_live)
 {
     Emit *e = &j->e;
@@ -210,48 +274,11 @@ void xj_emit_shift(Jit *j, const Insn *in, const Plan *p, bool flags_live)
     if (!flags_live)
         return;
     if (p->aluop <= 1) {
-        /* ROL: CF = bit 0, OF = bit 31 ^ CF; ROR: CF = bit 31, OF = bit
-         * 31 ^ bit 30 (cpu/shift.c); SF ZF AF PF stay */
-        int hd = xj_hreg[in->rm];
-        if (p->aluop == 0) {
-            em8(e, 0x0f); em8(e, 0x92); em8(e, 0xc0);          /* setc al */
-            em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xf8);          /* movzx edi, al */
-            xj_em_rrx(e, 0, false, false, 0x8b, HR_CX, hd);       /* mov ecx, r */
-            em_op_rr(e, 0, 0, 0xc1, 5, HR_CX);                 /* shr ecx, 31 */
-            em8(e, 31);
-            em_op_rr(e, 0, 0, 0x31, HR_DI, HR_CX);             /* xor ecx, edi */
-        } else {
-            xj_em_rrx(e, 0, false, false, 0x8b, HR_DI, hd);       /* mov edi, r */
-            em_op_rr(e, 0, 0, 0xc1, 5, HR_DI);                 /* shr edi, 30: b31:b30 */
-            em8(e, 30);
-            em_op_rr(e, 0, 0, 0x89, HR_DI, HR_CX);             /* mov ecx, edi */
-            em_op_rr(e, 0, 0, 0xd1, 5, HR_CX);                 /* shr ecx, 1: b31 */
-            em_op_rr(e, 0, 0, 0x31, HR_DI, HR_CX);             /* xor ecx, edi */
-            em_op_rr(e, 0, 0, 0x83, 4, HR_CX);                 /* and ecx, 1: OF */
-            em8(e, 1);
-            em_op_rr(e, 0, 0, 0xd1, 5, HR_DI);                 /* shr edi, 1: CF */
-        }
-        em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);                     /* shl ecx, 11 */
-        em8(e, 11);
-        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* or edi, ecx */
-        xj_merge_flags(j, X86_EFLAGS_CF | X86_EFLAGS_OF);
+        rot_flags(j, p->aluop, xj_hreg[in->rm]);
         return;
     }
     if (p->aluop == 4 && p->count > 1) {
-        /* SHL: OF = SF ^ CF (the last one-bit step) */
-        em8(e, 0x9f);                                          /* lahf */
-        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);              /* movzx edi, ah */
-        em_op_rr(e, 0, 0, 0x89, HR_DI, HR_CX);                 /* mov ecx, edi */
-        em_op_rr(e, 0, 0, 0xc1, 5, HR_CX);                     /* shr ecx, 7 */
-        em8(e, 7);
-        em_op_rr(e, 0, 0, 0x31, HR_DI, HR_CX);                 /* xor ecx, edi */
-        em_op_rr(e, 0, 0, 0x83, 4, HR_CX);                     /* and ecx, 1 */
-        em8(e, 1);
-        em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);                     /* shl ecx, 11 */
-        em8(e, 11);
-        em_alu32_imm(e, 4, HR_DI, 0xc5);                       /* SF ZF PF CF; AF = 0 */
-        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);
-        xj_merge_flags(j, FL_ARITH);
+        shl_flags(j);
         return;
     }
     uint32_t take = FL_ARITH & ~X86_EFLAGS_AF;
@@ -331,3 +358,284 @@ void xj_emit_stack(Jit *j, const Insn *in, const Plan *p)
     xj_stub_join(j, s);
 }
 
+
+/* R8D holds every arithmetic flag (fl_have = all): the ones it lacks come
+ * from c->eflags. For an instruction that may leave the flags as they
+ * were (a shift by CL of 0) on one path and set them on the other. */
+static void flags_all_in_r8(Jit *j)
+{
+    Emit *e = &j->e;
+    if (j->fl_have == FL_ARITH)
+        return;
+    em_mov32_load(e, HR_CX, OFF(eflags));
+    em_alu32_imm(e, 4, HR_CX, FL_ARITH & ~j->fl_have);
+    if (j->fl_have) {
+        em_op_rr(e, 0, 0x41, 0x81, 4, 0);                  /* and r8d, have */
+        em32(e, j->fl_have);
+        em_op_rr(e, 0, 0x41, 0x09, HR_CX, 0);              /* or r8d, ecx */
+    } else {
+        em_op_rr(e, 0, 0x41, 0x89, HR_CX, 0);              /* mov r8d, ecx */
+    }
+    j->fl_have = FL_ARITH;
+}
+
+/* Host flags = the guest's, as far as condition cc reads them: c->eflags
+ * is brought up to date (R8D keeps its flags), then SAHF and, for OF, an
+ * ADD. Clobbers EAX and ECX. */
+static void host_cond(Jit *j, int cc)
+{
+    xj_store_flags_of(j, j->fl_have);
+    xj_load_host_flags(j, cc);
+}
+
+/* SHL, SHR, SAR, ROL, ROR r/m32, CL (D3 /4 /5 /7 /0 /1). The count is
+ * masked to 5 bits; a count of 0 changes nothing (a memory operand is
+ * only read: the fast path for a write may miss where a read would not,
+ * and then the handler decides). Flags as cpu/shift.c: AF = 0, OF by the
+ * last one-bit step. */
+void xj_emit_shift_cl(Jit *j, const Insn *in, const Plan *p, bool flags_live)
+{
+    Emit *e = &j->e;
+    int op = p->aluop;
+    if (flags_live)
+        flags_all_in_r8(j); /* both paths end with every flag in R8D */
+    Stub *s = NULL;
+    int hv;
+    if (in->mod != 3) {
+        s = xj_new_stub(j, in);
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s, in->seg, 4, true);
+        hv = HR_AX;
+    } else {
+        hv = xj_greg(j, in->rm);
+    }
+    xj_ld_reg(j, 32, R_ECX, HR_CX);
+    em_alu32_imm(e, 4, HR_CX, 31);                         /* and ecx, 31 */
+    uint8_t *skip = em_jcc32(e, HCC_E);
+    if (s)
+        xj_ld_mem(j, 32, HR_AX);
+    xj_em_rrx(e, 0, false, false, 0xd3, op, hv);           /* shift r, cl */
+    if (s) {
+        xj_st_mem(j, 32, HR_AX);
+        em_op_rr(e, 0, 0, 0x89, HR_AX, HR_DX);             /* mov edx, eax: the result */
+        hv = HR_DX;
+    }
+    if (flags_live) {
+        if (op <= 1) {
+            rot_flags(j, op, hv);
+        } else if (op == 4) {
+            shl_flags(j);
+        } else {
+            /* SHR: OF = bit 31 ^ bit 30 of the result = bit 30 (bit 31
+             * is 0 after a shift by at least 1); SAR: OF = 0 */
+            if (op == 5)
+                xj_em_rrx(e, 0, false, false, 0x8b, HR_SI, hv); /* mov esi, r */
+            em8(e, 0x9f);                                  /* lahf */
+            em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);      /* movzx edi, ah */
+            em_alu32_imm(e, 4, HR_DI, 0xc5);               /* SF ZF PF CF; AF = 0 */
+            if (op == 5) {
+                em_op_rr(e, 0, 0, 0xc1, 5, HR_SI);         /* shr esi, 19 */
+                em8(e, 19);
+                em_alu32_imm(e, 4, HR_SI, X86_EFLAGS_OF);
+                em_op_rr(e, 0, 0, 0x09, HR_SI, HR_DI);     /* or edi, esi */
+            }
+            xj_merge_flags(j, FL_ARITH);
+        }
+    }
+    em_patch(skip, e->p);
+    if (s)
+        xj_stub_join(j, s);
+    else
+        j->rdirty |= (uint8_t)(1u << in->rm);
+}
+
+/* ADC/SBB: host CF = the guest's, right before the host instruction */
+void xj_emit_cf_in(Jit *j)
+{
+    Emit *e = &j->e;
+    if (j->fl_have & X86_EFLAGS_CF) {
+        em8(e, 0x41); em8(e, 0x0f); em8(e, 0xba); em8(e, 0xe0); /* bt r8d, 0 */
+        em8(e, 0);
+    } else {
+        em8(e, 0x0f); em8(e, 0xba); em_rbx_disp(e, 4, OFF(eflags)); /* bt [eflags], 0 */
+        em8(e, 0);
+    }
+}
+
+/* CMOVcc r, r/m (0F 40-4F): the source is read (and may fault) whatever
+ * the condition. */
+void xj_emit_cmov(Jit *j, const Insn *in, const Plan *p)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    int cc = in->op & 0xf;
+    Stub *s = NULL;
+    int hs;
+    if (in->mod != 3) {
+        s = xj_new_stub(j, in);
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s, in->seg, w / 8, false);
+        xj_ld_mem(j, w, HR_DI);
+        hs = HR_DI;
+    } else {
+        hs = xj_greg(j, in->rm);
+    }
+    int hd = xj_greg(j, in->reg);
+    host_cond(j, cc);
+    xj_em_rrx(e, w == 16 ? 0x66 : 0, false, false, 0x0f40 + cc, hd, hs); /* cmovcc r, src */
+    j->rdirty |= (uint8_t)(1u << in->reg);
+    if (s)
+        xj_stub_join(j, s);
+}
+
+/* SETcc r/m8 (0F 90-9F) */
+void xj_emit_setcc(Jit *j, const Insn *in)
+{
+    Emit *e = &j->e;
+    int cc = in->op & 0xf;
+    Stub *s = NULL;
+    if (in->mod != 3) {
+        s = xj_new_stub(j, in);
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s, in->seg, 1, true);
+    }
+    host_cond(j, cc);
+    em8(e, 0x0f); em8(e, (uint8_t)(0x90 + cc)); em8(e, 0xc0); /* setcc al */
+    if (s) {
+        xj_st_mem(j, 8, HR_AX);
+        xj_stub_join(j, s);
+    } else {
+        xj_st_reg(j, 8, in->rm, HR_AX);
+    }
+}
+
+/* NOT (no flags) and NEG (the flags of 0 - x, the host's) r/m */
+void xj_emit_unary(Jit *j, const Insn *in, const Plan *p, bool flags_live)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    int pfx = w == 16 ? 0x66 : 0;
+    uint8_t opc = w == 8 ? 0xf6 : 0xf7;
+    Stub *s = NULL;
+    if (in->mod != 3) {
+        s = xj_new_stub(j, in);
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s, in->seg, w / 8, true);
+        if (pfx)
+            em8(e, (uint8_t)pfx);
+        em8(e, opc);
+        em_bi(e, p->aluop, HR_SI, HR_DX);
+        xj_emit_fuse(j);
+    } else if (w == 32) {
+        xj_em_rrx(e, 0, false, false, opc, p->aluop, xj_greg(j, in->rm));
+        xj_emit_fuse(j);
+        j->rdirty |= (uint8_t)(1u << in->rm);
+    } else {
+        xj_ld_reg(j, w, in->rm, HR_AX);
+        em_op_rr(e, pfx, 0, opc, p->aluop, HR_AX);
+        xj_emit_fuse(j);
+        xj_st_reg(j, w, in->rm, HR_AX);
+    }
+    if (flags_live && p->aluop == 3)
+        xj_emit_flags(j, FL_ARITH, FL_ARITH);
+    if (s)
+        xj_stub_join(j, s);
+}
+
+/* CBW/CWDE (98) and CWD/CDQ (99) */
+void xj_emit_conv(Jit *j, const Insn *in, const Plan *p)
+{
+    Emit *e = &j->e;
+    if (p->w == 32) {
+        int ha = xj_greg(j, R_EAX);
+        if (in->op == 0x98) {
+            xj_em_rrx(e, 0, false, false, 0x0fbf, ha, ha);          /* movsx eax, ax */
+            j->rdirty |= 1u << R_EAX;
+        } else {
+            int hd = xj_hreg[R_EDX];
+            xj_em_rrx(e, 0, false, false, 0x8b, hd, ha);            /* mov edx, eax */
+            xj_em_rrx(e, 0, false, false, 0xc1, 7, hd);             /* sar edx, 31 */
+            em8(e, 31);
+            j->rloaded |= 1u << R_EDX;
+            j->rdirty |= 1u << R_EDX;
+        }
+        return;
+    }
+    if (in->op == 0x98) {
+        xj_ld_reg(j, 8, R_EAX, HR_AX);
+        em8(e, 0x0f); em8(e, 0xbe); em8(e, 0xc0);                   /* movsx eax, al */
+        xj_st_reg(j, 16, R_EAX, HR_AX);
+    } else {
+        xj_ld_reg(j, 16, R_EAX, HR_AX);
+        em8(e, 0x0f); em8(e, 0xbf); em8(e, 0xc0);                   /* movsx eax, ax */
+        em_op_rr(e, 0, 0, 0xc1, 7, HR_AX);                          /* sar eax, 31 */
+        em8(e, 31);
+        xj_st_reg(j, 16, R_EDX, HR_AX);
+    }
+}
+
+/* XCHG r/m, r (86, 87) and XCHG eAX, r (91-97). With memory: the write
+ * first (cpu/datamov.c), so a fault leaves the register. */
+void xj_emit_xchg(Jit *j, const Insn *in, const Plan *p)
+{
+    int w = p->w;
+    if (p->form == 3 || in->mod == 3) {
+        int a = p->form == 3 ? R_EAX : in->rm;
+        xj_ld_reg(j, w, a, HR_AX);
+        xj_ld_reg(j, w, in->reg, HR_CX);
+        xj_st_reg(j, w, a, HR_CX);
+        xj_st_reg(j, w, in->reg, HR_AX);
+        return;
+    }
+    Stub *s = xj_new_stub(j, in);
+    xj_emit_ea(j, in);
+    xj_emit_fast(j, s, in->seg, w / 8, true);
+    xj_ld_mem(j, w, HR_CX);
+    xj_ld_reg(j, w, in->reg, HR_AX);
+    xj_st_mem(j, w, HR_AX);
+    xj_st_reg(j, w, in->reg, HR_CX);
+    xj_stub_join(j, s);
+}
+
+/* MUL r/m32 (F7 /4): EDX:EAX = EAX * src; CF = OF = EDX != 0, SF ZF PF
+ * from EAX, AF = 0 (cpu/muldiv.c). */
+void xj_emit_mul(Jit *j, const Insn *in, bool flags_live)
+{
+    Emit *e = &j->e;
+    Stub *s = NULL;
+    int hs;
+    if (in->mod != 3) {
+        s = xj_new_stub(j, in);
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s, in->seg, 4, false);
+        xj_ld_mem(j, 32, HR_CX);
+        hs = HR_CX;
+    } else {
+        hs = xj_greg(j, in->rm);
+    }
+    int ha = xj_greg(j, R_EAX);
+    int hd = xj_hreg[R_EDX];
+    xj_em_rrx(e, 0, false, false, 0x8b, HR_AX, ha);            /* mov eax, r */
+    xj_em_rrx(e, 0, false, false, 0xf7, 4, hs);                /* mul src */
+    if (flags_live) {
+        em8(e, 0x0f); em8(e, 0x90); em8(e, 0xc1);              /* seto cl */
+    }
+    xj_em_rrx(e, 0, false, false, 0x89, HR_AX, ha);            /* mov r_eax, eax */
+    xj_em_rrx(e, 0, false, false, 0x89, HR_DX, hd);            /* mov r_edx, edx */
+    j->rloaded |= (uint8_t)(1u << R_EDX);
+    j->rdirty |= (uint8_t)((1u << R_EAX) | (1u << R_EDX));
+    if (flags_live) {
+        em_op_rr(e, 0, 0, 0x85, HR_AX, HR_AX);                 /* test eax, eax */
+        em8(e, 0x9f);                                          /* lahf */
+        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);              /* movzx edi, ah */
+        em_alu32_imm(e, 4, HR_DI, 0xc4);                       /* SF ZF PF */
+        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xc9);              /* movzx ecx, cl */
+        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* CF */
+        em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);                     /* shl ecx, 11 */
+        em8(e, 11);
+        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* OF */
+        xj_merge_flags(j, FL_ARITH);
+    }
+    if (s)
+        xj_stub_join(j, s);
+}

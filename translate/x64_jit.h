@@ -64,13 +64,14 @@ typedef struct Jit {
 
 enum {
     K_NONE, K_ALU, K_MOV, K_MOVI, K_LEA, K_EXT, K_INCDEC, K_PUSH, K_POP, K_JCC, K_JMP, K_SHIFT,
-    K_CALL, K_RET, K_IMUL,
+    K_CALL, K_RET, K_IMUL, K_SHCL, K_CMOV, K_SETCC, K_UNARY, K_CONV, K_XCHG, K_MUL,
 };
 
 typedef struct Plan {
     uint8_t kind;
     uint8_t w;        /* operand width 8/16/32 */
-    uint8_t aluop;    /* K_ALU: group-1 number (0 add 1 or 4 and 5 sub 6 xor 7 cmp), 8 test */
+    uint8_t aluop;    /* K_ALU: group-1 number (0 add 1 or 2 adc 3 sbb 4 and 5 sub 6 xor 7 cmp), 8 test;
+                       * K_SHIFT/K_SHCL: group-2 number; K_UNARY: 2 NOT, 3 NEG */
     uint8_t form;     /* K_ALU/K_MOV: 0 E<-G, 1 G<-E, 2 E<-imm, 3 reg(in->reg)<-imm */
     uint8_t sext;     /* K_EXT: sign-extend; src width in srcw */
     uint8_t srcw;
@@ -124,5 +125,13 @@ void xj_emit_incdec(Jit *j, const Insn *in, const Plan *p, bool flags_live);
 void xj_emit_shift(Jit *j, const Insn *in, const Plan *p, bool flags_live);
 void xj_emit_imul(Jit *j, const Insn *in, bool flags_live);
 void xj_emit_stack(Jit *j, const Insn *in, const Plan *p);
+void xj_emit_shift_cl(Jit *j, const Insn *in, const Plan *p, bool flags_live);
+void xj_emit_cf_in(Jit *j);
+void xj_emit_cmov(Jit *j, const Insn *in, const Plan *p);
+void xj_emit_setcc(Jit *j, const Insn *in);
+void xj_emit_unary(Jit *j, const Insn *in, const Plan *p, bool flags_live);
+void xj_emit_conv(Jit *j, const Insn *in, const Plan *p);
+void xj_emit_xchg(Jit *j, const Insn *in, const Plan *p);
+void xj_emit_mul(Jit *j, const Insn *in, bool flags_live);
 
 #endif

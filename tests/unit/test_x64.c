@@ -81,14 +81,19 @@ static int gen_insn(uint8_t *p)
     bool o32 = rnd() & 1;      /* a 0x66 prefix */
     bool op32 = o32 != pm32;   /* the operand size it gives */
     static const int alu[] = { 0, 1, 2, 3, 4, 5, 6, 7 }; /* ADC/SBB too: handlers */
-    int kind = (int)(rnd() % 13);
+    int kind = (int)(rnd() % 19);
     bool mem = (rnd() % 3) == 0;
     int disp = (int)(rnd() % 120);
+    if (kind == 13) {
+        /* a shift by CL: the count first, 0..33 (masked to 5 bits) */
+        p[n++] = 0xb1;
+        p[n++] = (uint8_t)(rnd() % 34);
+    }
     if (o32 && kind != 11)
         p[n++] = 0x66;
     /* 32-bit addressing for the forms that take mem_op (in 32-bit code
      * always, without a prefix) */
-    bool a32 = mem && (kind <= 7 || kind == 12) && (pm32 || (kind != 6 && (rnd() & 1)));
+    bool a32 = mem && (kind <= 7 || kind >= 12) && (pm32 || (kind != 6 && (rnd() & 1)));
     if (a32 && !pm32)
         p[n++] = 0x67;
     switch (kind) {
@@ -228,6 +233,68 @@ static int gen_insn(uint8_t *p)
         int ib = op == 0x6b ? 1 : op == 0x69 ? (op32 ? 4 : 2) : 0;
         for (int i = 0; i < ib; i++)
             p[n++] = (uint8_t)rnd();
+        break;
+    }
+    case 13: { /* shifts and rotates by CL in all widths */
+        bool byte = rnd() & 1;
+        int g = (int)(rnd() % 8);
+        if (g == 6)
+            g = 4;
+        p[n++] = byte ? 0xd2 : 0xd3;
+        if (mem)
+            n += mem_op(p + n, g, disp, a32);
+        else
+            p[n++] = (uint8_t)(0xc0 | (g << 3) | (byte ? dst8() : dst16()));
+        break;
+    }
+    case 14: { /* CMOVcc r, r/m */
+        p[n++] = 0x0f;
+        p[n++] = (uint8_t)(0x40 + rnd() % 16);
+        int reg = dst16();
+        if (mem)
+            n += mem_op(p + n, reg, disp, a32);
+        else
+            p[n++] = (uint8_t)(0xc0 | (reg << 3) | (int)(rnd() % 8));
+        break;
+    }
+    case 15: /* SETcc r/m8 */
+        p[n++] = 0x0f;
+        p[n++] = (uint8_t)(0x90 + rnd() % 16);
+        if (mem)
+            n += mem_op(p + n, 0, disp, a32);
+        else
+            p[n++] = (uint8_t)(0xc0 | dst8());
+        break;
+    case 16: { /* NOT, NEG, MUL r/m */
+        bool byte = rnd() & 1;
+        int g = 2 + (int)(rnd() % 3);
+        p[n++] = byte ? 0xf6 : 0xf7;
+        if (mem)
+            n += mem_op(p + n, g, disp, a32);
+        else
+            p[n++] = (uint8_t)(0xc0 | (g << 3) | (byte ? dst8() : dst16()));
+        break;
+    }
+    case 17: { /* XCHG r/m, r and XCHG eAX, r */
+        if (rnd() % 3 == 0) {
+            p[n++] = (uint8_t)(0x90 + dst16());
+            break;
+        }
+        bool byte = rnd() & 1;
+        int reg = byte ? dst8() : dst16();
+        p[n++] = byte ? 0x86 : 0x87;
+        if (mem)
+            n += mem_op(p + n, reg, disp, a32);
+        else
+            p[n++] = (uint8_t)(0xc0 | (reg << 3) | (byte ? dst8() : dst16()));
+        break;
+    }
+    case 18: { /* MOV AL/eAX, moffs (A0, A1) and back (A2, A3) into the data */
+        p[n++] = (uint8_t)(0xa0 + rnd() % 4);
+        uint32_t off = DATA + (uint32_t)disp;
+        int ob = (a32 || pm32) ? 4 : 2;
+        for (int i = 0; i < ob; i++)
+            p[n++] = (uint8_t)(off >> (8 * i));
         break;
     }
     default: /* a handler-only instruction between inline ones */
