@@ -343,6 +343,8 @@ static void tc_lin_flush(void *opaque, uint32_t lin, uint32_t len)
 {
     TCache *tc = opaque;
     tc->cpu->exit_req = 1;
+    if (tc->xbuf)
+        x64_lin_flush(tc->xbuf, lin, len);
     /* Most INVLPGs are of data pages: skip the scan unless a page of the
      * range may have a block in jc (a range of more pages than the filter
      * has bits covers all of them). */

@@ -348,11 +348,14 @@ static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool 
     Emit *e = &j->e;
     X64Buf *xb = j->xb;
     int64_t off = (int64_t)(j->b->phys & PAGE_MASK) + delta;
-    if (!op32 || off < 0 || off >= PAGE_SIZE || xb->nsites >= xb->cap_sites) {
+    if (xb->nsites >= xb->cap_sites) {
         em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
         emit_indirect_exit(j);
         return;
     }
+    /* Another page or 16-bit code (whose EIP wraps at 64 KiB): a cross
+     * site, keyed at run time by EIP and the map's generation. */
+    bool cross = !op32 || off < 0 || off >= PAGE_SIZE;
     uint8_t *unl[8];
     int nu = 0;
     em_mov64_load(e, HR_AX, OFF(icount));
@@ -377,6 +380,22 @@ static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool 
         em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
         unl[nu++] = em_jcc32(e, HCC_A);
     }
+    X64Site *s = &xb->sites[xb->nsites];
+    if (cross) {
+        /* the link holds while the EIP and the linear-to-physical map are
+         * those it was made for (an INVLPG of the target unlinks it) */
+        em_mov64_imm(e, HR_DX, (uint64_t)(uintptr_t)s);
+        em_mov64_load(e, HR_AX, OFF(mem));
+        em8(e, 0x48); em8(e, 0x8b);
+        em_base_disp(e, HR_AX, HR_AX, (int32_t)offsetof(PhysMem, tlb_flushes));
+        em8(e, 0x48); em8(e, 0x3b);
+        em_base_disp(e, HR_AX, HR_DX, (int32_t)offsetof(X64Site, gen)); /* cmp rax, [rdx+gen] */
+        unl[nu++] = em_jcc32(e, HCC_NE);
+        em_mov32_load(e, HR_CX, OFF(eip));
+        em8(e, 0x3b);
+        em_base_disp(e, HR_CX, HR_DX, (int32_t)offsetof(X64Site, eip)); /* cmp ecx, [rdx+eip] */
+        unl[nu++] = em_jcc32(e, HCC_NE);
+    }
     uint8_t *rel = em_jmp32(e);
     uint8_t *unlinked = e->p;
     for (int k = 0; k < nu; k++)
@@ -384,13 +403,16 @@ static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool 
     em_patch(rel, unlinked);
     if (e->overflow || !rel)
         return;
-    X64Site *s = &xb->sites[xb->nsites++];
+    xb->nsites++;
     s->rel = rel;
     s->unlinked = unlinked;
-    s->target_phys = (j->b->phys & ~PAGE_MASK) + (uint32_t)off;
+    s->target_phys = cross ? 0 : (j->b->phys & ~PAGE_MASK) + (uint32_t)off;
     s->cs_base = j->b->cs_base;
     s->mode = j->b->mode;
     s->linked = false;
+    s->cross = cross;
+    s->gen = UINT64_MAX;
+    s->eip = 0;
     em_mov64_imm(e, HR_AX, (uint64_t)(uintptr_t)s);
     em_mov64_imm(e, HR_CX, (uint64_t)(uintptr_t)&xb->chain_from);
     em8(e, 0x48); em8(e, 0x89); em8(e, 0x01);      /* mov [rcx], rax */

@@ -18,15 +18,23 @@
 
 typedef void (*X64Code)(Cpu *c);
 
-/* A block exit that may be patched to jump straight into the next block
- * (a direct branch to the same page, whose target block is then fixed by
- * the source block's key). */
+/* A block exit that may be patched to jump straight into the next block.
+ * A direct branch to the same page (32-bit code): the target block is
+ * fixed by the source block's key (target_phys). Any other direct branch
+ * (another page, 16-bit code) is a "cross" site: keyed by the EIP and the
+ * memory map's generation (PhysMem.tlb_flushes) it was linked under, both
+ * checked at run time (the code at that EIP is the linked block only while
+ * the linear-to-physical map is the same), and unlinked by an INVLPG of the
+ * target's pages (x64_lin_flush). */
 typedef struct X64Site {
+    uint64_t gen;         /* cross: tlb_flushes when linked */
+    uint32_t eip;         /* cross: the EIP linked for */
     uint8_t *rel;         /* writable address of the patchable rel32 */
     uint8_t *unlinked;    /* what it points to while unlinked */
     uint32_t target_phys; /* the target block's key */
     uint32_t cs_base, mode;
     bool linked;
+    bool cross;
 } X64Site;
 
 typedef struct X64Buf {
@@ -44,7 +52,12 @@ typedef struct X64Buf {
     X64Site *chain_from; /* set by a block's unlinked exit: link it to what runs next */
     bool chaining;       /* off for traces, coverage and lockstep */
     uint64_t links, unlinks;
+    uint8_t *xpages;     /* filter of the linear pages cross sites are linked into */
+    bool any_cross;      /* a cross site was linked since the filter was cleared */
 } X64Buf;
+
+/* Bits of the cross sites' page filter (the linear page number hashed). */
+#define X64_XPAGE_BITS 16
 
 /* Default size of the code buffer; when it fills, every block is dropped
  * and the buffer starts over (the cache's memory use stays bounded). */
@@ -62,8 +75,13 @@ static inline uint8_t *x64_rx(const X64Buf *xb, const uint8_t *rw)
  * full (the caller flushes the cache, x64_buf_reset, and tries again). */
 bool x64_compile(X64Buf *xb, Block *b);
 void x64_buf_reset(X64Buf *xb);
-/* Link the exit that last left host code to b if b is its target. */
-void x64_link(X64Buf *xb, const Block *b);
+/* Link the exit that last left host code to b if b is its target; b is
+ * the block the dispatcher found at linear address lin (CS base + EIP) with
+ * the memory map at generation gen (PhysMem.tlb_flushes). */
+void x64_link(X64Buf *xb, const Block *b, uint32_t eip, uint32_t lin, uint64_t gen);
+/* The linear range's mappings changed (INVLPG): no cross site may jump
+ * into a block of it any more. */
+void x64_lin_flush(X64Buf *xb, uint32_t lin, uint32_t len);
 /* A block was invalidated: every chain goes back through the dispatcher. */
 void x64_unlink_all(X64Buf *xb);
 /* The byte a chained jump enters a block at: past the prologue (push

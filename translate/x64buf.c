@@ -50,6 +50,8 @@ void x64_buf_free(X64Buf *xb)
 {
     free(xb->sites);
     free(xb->linked);
+    free(xb->xpages);
+    xb->xpages = NULL;
     xb->sites = NULL;
     xb->linked = NULL;
     if (!xb->rw)
@@ -67,6 +69,9 @@ void x64_buf_reset(X64Buf *xb)
     xb->nsites = 0;
     xb->nlinked = 0;
     xb->chain_from = NULL;
+    if (xb->any_cross)
+        memset(xb->xpages, 0, (1u << X64_XPAGE_BITS) / 8);
+    xb->any_cross = false;
 }
 
 static void set_rel(uint8_t *rel, const uint8_t *target)
@@ -75,21 +80,47 @@ static void set_rel(uint8_t *rel, const uint8_t *target)
     memcpy(rel, &d, 4);
 }
 
-void x64_link(X64Buf *xb, const Block *b)
+static void xpage_set(X64Buf *xb, uint32_t page)
+{
+    page &= (1u << X64_XPAGE_BITS) - 1;
+    xb->xpages[page >> 3] |= (uint8_t)(1u << (page & 7));
+}
+
+void x64_link(X64Buf *xb, const Block *b, uint32_t eip, uint32_t lin, uint64_t gen)
 {
     X64Site *s = xb->chain_from;
     xb->chain_from = NULL;
-    if (!s || s->linked || !xb->chaining || !b->valid || !b->code || b->npages != 1 ||
-        b->phys != s->target_phys || b->cs_base != s->cs_base || b->mode != s->mode)
+    if (!s || !xb->chaining || !b->valid || !b->code || b->cs_base != s->cs_base || b->mode != s->mode)
         return;
+    if (s->cross) {
+        /* Keyed by the EIP and the map it was found under (which the
+         * dispatcher just did for b): a relink after a map change only
+         * repoints the jump. */
+        if (!xb->xpages) {
+            xb->xpages = calloc(1, (1u << X64_XPAGE_BITS) / 8);
+            if (!xb->xpages)
+                return;
+        }
+    } else if (s->linked || b->npages != 1 || b->phys != s->target_phys) {
+        return;
+    }
     if (!xb->linked) {
         xb->linked = malloc(xb->cap_sites * sizeof(uint32_t));
         if (!xb->linked)
             return;
     }
+    if (s->cross) {
+        s->eip = eip;
+        s->gen = gen;
+        xpage_set(xb, lin >> PAGE_SHIFT);
+        if (b->npages > 1)
+            xpage_set(xb, (lin >> PAGE_SHIFT) + 1);
+        xb->any_cross = true;
+    }
     set_rel(s->rel, xb->rw + ((const uint8_t *)b->code - xb->rx) + CHAIN_ENTRY);
+    if (!s->linked)
+        xb->linked[xb->nlinked++] = (uint32_t)(s - xb->sites);
     s->linked = true;
-    xb->linked[xb->nlinked++] = (uint32_t)(s - xb->sites);
     xb->links++;
 }
 
@@ -103,6 +134,39 @@ void x64_unlink_all(X64Buf *xb)
     xb->unlinks += xb->nlinked;
     xb->nlinked = 0;
     xb->chain_from = NULL;
+    if (xb->any_cross)
+        memset(xb->xpages, 0, (1u << X64_XPAGE_BITS) / 8);
+    xb->any_cross = false;
+}
+
+void x64_lin_flush(X64Buf *xb, uint32_t lin, uint32_t len)
+{
+    if (!xb->any_cross)
+        return;
+    uint32_t pages = ((lin & PAGE_MASK) + len + PAGE_MASK) >> PAGE_SHIFT;
+    bool any = pages >= (1u << X64_XPAGE_BITS);
+    for (uint32_t k = 0; !any && k < pages; k++) {
+        uint32_t page = ((lin >> PAGE_SHIFT) + k) & ((1u << X64_XPAGE_BITS) - 1);
+        any = xb->xpages[page >> 3] & (1u << (page & 7));
+    }
+    if (!any)
+        return;
+    /* Rare (an INVLPG of a page a direct branch crosses into): unlink
+     * every cross site, keep the same-page ones. */
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < xb->nlinked; i++) {
+        X64Site *s = &xb->sites[xb->linked[i]];
+        if (s->cross) {
+            set_rel(s->rel, s->unlinked);
+            s->linked = false;
+            xb->unlinks++;
+        } else {
+            xb->linked[n++] = xb->linked[i];
+        }
+    }
+    xb->nlinked = n;
+    memset(xb->xpages, 0, (1u << X64_XPAGE_BITS) / 8);
+    xb->any_cross = false;
 }
 
 int x64_backend_by_name(const char *name)
