@@ -516,6 +516,69 @@ static void branch_beyond_limit(void **state)
     }
 }
 
+/* Chaining across pages under paging: a loop of two blocks on two linear
+ * pages, chained by the x64 backend, while the test remaps the second
+ * page to other code, once with an INVLPG (mem_tlb_flush_page) and once
+ * with a CR3 reload: every round must run the code the page maps to now,
+ * exactly as the threaded backend does. */
+static void wr32(Rig *r, uint32_t a, uint32_t v)
+{
+    memcpy(r->mem->ram + a, &v, 4);
+}
+
+static void chain_across_pages(void **state)
+{
+    (void)state;
+    Rig a, b;
+    Rig *rs[2] = { &a, &b };
+    for (int k = 0; k < 2; k++) {
+        Rig *r = rs[k];
+        rig_init(r);
+        if (k)
+            assert_true(tc_set_backend(r->tc, BACKEND_X64, false));
+        set_pm32(r, true);
+        wr32(r, 0x10000, 0x11000 | 3);
+        for (uint32_t i = 0; i < 512; i++)
+            wr32(r, 0x11000 + 4 * i, (i << 12) | 3);
+        /* 0x1000: inc eax; jmp 0x5000. 0x5000 (phys 0x5000): inc ebx; jmp
+         * 0x1000. phys 0x6000 (when mapped at 0x5000): inc edx; jmp 0x1000. */
+        static const uint8_t pa[] = { 0x40, 0xe9, 0, 0, 0, 0 };
+        static const uint8_t pb[] = { 0x43, 0xe9, 0, 0, 0, 0 };
+        static const uint8_t pc[] = { 0x42, 0xe9, 0, 0, 0, 0 };
+        memcpy(r->mem->ram + 0x1000, pa, 6);
+        wr32(r, 0x1002, 0x5000 - 0x1006);
+        memcpy(r->mem->ram + 0x5000, pb, 6);
+        wr32(r, 0x5002, 0x1000 - 0x5006);
+        memcpy(r->mem->ram + 0x6000, pc, 6);
+        wr32(r, 0x6002, 0x1000 - 0x5006);
+        cpu_set_cr3(&r->cpu, 0x10000);
+        cpu_set_cr0(&r->cpu, r->cpu.cr0 | X86_CR0_PG);
+        r->cpu.eip = 0x1000;
+        r->cpu.r[R_EDX] = 0; /* not the reset signature */
+        rig_run(r, 400);
+        assert_int_equal(r->cpu.r[R_EAX], 100);
+        assert_int_equal(r->cpu.r[R_EBX], 100);
+        wr32(r, 0x11000 + 4 * 5, 0x6000 | 3);
+        mem_tlb_flush_page(r->mem, 0x5000); /* INVLPG */
+        rig_run(r, 400);
+        assert_int_equal(r->cpu.r[R_EBX], 100);
+        assert_int_equal(r->cpu.r[R_EDX], 100);
+        wr32(r, 0x11000 + 4 * 5, 0x5000 | 3);
+        cpu_set_cr3(&r->cpu, 0x10000); /* a CR3 reload flushes the TLB */
+        rig_run(r, 400);
+        assert_int_equal(r->cpu.r[R_EAX], 300);
+        assert_int_equal(r->cpu.r[R_EBX], 200);
+        assert_int_equal(r->cpu.r[R_EDX], 100);
+    }
+    assert_true(b.tc->xbuf->links >= 3); /* the cross-page exits were chained */
+    printf("chain across pages: %llu links, %llu unlinks\n", (unsigned long long)b.tc->xbuf->links,
+           (unsigned long long)b.tc->xbuf->unlinks);
+    assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
+    assert_int_equal(a.cpu.eip, b.cpu.eip);
+    rig_free(&a);
+    rig_free(&b);
+}
+
 /* The emitter's encodings, checked by running them. */
 static void emitter_runs(void **state)
 {
@@ -554,6 +617,7 @@ int main(void)
         cmocka_unit_test(random_blocks_pm32),
         cmocka_unit_test(small_buffer),
         cmocka_unit_test(branch_beyond_limit),
+        cmocka_unit_test(chain_across_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
