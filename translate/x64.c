@@ -337,18 +337,32 @@ static bool plan_may_exit(const Plan *p, const Insn *in)
     }
 }
 
+/* Merge the flags R8D holds (`have`) into c->eflags through ESI (ECX may
+ * hold the EIP a chained exit still checks). */
+static void store_flags_si(Emit *e, uint32_t have)
+{
+    if (!have)
+        return;
+    em_mov32_load(e, HR_SI, OFF(eflags));
+    em_alu32_imm(e, 4, HR_SI, ~have);
+    em_op_rr(e, 0, 0x44, 0x09, 0, HR_SI);          /* or esi, r8d */
+    em_mov32_store(e, HR_SI, OFF(eflags));
+}
+
 /* Leave the block after a direct branch whose target is `delta` bytes
  * from the block's first instruction (EIP and icount are exact here).
  * A target on the same page gets a patchable jump, taken only when the
  * dispatcher would run the next block whole without looking at anything
  * first: enough instructions before the deadline for a whole block, no
  * exit request, no pending interrupt or debug event, EIP within CS. */
-static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool eip_in_ecx)
+static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool eip_in_ecx,
+                            uint32_t have)
 {
     Emit *e = &j->e;
     X64Buf *xb = j->xb;
     int64_t off = (int64_t)(j->b->phys & PAGE_MASK) + delta;
     if (xb->nsites >= xb->cap_sites) {
+        store_flags_si(e, have);
         em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
         emit_indirect_exit(j);
         return;
@@ -396,15 +410,28 @@ static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool 
         em_base_disp(e, HR_CX, HR_DX, (int32_t)offsetof(X64Site, eip)); /* cmp ecx, [rdx+eip] */
         unl[nu++] = em_jcc32(e, HCC_NE);
     }
+    /* Linked straight to the target when it overwrites the flags R8D
+     * holds before anything can see them, else to the flags store and a
+     * second patched jump (x64_link chooses). */
     uint8_t *rel = em_jmp32(e);
+    uint8_t *rel2 = NULL;
+    if (have) {
+        store_flags_si(e, have);
+        rel2 = em_jmp32(e);
+    }
     uint8_t *unlinked = e->p;
+    store_flags_si(e, have);
     for (int k = 0; k < nu; k++)
         em_patch(unl[k], unlinked);
     em_patch(rel, unlinked);
+    if (rel2)
+        em_patch(rel2, unlinked);
     if (e->overflow || !rel)
         return;
     xb->nsites++;
     s->rel = rel;
+    s->rel2 = rel2;
+    s->have = have;
     s->unlinked = unlinked;
     s->target_phys = cross ? 0 : (j->b->phys & ~PAGE_MASK) + (uint32_t)off;
     s->cs_base = j->b->cs_base;
@@ -427,10 +454,16 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
     uint32_t next = j->eip_pend + in->len;
     uint32_t ic = j->ic_pend + 1;
     uint8_t *taken = NULL;
-    xj_store_flags(j); /* DL holds a fused condition: the store keeps it */
+    /* The flags R8D holds are stored at the exits (a chained one may skip
+     * the store), unless the Jcc takes its condition from c->eflags. */
+    bool defer = p->kind == K_JMP || j->fused;
+    if (!defer)
+        xj_store_flags(j);
     xj_sync_regs(j, true);
     /* A target beyond the CS limit is the handler's #GP at the branch. */
     Stub *s = xj_new_stub(j, in);
+    uint32_t have = j->fl_have;
+    j->fl_have = 0;
     if (p->kind == K_JCC) {
         if (j->fused) {
             em_op_rr(e, 0, 0, 0x84, HR_DX, HR_DX); /* test dl, dl */
@@ -442,7 +475,7 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
         em_mov32_load(e, HR_CX, OFF(eip));
         em_alu32_imm(e, 0, HR_CX, next);
         em_mov32_store(e, HR_CX, OFF(eip));
-        emit_chain_exit(j, (int32_t)(j->start_delta + next), p->w == 32, ic, true);
+        emit_chain_exit(j, (int32_t)(j->start_delta + next), p->w == 32, ic, true, have);
         em_patch(taken, e->p);
     }
     em_mov32_load(e, HR_AX, OFF(eip));
@@ -454,7 +487,7 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
     em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(SEG_CS, limit)); /* cmp eax, [cs.limit] */
     xj_stub_from(j, s, em_jcc32(e, HCC_A));
     em_mov32_store(e, HR_AX, OFF(eip));
-    emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), p->w == 32, ic, false);
+    emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), p->w == 32, ic, false, have);
     j->eip_pend = j->ic_pend = 0;
 }
 
@@ -508,7 +541,7 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
         em8(e, 0x58);                                   /* pop rax */
         xj_stub_from(j, s, em_jmp32(e));
         em_patch(over, e->p);
-        emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), true, ic, false);
+        emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), true, ic, false, 0);
     } else {
         em_mov32_load(e, HR_AX, OFF_R(R_ESP));
         xj_emit_fast(j, s, SEG_SS, 4, false);
@@ -571,8 +604,8 @@ bool x64_compile(X64Buf *xb, Block *b)
     j->b = b;
     j->flat_segs = (b->mode & (BLOCK_MODE_PE | BLOCK_MODE_CODE32 | BLOCK_MODE_VM)) ==
                    (BLOCK_MODE_PE | BLOCK_MODE_CODE32);
-    uint8_t *start = xb->rw + xb->used;
-    em_init(&j->e, start, xb->rw + xb->size);
+    uint8_t *hdr = xb->rw + xb->used;
+    em_init(&j->e, hdr, xb->rw + xb->size);
     Emit *e = &j->e;
 
     int n = b->ninsn;
@@ -591,6 +624,10 @@ bool x64_compile(X64Buf *xb, Block *b)
             live = (live & ~plan_kills(p)) | plan_reads(p);
     }
 
+    /* The header: the flags a chained jump into this block must have
+     * stored (x64_link reads it). */
+    em32(e, live);
+    uint8_t *start = e->p;
     uint32_t pos = 0; /* the instruction's offset from the block's start */
     j->xb = xb;
     /* push rbx, rbp, r12-r15 (guest registers live in the callee-saved
@@ -718,6 +755,7 @@ bool x64_compile(X64Buf *xb, Block *b)
         return false;
     b->code = x64_rx(xb, start);
     size_t len = (size_t)(e->p - start);
+    size_t total = (size_t)(e->p - hdr);
     /* RINGSIDE_JIT_DUMP=DIR: each block's host code in DIR/PHYS-OFFSET.bin
      * (objdump -D -b binary -m i386:x86-64), for profiles. */
     static const char *dump;
@@ -735,7 +773,7 @@ bool x64_compile(X64Buf *xb, Block *b)
             fclose(f);
         }
     }
-    xb->used += (len + 15) & ~(size_t)15;
+    xb->used += (total + 15) & ~(size_t)15;
     if (xb->used > xb->size)
         xb->used = xb->size;
     xb->bytes_emitted += len;

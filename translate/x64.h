@@ -31,6 +31,8 @@ typedef struct X64Site {
     uint32_t eip;         /* cross: the EIP linked for */
     uint8_t *rel;         /* writable address of the patchable rel32 */
     uint8_t *unlinked;    /* what it points to while unlinked */
+    uint8_t *rel2;        /* NULL, or the rel32 after the flags store (see x64_link) */
+    uint32_t have;        /* arithmetic flags the exit holds in R8D, not in c->eflags */
     uint32_t target_phys; /* the target block's key */
     uint32_t cs_base, mode;
     bool linked;
@@ -87,6 +89,8 @@ void x64_unlink_all(X64Buf *xb);
 /* The byte a chained jump enters a block at: past the prologue (push
  * rbx, rbp, r12-r15; sub rsp, 8; mov rbx, rdi), as the frame is the same. */
 #define CHAIN_ENTRY 17
+/* Bytes before a block's code: its flags read before written (uint32_t). */
+#define X64_HDR 4
 
 /* Which backend runs whole blocks (TCache.backend). */
 enum { BACKEND_THREADED, BACKEND_X64 };

@@ -117,7 +117,17 @@ void x64_link(X64Buf *xb, const Block *b, uint32_t eip, uint32_t lin, uint64_t g
             xpage_set(xb, (lin >> PAGE_SHIFT) + 1);
         xb->any_cross = true;
     }
-    set_rel(s->rel, xb->rw + ((const uint8_t *)b->code - xb->rx) + CHAIN_ENTRY);
+    /* The exit's flags store is skipped when the target overwrites those
+     * flags before anything (a handler, a fault, an exit) can see them. */
+    uint8_t *code = xb->rw + ((const uint8_t *)b->code - xb->rx);
+    uint32_t live_in;
+    memcpy(&live_in, code - X64_HDR, sizeof(live_in));
+    if (s->have & live_in) {
+        set_rel(s->rel2, code + CHAIN_ENTRY);
+        set_rel(s->rel, s->rel + 4); /* on to the store right after the jump */
+    } else {
+        set_rel(s->rel, code + CHAIN_ENTRY);
+    }
     if (!s->linked)
         xb->linked[xb->nlinked++] = (uint32_t)(s - xb->sites);
     s->linked = true;

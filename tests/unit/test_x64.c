@@ -579,6 +579,53 @@ static void chain_across_pages(void **state)
     rig_free(&b);
 }
 
+/* A chained exit skips storing the flags R8D holds when the target block
+ * overwrites them before anything can see them (x64_link reads the
+ * target's header). A: add eax, ecx; jmp B. B: adc edx, 0 (reads CF: the
+ * exit into B must store the flags); sub ebx, 1; jnz D. D: xor edi, eax;
+ * jmp A (D and A overwrite every flag first: those exits skip the store).
+ * The run is cut every 101 instructions (chained jumps need 64 left before
+ * the deadline), at every point of the 7-instruction round, so the flags
+ * the dispatcher sees are compared with the threaded backend's. */
+static void chain_flags(void **state)
+{
+    (void)state;
+    static const uint8_t prog[] = {
+        0x01, 0xc8, 0xe9, 0x09, 0x00, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x1000 */
+        0x83, 0xd2, 0x00, 0x83, 0xeb, 0x01, 0x0f, 0x85, 0x14, 0x00, 0x00, 0x00, /* 0x1010 */
+        0xf4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,           /* 0x101c: hlt (not reached) */
+        0x31, 0xc7, 0xe9, 0xc9, 0xff, 0xff, 0xff,                               /* 0x1030 */
+    };
+    Rig a, b;
+    Rig *rs[2] = { &a, &b };
+    for (int k = 0; k < 2; k++) {
+        Rig *r = rs[k];
+        rig_init(r);
+        if (k)
+            assert_true(tc_set_backend(r->tc, BACKEND_X64, false));
+        set_pm32(r, true);
+        rig_load(r, 0x1000, prog, sizeof(prog));
+        r->cpu.eip = 0x1000;
+        r->cpu.r[R_EAX] = 0x7ffff000u;
+        r->cpu.r[R_EBX] = 3000;
+        r->cpu.r[R_ECX] = 0x9e3779b9u;
+        r->cpu.r[R_EDX] = 0;
+    }
+    for (int step = 0; step < 198; step++) { /* 19998 instructions: 2856 rounds */
+        rig_run(&a, 101);
+        rig_run(&b, 101);
+        assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
+        assert_int_equal(a.cpu.eflags, b.cpu.eflags);
+        assert_int_equal(a.cpu.eip, b.cpu.eip);
+        assert_int_equal(a.cpu.icount, b.cpu.icount);
+    }
+    assert_int_equal(b.cpu.r[R_EBX], 3000 - 2857); /* the 2857th round's SUB ran */
+    assert_true(b.cpu.r[R_EDX] > 0 && b.cpu.r[R_EDX] < 2857); /* some carries, not all */
+    assert_true(b.tc->xbuf->links >= 3);
+    rig_free(&a);
+    rig_free(&b);
+}
+
 /* The emitter's encodings, checked by running them. */
 static void emitter_runs(void **state)
 {
@@ -618,6 +665,7 @@ int main(void)
         cmocka_unit_test(small_buffer),
         cmocka_unit_test(branch_beyond_limit),
         cmocka_unit_test(chain_across_pages),
+        cmocka_unit_test(chain_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
