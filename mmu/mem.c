@@ -517,8 +517,10 @@ uint8_t *mem_tlb_fill_attr(PhysMem *m, uint32_t lin, uint32_t phys, bool write, 
         m->filled[m->nfilled++] = page;
         *a = TLBA_FILLED;
     }
-    if ((attr & TLBA_LARGE) && !(*a & TLBA_LARGE))
+    if ((attr & TLBA_LARGE) && !(*a & TLBA_LARGE)) {
         m->nlarge++;
+        m->large_regions[page >> 15] |= 1u << ((page >> 10) & 31);
+    }
     /* A page's entries come from one translation: the latest says. */
     if (attr & TLBA_LARGE)
         *a |= TLBA_LARGE;
@@ -579,17 +581,25 @@ void mem_tlb_flush_page(PhysMem *m, uint32_t lin)
     uint32_t page = lin >> PAGE_SHIFT;
     m->tlb_invlpg++;
     /* Entries of a large page are kept per 4K page: drop every one in the
-     * aligned 4 MiB around lin (which covers a 2 MiB PAE page too). */
-    if (m->nlarge) {
-        for (uint32_t i = 0; i < m->nfilled; i++) {
-            uint32_t p = m->filled[i];
-            if ((m->tlb_attr[p] & TLBA_LARGE) && (p >> 10) == (page >> 10)) {
-                drop_page(m, p);
-                m->tlb_attr[p] &= (uint8_t) ~(TLBA_LARGE | TLBA_GLOBAL);
+     * aligned 4 MiB around lin (which covers a 2 MiB PAE page too). The
+     * per-page attributes say which are large, so look at the region's
+     * 1024 of them, and only in a region that ever had one: an INVLPG of
+     * a user page then costs O(1) however many kernel pages are filled. */
+    uint32_t region = page >> 10;
+    if (m->nlarge && (m->large_regions[region >> 5] & (1u << (region & 31)))) {
+        bool dropped = false;
+        uint8_t *attr = &m->tlb_attr[region << 10];
+        for (uint32_t i = 0; i < 1024; i++) {
+            if (attr[i] & TLBA_LARGE) {
+                drop_page(m, (region << 10) + i);
+                attr[i] &= (uint8_t) ~(TLBA_LARGE | TLBA_GLOBAL);
                 m->nlarge--;
+                dropped = true;
             }
         }
-        if (m->lin_flush)
+        /* The code cache forgets the whole region only if a translation
+         * other than this page's went. */
+        if (dropped && m->lin_flush)
             m->lin_flush(m->lin_flush_opaque, lin & 0xffc00000u, 0x400000u);
     }
     drop_page(m, page);

@@ -115,6 +115,11 @@ typedef struct PhysMem {
     uint32_t *filled;  /* linear page numbers with TLBA_FILLED */
     uint32_t nfilled;
     uint32_t nlarge; /* filled pages with TLBA_LARGE */
+    /* 4 MiB regions (bit per lin >> 22) that were ever filled from a large
+     * page: INVLPG elsewhere needs no look for large entries. Never
+     * cleared, so it stays a superset whatever restores the entries (the
+     * lockstep checker saves and restores the filled list). */
+    uint32_t large_regions[32];
     /* Called when one linear range stops translating as before (INVLPG):
      * the code cache drops what it keyed by those linear addresses. A full
      * flush bumps tlb_flushes instead, which the code cache polls. */
