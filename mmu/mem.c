@@ -18,6 +18,8 @@
 #define RAM_MIN (MEM_RAM_MIN_MB << 20)
 #define RAM_MAX (MEM_RAM_MAX_MB << 20)
 
+static void update_plain(PhysMem *m);
+
 PhysMem *mem_create(uint32_t ram_size, const char **err)
 {
     if (ram_size < RAM_MIN || ram_size > RAM_MAX) {
@@ -48,6 +50,7 @@ PhysMem *mem_create(uint32_t ram_size, const char **err)
         return NULL;
     }
     m->a20_mask = 0xffffffffu;
+    update_plain(m);
     return m;
 }
 
@@ -66,9 +69,31 @@ void mem_destroy(PhysMem *m)
     free(m);
 }
 
+/* Recompute plain_end: RAM from 1 MiB up to the first region above it. */
+static void update_plain(PhysMem *m)
+{
+    uint32_t end = m->ram_size;
+    for (int i = 0; i < m->nmmio; i++)
+        if ((uint64_t)m->mmio[i].base + m->mmio[i].size > ROM_LOW_END && m->mmio[i].base < end)
+            end = m->mmio[i].base;
+    for (int i = 0; i < m->nhost; i++)
+        if ((uint64_t)m->host[i].base + m->host[i].size > ROM_LOW_END && m->host[i].base < end)
+            end = m->host[i].base;
+    m->plain_end = end < ROM_LOW_END ? ROM_LOW_END : end;
+}
+
+/* The RAM for [paddr, paddr+n) if all of it is plain RAM, else NULL. */
+static inline uint8_t *plain_ram(const PhysMem *m, uint32_t paddr, uint32_t n)
+{
+    if (paddr - ROM_LOW_END < m->plain_end - ROM_LOW_END && m->plain_end - paddr >= n)
+        return m->ram + paddr;
+    return NULL;
+}
+
 /* Translated code from [base, base+size) is stale after a map change. */
 static void map_changed(PhysMem *m, uint32_t base, uint32_t size)
 {
+    update_plain(m);
     mem_tlb_flush(m);
     if (!m->code_write)
         return;
@@ -251,6 +276,12 @@ static void phys_write8(PhysMem *m, uint32_t paddr, uint8_t v)
 
 uint32_t mem_phys_read(PhysMem *m, uint32_t paddr, int size)
 {
+    uint8_t *plain = plain_ram(m, paddr, (uint32_t)size);
+    if (plain) {
+        uint32_t v = 0;
+        memcpy(&v, plain, (size_t)size);
+        return v;
+    }
     MmioRegion *r = find_mmio(m, paddr);
     /* A whole access inside one MMIO region goes to it at its size; any
      * other access that is not inside one page of host memory is split
@@ -278,6 +309,15 @@ uint32_t mem_phys_read(PhysMem *m, uint32_t paddr, int size)
 
 void mem_phys_write(PhysMem *m, uint32_t paddr, uint32_t val, int size)
 {
+    uint8_t *plain = plain_ram(m, paddr, (uint32_t)size);
+    if (plain) {
+        memcpy(plain, &val, (size_t)size);
+        note_write(m, paddr);
+        note_write(m, paddr + (uint32_t)size - 1);
+        if (m->code_write && (mem_is_code(m, paddr) || mem_is_code(m, paddr + (uint32_t)size - 1)))
+            m->code_write(m->code_opaque, paddr, (uint32_t)size);
+        return;
+    }
     MmioRegion *r = find_mmio(m, paddr);
     if (r && paddr - r->base + (uint32_t)size <= r->size) {
         r->ops->write(r->opaque, paddr - r->base, val, size);
@@ -501,9 +541,11 @@ uint8_t *mem_tlb_fill_attr(PhysMem *m, uint32_t lin, uint32_t phys, bool write, 
 {
     uint32_t page = lin >> PAGE_SHIFT;
     uint32_t paddr = phys & ~PAGE_MASK;
-    int kind;
+    int kind = K_RAM;
     /* The whole page must be one kind of host memory for this access. */
-    uint8_t *host = phys_span(m, paddr, PAGE_SIZE, write, &kind);
+    uint8_t *host = plain_ram(m, paddr, PAGE_SIZE);
+    if (!host)
+        host = phys_span(m, paddr, PAGE_SIZE, write, &kind);
     if (!host)
         return NULL;
     if (write && (kind == K_ROM || mem_is_code(m, paddr)))

@@ -104,6 +104,10 @@ typedef struct PhysMem {
     int nhost;
     uint8_t pam[MEM_PAM_COUNT];
     uint8_t *page_flags; /* PGF_*, one per physical page (1 MiB) */
+    /* [1 MiB, plain_end) is RAM that no MMIO or host region overlaps (no
+     * ROM window or PAM segment lies there): the walker's reads and A/D
+     * writes and the fills go straight to it. Kept by every map change. */
+    uint32_t plain_end;
 
     /* Called after a write (CPU or DMA) lands on a code page (PGF_CODE). */
     void (*code_write)(void *opaque, uint32_t paddr, uint32_t len);
