@@ -537,6 +537,45 @@ bool mem_test_and_clear_dirty(PhysMem *m, uint32_t paddr, uint32_t len)
 
 /* ---- the fast-path tables ---------------------------------------------- */
 
+/* Whether nglobal matches the TLBA_PREFIX bits. They always mark a
+ * prefix of the list (every change here keeps that, and a restore by the
+ * lockstep checker brings back a list and bits saved together), so its
+ * two ends say whether nglobal is that prefix's length. */
+static bool prefix_valid(const PhysMem *m)
+{
+    uint32_t ng = m->nglobal;
+    if (ng > m->nfilled)
+        return false;
+    if (ng && !(m->tlb_attr[m->filled[ng - 1]] & TLBA_PREFIX))
+        return false;
+    return ng == m->nfilled || !(m->tlb_attr[m->filled[ng]] & TLBA_PREFIX);
+}
+
+/* Make the prefix empty (after a restore left nglobal stale); the next
+ * CR3 load gathers the global pages again. */
+static void prefix_reset(PhysMem *m)
+{
+    for (uint32_t i = 0; i < m->nfilled; i++)
+        m->tlb_attr[m->filled[i]] &= (uint8_t)~TLBA_PREFIX;
+    m->nglobal = 0;
+}
+
+/* A prefix page filled now from a non-global translation leaves the
+ * prefix (rare: its G bit changed), so a CR3 load drops it. */
+static void prefix_remove(PhysMem *m, uint32_t page)
+{
+    uint32_t last = m->nglobal - 1;
+    for (uint32_t i = 0; i <= last; i++) {
+        if (m->filled[i] == page) {
+            m->filled[i] = m->filled[last];
+            m->filled[last] = page;
+            break;
+        }
+    }
+    m->tlb_attr[page] &= (uint8_t)~TLBA_PREFIX;
+    m->nglobal = last;
+}
+
 uint8_t *mem_tlb_fill_attr(PhysMem *m, uint32_t lin, uint32_t phys, bool write, bool user, unsigned attr)
 {
     uint32_t page = lin >> PAGE_SHIFT;
@@ -555,9 +594,19 @@ uint8_t *mem_tlb_fill_attr(PhysMem *m, uint32_t lin, uint32_t phys, bool write, 
     if (m->nfilled == MEM_MAX_FILLED && !(m->tlb_attr[page] & TLBA_FILLED))
         mem_tlb_flush(m);
     uint8_t *a = &m->tlb_attr[page];
+    if (!prefix_valid(m))
+        prefix_reset(m);
     if (!(*a & TLBA_FILLED)) {
         m->filled[m->nfilled++] = page;
         *a = TLBA_FILLED;
+        if (attr & TLBA_GLOBAL) {
+            /* Into the prefix: swap with its first non-prefix page. */
+            m->filled[m->nfilled - 1] = m->filled[m->nglobal];
+            m->filled[m->nglobal++] = page;
+            *a |= TLBA_PREFIX;
+        }
+    } else if ((*a & TLBA_PREFIX) && !(attr & TLBA_GLOBAL)) {
+        prefix_remove(m, page);
     }
     if ((attr & TLBA_LARGE) && !(*a & TLBA_LARGE)) {
         m->nlarge++;
@@ -582,26 +631,36 @@ static void drop_page(PhysMem *m, uint32_t p)
     m->tlb[0][0][p] = m->tlb[0][1][p] = m->tlb[1][0][p] = m->tlb[1][1][p] = NULL;
 }
 
-/* Drop the filled entries for which keep() says no; keep the others on
- * the list. Costs the number of filled pages. */
+/* Drop the filled entries, or only the non-global ones. Costs the number
+ * of filled pages, and for a CR3 load (keep_global) only those past the
+ * prefix of global ones: a global page found there joins the prefix. */
 static void flush_where(PhysMem *m, bool keep_global)
 {
-    uint32_t j = 0;
-    m->nlarge = 0;
-    for (uint32_t i = 0; i < m->nfilled; i++) {
+    /* Walking the whole list (every bit is rewritten) recounts nlarge;
+     * walking past the prefix takes off what it drops. */
+    bool skip = keep_global && prefix_valid(m);
+    uint32_t start = skip ? m->nglobal : 0;
+    if (!skip)
+        m->nlarge = 0;
+    uint32_t j = start;
+    for (uint32_t i = start; i < m->nfilled; i++) {
         uint32_t p = m->filled[i];
         uint8_t *a = &m->tlb_attr[p];
         if (keep_global && (*a & TLBA_GLOBAL)) {
             m->filled[j++] = p;
-            if (*a & TLBA_LARGE)
+            *a |= TLBA_PREFIX;
+            if (!skip && (*a & TLBA_LARGE))
                 m->nlarge++;
             continue;
         }
+        if (skip && (*a & TLBA_LARGE))
+            m->nlarge--;
         drop_page(m, p);
         *a = 0;
         m->tlb_entries_flushed++;
     }
     m->nfilled = j;
+    m->nglobal = keep_global ? j : 0;
     /* The code cache's jump table is keyed by linear address: the
      * generation bump makes it start over. */
     m->tlb_flushes++;

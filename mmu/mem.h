@@ -90,6 +90,7 @@ typedef struct HostRegion {
 #define TLBA_GLOBAL 0x1u /* filled from a global translation (G=1, CR4.PGE) */
 #define TLBA_LARGE 0x2u  /* filled from a 4M/2M page: INVLPG drops the whole page */
 #define TLBA_FILLED 0x4u /* on the filled list */
+#define TLBA_PREFIX 0x8u /* in the list's first nglobal entries (see nglobal) */
 
 typedef struct PhysMem {
     uint8_t *ram;
@@ -119,6 +120,11 @@ typedef struct PhysMem {
     uint32_t *filled;  /* linear page numbers with TLBA_FILLED */
     uint32_t nfilled;
     uint32_t nlarge; /* filled pages with TLBA_LARGE */
+    /* filled[0, nglobal) are the pages with TLBA_PREFIX: filled from a
+     * global translation (or emptied by INVLPG since), so a CR3 load walks
+     * only the rest. The bits, which the lockstep checker restores with
+     * the list, let mem.c check nglobal before trusting it. */
+    uint32_t nglobal;
     /* 4 MiB regions (bit per lin >> 22) that were ever filled from a large
      * page: INVLPG elsewhere needs no look for large entries. Never
      * cleared, so it stays a superset whatever restores the entries (the
