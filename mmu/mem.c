@@ -18,6 +18,8 @@
 #define RAM_MIN (MEM_RAM_MIN_MB << 20)
 #define RAM_MAX (MEM_RAM_MAX_MB << 20)
 
+static void update_plain(PhysMem *m);
+
 PhysMem *mem_create(uint32_t ram_size, const char **err)
 {
     if (ram_size < RAM_MIN || ram_size > RAM_MAX) {
@@ -48,6 +50,7 @@ PhysMem *mem_create(uint32_t ram_size, const char **err)
         return NULL;
     }
     m->a20_mask = 0xffffffffu;
+    update_plain(m);
     return m;
 }
 
@@ -66,9 +69,31 @@ void mem_destroy(PhysMem *m)
     free(m);
 }
 
+/* Recompute plain_end: RAM from 1 MiB up to the first region above it. */
+static void update_plain(PhysMem *m)
+{
+    uint32_t end = m->ram_size;
+    for (int i = 0; i < m->nmmio; i++)
+        if ((uint64_t)m->mmio[i].base + m->mmio[i].size > ROM_LOW_END && m->mmio[i].base < end)
+            end = m->mmio[i].base;
+    for (int i = 0; i < m->nhost; i++)
+        if ((uint64_t)m->host[i].base + m->host[i].size > ROM_LOW_END && m->host[i].base < end)
+            end = m->host[i].base;
+    m->plain_end = end < ROM_LOW_END ? ROM_LOW_END : end;
+}
+
+/* The RAM for [paddr, paddr+n) if all of it is plain RAM, else NULL. */
+static inline uint8_t *plain_ram(const PhysMem *m, uint32_t paddr, uint32_t n)
+{
+    if (paddr - ROM_LOW_END < m->plain_end - ROM_LOW_END && m->plain_end - paddr >= n)
+        return m->ram + paddr;
+    return NULL;
+}
+
 /* Translated code from [base, base+size) is stale after a map change. */
 static void map_changed(PhysMem *m, uint32_t base, uint32_t size)
 {
+    update_plain(m);
     mem_tlb_flush(m);
     if (!m->code_write)
         return;
@@ -251,6 +276,12 @@ static void phys_write8(PhysMem *m, uint32_t paddr, uint8_t v)
 
 uint32_t mem_phys_read(PhysMem *m, uint32_t paddr, int size)
 {
+    uint8_t *plain = plain_ram(m, paddr, (uint32_t)size);
+    if (plain) {
+        uint32_t v = 0;
+        memcpy(&v, plain, (size_t)size);
+        return v;
+    }
     MmioRegion *r = find_mmio(m, paddr);
     /* A whole access inside one MMIO region goes to it at its size; any
      * other access that is not inside one page of host memory is split
@@ -278,6 +309,15 @@ uint32_t mem_phys_read(PhysMem *m, uint32_t paddr, int size)
 
 void mem_phys_write(PhysMem *m, uint32_t paddr, uint32_t val, int size)
 {
+    uint8_t *plain = plain_ram(m, paddr, (uint32_t)size);
+    if (plain) {
+        memcpy(plain, &val, (size_t)size);
+        note_write(m, paddr);
+        note_write(m, paddr + (uint32_t)size - 1);
+        if (m->code_write && (mem_is_code(m, paddr) || mem_is_code(m, paddr + (uint32_t)size - 1)))
+            m->code_write(m->code_opaque, paddr, (uint32_t)size);
+        return;
+    }
     MmioRegion *r = find_mmio(m, paddr);
     if (r && paddr - r->base + (uint32_t)size <= r->size) {
         r->ops->write(r->opaque, paddr - r->base, val, size);
@@ -497,13 +537,54 @@ bool mem_test_and_clear_dirty(PhysMem *m, uint32_t paddr, uint32_t len)
 
 /* ---- the fast-path tables ---------------------------------------------- */
 
+/* Whether nglobal matches the TLBA_PREFIX bits. They always mark a
+ * prefix of the list (every change here keeps that, and a restore by the
+ * lockstep checker brings back a list and bits saved together), so its
+ * two ends say whether nglobal is that prefix's length. */
+static bool prefix_valid(const PhysMem *m)
+{
+    uint32_t ng = m->nglobal;
+    if (ng > m->nfilled)
+        return false;
+    if (ng && !(m->tlb_attr[m->filled[ng - 1]] & TLBA_PREFIX))
+        return false;
+    return ng == m->nfilled || !(m->tlb_attr[m->filled[ng]] & TLBA_PREFIX);
+}
+
+/* Make the prefix empty (after a restore left nglobal stale); the next
+ * CR3 load gathers the global pages again. */
+static void prefix_reset(PhysMem *m)
+{
+    for (uint32_t i = 0; i < m->nfilled; i++)
+        m->tlb_attr[m->filled[i]] &= (uint8_t)~TLBA_PREFIX;
+    m->nglobal = 0;
+}
+
+/* A prefix page filled now from a non-global translation leaves the
+ * prefix (rare: its G bit changed), so a CR3 load drops it. */
+static void prefix_remove(PhysMem *m, uint32_t page)
+{
+    uint32_t last = m->nglobal - 1;
+    for (uint32_t i = 0; i <= last; i++) {
+        if (m->filled[i] == page) {
+            m->filled[i] = m->filled[last];
+            m->filled[last] = page;
+            break;
+        }
+    }
+    m->tlb_attr[page] &= (uint8_t)~TLBA_PREFIX;
+    m->nglobal = last;
+}
+
 uint8_t *mem_tlb_fill_attr(PhysMem *m, uint32_t lin, uint32_t phys, bool write, bool user, unsigned attr)
 {
     uint32_t page = lin >> PAGE_SHIFT;
     uint32_t paddr = phys & ~PAGE_MASK;
-    int kind;
+    int kind = K_RAM;
     /* The whole page must be one kind of host memory for this access. */
-    uint8_t *host = phys_span(m, paddr, PAGE_SIZE, write, &kind);
+    uint8_t *host = plain_ram(m, paddr, PAGE_SIZE);
+    if (!host)
+        host = phys_span(m, paddr, PAGE_SIZE, write, &kind);
     if (!host)
         return NULL;
     if (write && (kind == K_ROM || mem_is_code(m, paddr)))
@@ -513,12 +594,24 @@ uint8_t *mem_tlb_fill_attr(PhysMem *m, uint32_t lin, uint32_t phys, bool write, 
     if (m->nfilled == MEM_MAX_FILLED && !(m->tlb_attr[page] & TLBA_FILLED))
         mem_tlb_flush(m);
     uint8_t *a = &m->tlb_attr[page];
+    if (!prefix_valid(m))
+        prefix_reset(m);
     if (!(*a & TLBA_FILLED)) {
         m->filled[m->nfilled++] = page;
         *a = TLBA_FILLED;
+        if (attr & TLBA_GLOBAL) {
+            /* Into the prefix: swap with its first non-prefix page. */
+            m->filled[m->nfilled - 1] = m->filled[m->nglobal];
+            m->filled[m->nglobal++] = page;
+            *a |= TLBA_PREFIX;
+        }
+    } else if ((*a & TLBA_PREFIX) && !(attr & TLBA_GLOBAL)) {
+        prefix_remove(m, page);
     }
-    if ((attr & TLBA_LARGE) && !(*a & TLBA_LARGE))
+    if ((attr & TLBA_LARGE) && !(*a & TLBA_LARGE)) {
         m->nlarge++;
+        m->large_regions[page >> 15] |= 1u << ((page >> 10) & 31);
+    }
     /* A page's entries come from one translation: the latest says. */
     if (attr & TLBA_LARGE)
         *a |= TLBA_LARGE;
@@ -538,26 +631,36 @@ static void drop_page(PhysMem *m, uint32_t p)
     m->tlb[0][0][p] = m->tlb[0][1][p] = m->tlb[1][0][p] = m->tlb[1][1][p] = NULL;
 }
 
-/* Drop the filled entries for which keep() says no; keep the others on
- * the list. Costs the number of filled pages. */
+/* Drop the filled entries, or only the non-global ones. Costs the number
+ * of filled pages, and for a CR3 load (keep_global) only those past the
+ * prefix of global ones: a global page found there joins the prefix. */
 static void flush_where(PhysMem *m, bool keep_global)
 {
-    uint32_t j = 0;
-    m->nlarge = 0;
-    for (uint32_t i = 0; i < m->nfilled; i++) {
+    /* Walking the whole list (every bit is rewritten) recounts nlarge;
+     * walking past the prefix takes off what it drops. */
+    bool skip = keep_global && prefix_valid(m);
+    uint32_t start = skip ? m->nglobal : 0;
+    if (!skip)
+        m->nlarge = 0;
+    uint32_t j = start;
+    for (uint32_t i = start; i < m->nfilled; i++) {
         uint32_t p = m->filled[i];
         uint8_t *a = &m->tlb_attr[p];
         if (keep_global && (*a & TLBA_GLOBAL)) {
             m->filled[j++] = p;
-            if (*a & TLBA_LARGE)
+            *a |= TLBA_PREFIX;
+            if (!skip && (*a & TLBA_LARGE))
                 m->nlarge++;
             continue;
         }
+        if (skip && (*a & TLBA_LARGE))
+            m->nlarge--;
         drop_page(m, p);
         *a = 0;
         m->tlb_entries_flushed++;
     }
     m->nfilled = j;
+    m->nglobal = keep_global ? j : 0;
     /* The code cache's jump table is keyed by linear address: the
      * generation bump makes it start over. */
     m->tlb_flushes++;
@@ -579,17 +682,25 @@ void mem_tlb_flush_page(PhysMem *m, uint32_t lin)
     uint32_t page = lin >> PAGE_SHIFT;
     m->tlb_invlpg++;
     /* Entries of a large page are kept per 4K page: drop every one in the
-     * aligned 4 MiB around lin (which covers a 2 MiB PAE page too). */
-    if (m->nlarge) {
-        for (uint32_t i = 0; i < m->nfilled; i++) {
-            uint32_t p = m->filled[i];
-            if ((m->tlb_attr[p] & TLBA_LARGE) && (p >> 10) == (page >> 10)) {
-                drop_page(m, p);
-                m->tlb_attr[p] &= (uint8_t) ~(TLBA_LARGE | TLBA_GLOBAL);
+     * aligned 4 MiB around lin (which covers a 2 MiB PAE page too). The
+     * per-page attributes say which are large, so look at the region's
+     * 1024 of them, and only in a region that ever had one: an INVLPG of
+     * a user page then costs O(1) however many kernel pages are filled. */
+    uint32_t region = page >> 10;
+    if (m->nlarge && (m->large_regions[region >> 5] & (1u << (region & 31)))) {
+        bool dropped = false;
+        uint8_t *attr = &m->tlb_attr[region << 10];
+        for (uint32_t i = 0; i < 1024; i++) {
+            if (attr[i] & TLBA_LARGE) {
+                drop_page(m, (region << 10) + i);
+                attr[i] &= (uint8_t) ~(TLBA_LARGE | TLBA_GLOBAL);
                 m->nlarge--;
+                dropped = true;
             }
         }
-        if (m->lin_flush)
+        /* The code cache forgets the whole region only if a translation
+         * other than this page's went. */
+        if (dropped && m->lin_flush)
             m->lin_flush(m->lin_flush_opaque, lin & 0xffc00000u, 0x400000u);
     }
     drop_page(m, page);

@@ -90,6 +90,7 @@ typedef struct HostRegion {
 #define TLBA_GLOBAL 0x1u /* filled from a global translation (G=1, CR4.PGE) */
 #define TLBA_LARGE 0x2u  /* filled from a 4M/2M page: INVLPG drops the whole page */
 #define TLBA_FILLED 0x4u /* on the filled list */
+#define TLBA_PREFIX 0x8u /* in the list's first nglobal entries (see nglobal) */
 
 typedef struct PhysMem {
     uint8_t *ram;
@@ -104,6 +105,10 @@ typedef struct PhysMem {
     int nhost;
     uint8_t pam[MEM_PAM_COUNT];
     uint8_t *page_flags; /* PGF_*, one per physical page (1 MiB) */
+    /* [1 MiB, plain_end) is RAM that no MMIO or host region overlaps (no
+     * ROM window or PAM segment lies there): the walker's reads and A/D
+     * writes and the fills go straight to it. Kept by every map change. */
+    uint32_t plain_end;
 
     /* Called after a write (CPU or DMA) lands on a code page (PGF_CODE). */
     void (*code_write)(void *opaque, uint32_t paddr, uint32_t len);
@@ -115,6 +120,16 @@ typedef struct PhysMem {
     uint32_t *filled;  /* linear page numbers with TLBA_FILLED */
     uint32_t nfilled;
     uint32_t nlarge; /* filled pages with TLBA_LARGE */
+    /* filled[0, nglobal) are the pages with TLBA_PREFIX: filled from a
+     * global translation (or emptied by INVLPG since), so a CR3 load walks
+     * only the rest. The bits, which the lockstep checker restores with
+     * the list, let mem.c check nglobal before trusting it. */
+    uint32_t nglobal;
+    /* 4 MiB regions (bit per lin >> 22) that were ever filled from a large
+     * page: INVLPG elsewhere needs no look for large entries. Never
+     * cleared, so it stays a superset whatever restores the entries (the
+     * lockstep checker saves and restores the filled list). */
+    uint32_t large_regions[32];
     /* Called when one linear range stops translating as before (INVLPG):
      * the code cache drops what it keyed by those linear addresses. A full
      * flush bumps tlb_flushes instead, which the code cache polls. */

@@ -570,7 +570,13 @@ Block *tc_find(TCache *tc, Cpu *c)
     uint32_t lin = cs_base + c->eip;
     uint32_t mode = block_mode(c);
     if (unlikely(tc->jc_gen != c->mem->tlb_flushes)) {
-        memset(tc->jc, 0, sizeof(tc->jc));
+        if (tc->njc_used <= TC_JC_USED) {
+            for (uint32_t i = 0; i < tc->njc_used; i++)
+                tc->jc[tc->jc_used[i]] = NULL;
+        } else {
+            memset(tc->jc, 0, sizeof(tc->jc));
+        }
+        tc->njc_used = 0;
         memset(tc->jc_pages, 0, sizeof(tc->jc_pages));
         tc->jc_gen = c->mem->tlb_flushes;
     }
@@ -586,6 +592,11 @@ Block *tc_find(TCache *tc, Cpu *c)
     if (!b)
         b = translate(tc, c, phys, mode);
     if (b->lin == lin) {
+        if (!*slot && tc->njc_used <= TC_JC_USED) {
+            if (tc->njc_used < TC_JC_USED)
+                tc->jc_used[tc->njc_used] = (uint16_t)(slot - tc->jc);
+            tc->njc_used++; /* one past TC_JC_USED: the next clear is a memset */
+        }
         *slot = b;
         jc_page_set(tc, lin >> PAGE_SHIFT);
         if (b->npages > 1)

@@ -19,6 +19,7 @@
 #define BLOCK_MAX_INSNS 64
 #define TC_HASH_BITS 16
 #define TC_JC_BITS 12
+#define TC_JC_USED 512
 
 typedef struct Block Block;
 
@@ -72,6 +73,10 @@ struct TCache {
      * have a block in jc: an INVLPG of a page without one skips the scan
      * of jc. Set when a block enters jc, cleared with jc. */
     uint8_t jc_pages[(1u << TC_JC_BITS) / 8];
+    /* The jc slots filled since it was last cleared, so a clear (every
+     * CR3 load) costs what was filled; past TC_JC_USED it is a memset. */
+    uint16_t jc_used[TC_JC_USED];
+    uint32_t njc_used;
     uint32_t npages;
     Block *zombies;       /* invalidated blocks, freed between blocks */
     int max_insns;        /* BLOCK_MAX_INSNS, or 1 when single-stepping */

@@ -361,6 +361,83 @@ static void test_flush_global_page_large(void **state)
     mem_destroy(m);
 }
 
+/* A CR3 load walks only the filled pages past the prefix of global ones;
+ * a page whose translation stops being global leaves the prefix, and a
+ * list restored with a stale prefix length (as the lockstep checker does)
+ * is walked whole. */
+static void test_flush_global_prefix(void **state)
+{
+    (void)state;
+    PhysMem *m = mk();
+    mem_tlb_fill_attr(m, 0x1000, 0x1000, false, false, TLBA_GLOBAL);
+    mem_tlb_fill_attr(m, 0x2000, 0x2000, false, false, 0);
+    mem_tlb_fill_attr(m, 0x3000, 0x3000, false, false, TLBA_GLOBAL);
+    assert_int_equal(m->nglobal, 2);
+    mem_tlb_flush_nonglobal(m);
+    assert_non_null(m->tlb[0][0][1]);
+    assert_null(m->tlb[0][0][2]);
+    assert_non_null(m->tlb[0][0][3]);
+    assert_int_equal(m->nfilled, 2);
+    /* 0x1000 refilled from a non-global translation: the next CR3 load
+     * drops it. */
+    mem_tlb_fill_attr(m, 0x1000, 0x1000, true, false, 0);
+    assert_int_equal(m->nglobal, 1);
+    mem_tlb_flush_nonglobal(m);
+    assert_null(m->tlb[0][0][1]);
+    assert_null(m->tlb[0][1][1]);
+    assert_non_null(m->tlb[0][0][3]);
+    /* A global large page: kept by a CR3 load, dropped by INVLPG. */
+    mem_tlb_fill_attr(m, 0x800000, 0x200000, false, false, TLBA_GLOBAL | TLBA_LARGE);
+    mem_tlb_flush_nonglobal(m);
+    assert_non_null(m->tlb[0][0][0x800]);
+    assert_int_equal(m->nlarge, 1);
+    mem_tlb_flush_page(m, 0x9ff000);
+    assert_null(m->tlb[0][0][0x800]);
+    assert_int_equal(m->nlarge, 0);
+
+    /* Save a list (global 0x1000 and 0x3000, non-global 0x2000) the way
+     * the lockstep checker does, change the TLB, and restore it. */
+    mem_tlb_flush(m);
+    mem_tlb_fill_attr(m, 0x1000, 0x1000, false, false, TLBA_GLOBAL);
+    mem_tlb_fill_attr(m, 0x2000, 0x2000, false, false, 0);
+    mem_tlb_fill_attr(m, 0x3000, 0x3000, false, false, TLBA_GLOBAL);
+    uint32_t n = m->nfilled, pages[8];
+    uint8_t attrs[8];
+    uint8_t *ent[8];
+    for (uint32_t i = 0; i < n; i++) {
+        pages[i] = m->filled[i];
+        attrs[i] = m->tlb_attr[pages[i]];
+        ent[i] = m->tlb[0][0][pages[i]];
+    }
+    for (int round = 0; round < 2; round++) {
+        mem_tlb_flush(m);
+        /* Round 0 leaves a longer prefix than saved, round 1 a shorter. */
+        mem_tlb_fill_attr(m, 0x5000, 0x5000, false, false, TLBA_GLOBAL);
+        if (round == 0) {
+            mem_tlb_fill_attr(m, 0x6000, 0x6000, false, false, TLBA_GLOBAL);
+            mem_tlb_fill_attr(m, 0x7000, 0x7000, false, false, TLBA_GLOBAL);
+        }
+        for (uint32_t i = 0; i < m->nfilled; i++) {
+            m->tlb_attr[m->filled[i]] = 0;
+            m->tlb[0][0][m->filled[i]] = NULL;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            m->filled[i] = pages[i];
+            m->tlb_attr[pages[i]] = attrs[i];
+            m->tlb[0][0][pages[i]] = ent[i];
+        }
+        m->nfilled = n;
+        m->nlarge = 0;
+        mem_tlb_flush_nonglobal(m);
+        assert_non_null(m->tlb[0][0][1]);
+        assert_null(m->tlb[0][0][2]);
+        assert_non_null(m->tlb[0][0][3]);
+        assert_int_equal(m->nfilled, 2);
+        assert_int_equal(m->nglobal, 2);
+    }
+    mem_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_host_region_code),
         cmocka_unit_test(test_mmio_straddle),
         cmocka_unit_test(test_flush_global_page_large),
+        cmocka_unit_test(test_flush_global_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
