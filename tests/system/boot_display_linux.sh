@@ -36,29 +36,6 @@ check_fb() {
     check dark "$work/$name.png" 16 752 1024 768 || fail=1   # (the cursor is at column 0)
 }
 
-t0=$(date +%s.%N)
-"$ringside" -display none "${common[@]}" -serial "file:$work/none.ser" --wait-text RS-FB-READY \
-    --screenshot "$work/none.png" >"$work/none.out" 2>&1
-st=$?
-printf 'headless: status %d, %.2f s\n' $st "$(awk "BEGIN { print $(date +%s.%N) - $t0 }")"
-[ $st = 0 ] || { fail=1; tail -5 "$work/none.out"; tail -5 "$work/none.ser"; }
-check_fb none
-
-if ! start_xvfb >"$work/xvfb.why"; then
-    echo "SKIP (window part): $(cat "$work/xvfb.why")"
-    [ $fail = 0 ] && exit 77
-    exit 1
-fi
-t0=$(date +%s.%N)
-drive --serial-log "$work/sdl.ser" "$ringside" wait serial:RS-FB-READY 120 sleep 0.5 \
-    shot "$work/sdl.png" xwd "$work/sdl.ppm" \
-    -- -display sdl "${common[@]}" -serial "file:$work/sdl.ser" 2>"$work/sdl.err"
-st=$?
-printf 'SDL window under Xvfb: status %d, %.2f s\n' $st "$(awk "BEGIN { print $(date +%s.%N) - $t0 }")"
-sed 's/^/  /' "$work/sdl.err"
-[ $st = 0 ] || fail=1
-check_fb sdl
-check size "$work/sdl.ppm" 1024 768 || fail=1
-check window "$work/sdl.png" "$work/sdl.ppm" || fail=1
+fb_console_runs
 [ $fail = 0 ] && echo "PASS: Linux's vesafb console at 1024x768, headless and in the window"
 exit $fail

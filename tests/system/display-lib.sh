@@ -126,3 +126,37 @@ INIT
     (cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1n >"$out"
     rm -rf "$st"
 }
+
+# fb_console_runs: boot "${common[@]}" until the guest prints RS-FB-READY
+# on serial, headless (with --screenshot) and then in the SDL window under
+# Xvfb (a screenshot and the window's own picture), and check each run
+# with the caller's check_fb NAME (none, sdl), plus the window picture
+# against the screenshot. Uses $ringside and $work; sets fail=1 on a
+# failure; exits (77 or 1) when Xvfb cannot start.
+fb_console_runs() {
+    local t0 st
+    t0=$(date +%s.%N)
+    "$ringside" -display none "${common[@]}" -serial "file:$work/none.ser" --wait-text RS-FB-READY \
+        --screenshot "$work/none.png" >"$work/none.out" 2>&1
+    st=$?
+    printf 'headless: status %d, %.2f s\n' $st "$(awk "BEGIN { print $(date +%s.%N) - $t0 }")"
+    [ $st = 0 ] || { fail=1; tail -5 "$work/none.out"; tail -20 "$work/none.ser"; }
+    check_fb none
+
+    if ! start_xvfb >"$work/xvfb.why"; then
+        echo "SKIP (window part): $(cat "$work/xvfb.why")"
+        [ $fail = 0 ] && exit 77
+        exit 1
+    fi
+    t0=$(date +%s.%N)
+    drive --serial-log "$work/sdl.ser" "$ringside" wait serial:RS-FB-READY 120 sleep 0.5 \
+        shot "$work/sdl.png" xwd "$work/sdl.ppm" \
+        -- -display sdl "${common[@]}" -serial "file:$work/sdl.ser" 2>"$work/sdl.err"
+    st=$?
+    printf 'SDL window under Xvfb: status %d, %.2f s\n' $st "$(awk "BEGIN { print $(date +%s.%N) - $t0 }")"
+    sed 's/^/  /' "$work/sdl.err"
+    [ $st = 0 ] || fail=1
+    check_fb sdl
+    check size "$work/sdl.ppm" 1024 768 || fail=1
+    check window "$work/sdl.png" "$work/sdl.ppm" || fail=1
+}
