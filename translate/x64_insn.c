@@ -287,6 +287,23 @@ void xj_emit_shift(Jit *j, const Insn *in, const Plan *p, bool flags_live)
     xj_emit_flags(j, take, FL_ARITH);
 }
 
+/* The flags after MUL and IMUL: CF = OF = the byte a SETO left in the
+ * low byte of host register of_reg (AL or CL), SF ZF PF from the TEST of
+ * the result just emitted, AF = 0 (cpu/muldiv.c). Clobbers ECX, EDI. */
+static void mul_flags(Jit *j, int of_reg)
+{
+    Emit *e = &j->e;
+    em8(e, 0x9f);                                          /* lahf */
+    em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);              /* movzx edi, ah */
+    em_alu32_imm(e, 4, HR_DI, 0xc4);                       /* SF ZF PF */
+    em8(e, 0x0f); em8(e, 0xb6); em8(e, (uint8_t)(0xc8 | of_reg)); /* movzx ecx, al/cl */
+    em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* CF */
+    em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);                     /* shl ecx, 11 */
+    em8(e, 11);
+    em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* OF */
+    xj_merge_flags(j, FL_ARITH);
+}
+
 /* IMUL r32, r/m32 (0F AF) and IMUL r32, r/m32, imm (69, 6B): CF = OF =
  * the product did not fit, SF ZF PF from the low half, AF = 0
  * (cpu/muldiv.c); the host gives CF/OF, a TEST the rest. */
@@ -318,15 +335,7 @@ void xj_emit_imul(Jit *j, const Insn *in, bool flags_live)
     if (flags_live) {
         em8(e, 0x0f); em8(e, 0x90); em8(e, 0xc0);              /* seto al */
         xj_em_rrx(e, 0, false, false, 0x85, hd, hd);              /* test r, r */
-        em8(e, 0x9f);                                          /* lahf */
-        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);              /* movzx edi, ah */
-        em_alu32_imm(e, 4, HR_DI, 0xc4);                       /* SF ZF PF */
-        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xc8);              /* movzx ecx, al */
-        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* CF */
-        em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);                     /* shl ecx, 11 */
-        em8(e, 11);
-        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* OF */
-        xj_merge_flags(j, FL_ARITH);
+        mul_flags(j, HR_AX);
     }
     if (s)
         xj_stub_join(j, s);
@@ -626,15 +635,7 @@ void xj_emit_mul(Jit *j, const Insn *in, bool flags_live)
     j->rdirty |= (uint8_t)((1u << R_EAX) | (1u << R_EDX));
     if (flags_live) {
         em_op_rr(e, 0, 0, 0x85, HR_AX, HR_AX);                 /* test eax, eax */
-        em8(e, 0x9f);                                          /* lahf */
-        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);              /* movzx edi, ah */
-        em_alu32_imm(e, 4, HR_DI, 0xc4);                       /* SF ZF PF */
-        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xc9);              /* movzx ecx, cl */
-        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* CF */
-        em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);                     /* shl ecx, 11 */
-        em8(e, 11);
-        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);                 /* OF */
-        xj_merge_flags(j, FL_ARITH);
+        mul_flags(j, HR_CX);
     }
     if (s)
         xj_stub_join(j, s);
