@@ -140,22 +140,7 @@ void guest_main(void)
         wait_tick(t);
     }
 #else
-    /* The LFB: BAR 0 of the PCI VGA function 1234:1111 (no BIOS assigned it). */
-    volatile uint32_t *lfb = 0;
-    for (uint32_t dev = 0; dev < 32 && !lfb; dev++) {
-        outl(0xcf8, 0x80000000u | dev << 11);
-        if (inl(0xcfc) != 0x11111234u)
-            continue;
-        outl(0xcf8, 0x80000000u | dev << 11 | 0x10);
-        uint32_t bar = inl(0xcfc) & ~0xfu;
-        if (!bar) {
-            outl(0xcfc, 0xe0000000u);
-            bar = 0xe0000000u;
-        }
-        outl(0xcf8, 0x80000000u | dev << 11 | 0x04);
-        outl(0xcfc, inl(0xcfc) | 2);
-        lfb = (volatile uint32_t *)bar;
-    }
+    volatile uint32_t *lfb = (volatile uint32_t *)guest_vga_lfb();
     if (!lfb)
         finish(0);
     static const uint16_t regs[][2] = { { 4, 0 }, { 1, 1024 }, { 2, 768 }, { 3, 32 }, { 4, 0x41 } };

@@ -45,6 +45,21 @@ static inline void rig_free(Rig *r)
 }
 
 /* Copy code to addr and point CS:IP at it. */
+/* cmocka fixtures for tests that need the plain rig. */
+static inline int rig_fixture_setup(void **state)
+{
+    static Rig rig;
+    rig_init(&rig);
+    *state = &rig;
+    return 0;
+}
+
+static inline int rig_fixture_teardown(void **state)
+{
+    rig_free(*state);
+    return 0;
+}
+
 static inline void rig_load(Rig *r, uint32_t addr, const uint8_t *code, size_t n)
 {
     memcpy(r->mem->ram + addr, code, n);

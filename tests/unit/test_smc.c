@@ -8,19 +8,6 @@
  */
 #include "rig.h"
 
-static int rig_setup(void **state)
-{
-    static Rig rig;
-    rig_init(&rig);
-    *state = &rig;
-    return 0;
-}
-
-static int rig_teardown(void **state)
-{
-    rig_free(*state);
-    return 0;
-}
 
 
 /* mov byte [0x1006], 5 patches the immediate of the very next
@@ -124,11 +111,11 @@ static void write_beside_code(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(next_instruction, rig_setup, rig_teardown),
-        cmocka_unit_test_setup_teardown(later_in_block, rig_setup, rig_teardown),
-        cmocka_unit_test_setup_teardown(patch_own_immediate, rig_setup, rig_teardown),
-        cmocka_unit_test_setup_teardown(earlier_block, rig_setup, rig_teardown),
-        cmocka_unit_test_setup_teardown(write_beside_code, rig_setup, rig_teardown),
+        cmocka_unit_test_setup_teardown(next_instruction, rig_fixture_setup, rig_fixture_teardown),
+        cmocka_unit_test_setup_teardown(later_in_block, rig_fixture_setup, rig_fixture_teardown),
+        cmocka_unit_test_setup_teardown(patch_own_immediate, rig_fixture_setup, rig_fixture_teardown),
+        cmocka_unit_test_setup_teardown(earlier_block, rig_fixture_setup, rig_fixture_teardown),
+        cmocka_unit_test_setup_teardown(write_beside_code, rig_fixture_setup, rig_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,19 +13,6 @@
  */
 #include "rig.h"
 
-static int rig_setup(void **state)
-{
-    static Rig rig;
-    rig_init(&rig);
-    *state = &rig;
-    return 0;
-}
-
-static int rig_teardown(void **state)
-{
-    rig_free(*state);
-    return 0;
-}
 
 /* GRUB's trampoline pattern: code stores into the immediate of an
  * instruction it runs, with the value that is already there. */
@@ -153,11 +140,11 @@ static void hot_chunk_only(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(same_value_keeps_block, rig_setup, rig_teardown),
-        cmocka_unit_test_setup_teardown(changed_value_drops_block, rig_setup, rig_teardown),
-        cmocka_unit_test_setup_teardown(overlapping_blocks, rig_setup, rig_teardown),
-        cmocka_unit_test_setup_teardown(straddling_instruction, rig_setup, rig_teardown),
-        cmocka_unit_test_setup_teardown(hot_chunk_only, rig_setup, rig_teardown),
+        cmocka_unit_test_setup_teardown(same_value_keeps_block, rig_fixture_setup, rig_fixture_teardown),
+        cmocka_unit_test_setup_teardown(changed_value_drops_block, rig_fixture_setup, rig_fixture_teardown),
+        cmocka_unit_test_setup_teardown(overlapping_blocks, rig_fixture_setup, rig_fixture_teardown),
+        cmocka_unit_test_setup_teardown(straddling_instruction, rig_fixture_setup, rig_fixture_teardown),
+        cmocka_unit_test_setup_teardown(hot_chunk_only, rig_fixture_setup, rig_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,30 +14,14 @@
  */
 #include "guest.h"
 
-#define LFB_WANT 0xe0000000u
+#define LFB_WANT 0xe0000000u /* where guest_vga_lfb places an unassigned BAR 0 */
 #define CODE_OFF 0x10000u
-
-static uint32_t pci_r(uint32_t dev, uint32_t reg)
-{
-    outl(0xcf8, 0x80000000u | dev << 11 | reg);
-    return inl(0xcfc);
-}
-
-static void pci_w(uint32_t dev, uint32_t reg, uint32_t v)
-{
-    outl(0xcf8, 0x80000000u | dev << 11 | reg);
-    outl(0xcfc, v);
-}
 
 static uint8_t *map_lfb(void)
 {
-    for (uint32_t dev = 0; dev < 32; dev++) {
-        if (pci_r(dev, 0) != 0x11111234u)
-            continue;
-        pci_w(dev, 0x10, LFB_WANT);
-        pci_w(dev, 0x04, pci_r(dev, 0x04) | 0x02); /* memory decode */
-        return (uint8_t *)(pci_r(dev, 0x10) & ~0xfu);
-    }
+    uint8_t *lfb = guest_vga_lfb();
+    if (lfb)
+        return lfb;
     print("FAIL: no PCI VGA 1234:1111\n");
     guest_exit(1);
 }

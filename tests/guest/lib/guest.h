@@ -36,6 +36,35 @@ static inline uint32_t inl(uint16_t port)
     return v;
 }
 
+/* PCI configuration mechanism 1, bus 0. */
+static inline uint32_t pci_cfg_read(uint32_t dev, uint32_t reg)
+{
+    outl(0xcf8, 0x80000000u | dev << 11 | reg);
+    return inl(0xcfc);
+}
+static inline void pci_cfg_write(uint32_t dev, uint32_t reg, uint32_t v)
+{
+    outl(0xcf8, 0x80000000u | dev << 11 | reg);
+    outl(0xcfc, v);
+}
+
+/* The VBE linear framebuffer: BAR 0 of the PCI VGA function 1234:1111.
+ * No BIOS runs before these guests, so an unassigned BAR is placed at
+ * 0xe0000000; memory decode is enabled. NULL when there is no such
+ * function. */
+static inline uint8_t *guest_vga_lfb(void)
+{
+    for (uint32_t dev = 0; dev < 32; dev++) {
+        if (pci_cfg_read(dev, 0) != 0x11111234u)
+            continue;
+        if (!(pci_cfg_read(dev, 0x10) & ~0xfu))
+            pci_cfg_write(dev, 0x10, 0xe0000000u);
+        pci_cfg_write(dev, 0x04, pci_cfg_read(dev, 0x04) | 0x02);
+        return (uint8_t *)(pci_cfg_read(dev, 0x10) & ~0xfu);
+    }
+    return 0;
+}
+
 /* Runtime in lib/rt32.S (stdcall: the callee pops its arguments). */
 #define RT_API __attribute__((stdcall))
 void RT_API rt_putc(int c);

@@ -317,38 +317,18 @@ static uint16_t vbe_r(uint16_t i)
     return inw(0x1cf);
 }
 
-static uint32_t pci_r(uint32_t dev, uint32_t reg)
-{
-    outl(0xcf8, 0x80000000u | dev << 11 | reg);
-    return inl(0xcfc);
-}
-
-static void pci_w(uint32_t dev, uint32_t reg, uint32_t v)
-{
-    outl(0xcf8, 0x80000000u | dev << 11 | reg);
-    outl(0xcfc, v);
-}
-
-/* The LFB is BAR 0 of the PCI VGA function 1234:1111; nothing assigned
- * it (no BIOS runs), so place it at 0xe0000000 and enable memory decode. */
+/* The LFB (BAR 0 of the PCI VGA function, placed by guest_vga_lfb). */
 static uint8_t *find_lfb(void)
 {
-    for (uint32_t dev = 0; dev < 32; dev++) {
-        if (pci_r(dev, 0) != 0x11111234u)
-            continue;
-        uint32_t bar = pci_r(dev, 0x10) & ~0xfu;
-        if (!bar) {
-            pci_w(dev, 0x10, 0xe0000000u);
-            bar = pci_r(dev, 0x10) & ~0xfu;
-        }
-        pci_w(dev, 0x04, pci_r(dev, 0x04) | 0x02);
-        print("vgatest: LFB at 0x");
-        print_hex(bar);
-        print("\n");
-        return (uint8_t *)bar;
+    uint8_t *lfb = guest_vga_lfb();
+    if (!lfb) {
+        print("FAIL: no PCI VGA 1234:1111\n");
+        guest_exit(1);
     }
-    print("FAIL: no PCI VGA 1234:1111\n");
-    guest_exit(1);
+    print("vgatest: LFB at 0x");
+    print_hex((uint32_t)lfb);
+    print("\n");
+    return lfb;
 }
 
 static void vbe_set(uint16_t xres, uint16_t yres, uint16_t bpp)
