@@ -20,22 +20,32 @@
 # with srand(1)), so the images need nothing extra; every emulator must
 # print the same checksums, which the table's last column checks.
 #
-# Usage: linux-bench.sh [--markdown FILE] [--only EMU,...] RINGSIDE
+# Usage: linux-bench.sh [--markdown FILE] [--only EMU,...] [--work NAME,...]
+#                       [--perf DIR] RINGSIDE
 #   EMU: threaded, x64, qemu (default: all three; qemu when installed)
+#   --work: only these workloads (and those whose data they read: gen for
+#     md5sum, gzip and sort; gzip for gunzip)
+#   --perf DIR: perf record each Ringside workload (between its markers
+#     only) into DIR/EMU-NAME.data, with RINGSIDE_PERF_MAP=1 so that
+#     tests/bench/perf-jit.sh --data DIR/EMU-NAME.data names the blocks
 set -u
 export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
 markdown=
 only=threaded,x64,qemu
+want=
+perfdir=
 while [ $# -gt 0 ]; do
     case $1 in
     --markdown) markdown=${2:?}; shift 2 ;;
     --only) only=${2:?}; shift 2 ;;
+    --work) want=${2:?}; shift 2 ;;
+    --perf) perfdir=${2:?}; shift 2 ;;
     -*) echo "$0: unknown option $1" >&2; exit 2 ;;
     *) break ;;
     esac
 done
-[ $# -eq 1 ] || { echo "usage: $0 [--markdown FILE] [--only EMU,...] RINGSIDE" >&2; exit 2; }
+[ $# -eq 1 ] || { echo "usage: $0 [--markdown FILE] [--only EMU,...] [--work NAME,...] [--perf DIR] RINGSIDE" >&2; exit 2; }
 RINGSIDE=$1
 [ -x /usr/bin/time ] || { echo "$0: needs GNU time (/usr/bin/time)" >&2; exit 2; }
 # shellcheck source=../images/linux-lib.sh
@@ -65,6 +75,25 @@ work[shell-loop]='i=0; s=0; while [ $i -lt 100000 ]; do i=$((i + 1)); s=$(((s + 
 # /bin/true through its full path: busybox's ash runs an applet it knows
 # by name in the shell itself, but a path makes it fork and exec.
 work[fork-exec]='i=0; while [ $i -lt 1000 ]; do /bin/true; i=$((i + 1)); done; echo "SUM-fork-exec $i"'
+
+if [ -n "$want" ]; then
+    # Keep the workloads asked for and those whose files they read.
+    case ",$want," in *,gunzip,*) want+=,gzip ;; esac
+    case ",$want," in *,md5sum,*|*,gzip,*|*,sort,*) want+=,gen ;; esac
+    for n in ${want//,/ }; do
+        [ -n "${work[$n]:-}" ] || { echo "$0: unknown workload $n (one of: ${names[*]})" >&2; exit 2; }
+    done
+    keep=()
+    for n in "${names[@]}"; do
+        case ",$want," in *",$n,"*) keep+=("$n") ;; esac
+    done
+    names=("${keep[@]}")
+fi
+if [ -n "$perfdir" ]; then
+    command -v perf >/dev/null || { echo "$0: --perf needs perf (apt-get install linux-perf)" >&2; exit 2; }
+    mkdir -p "$perfdir"
+    export RINGSIDE_PERF_MAP=1
+fi
 
 # The kernel command line of the system tests.
 kern=(-m 128 -kernel "$LINUX_DIR/vmlinuz-686" -initrd "$LINUX_DIR/initrd-686.gz" -append "$LINUX_APPEND")
@@ -142,9 +171,15 @@ run() {
         if ! expect "BENCH-START-$name" 600; then echo "$emu: no start of $name" >&2; break; fi
         s0=$hit_us
         c0=$hit_cpu
+        perf_pid=
+        if [ -n "$perfdir" ] && [ "$emu" != qemu ]; then
+            perf record -q -F 999 -p "$emu_child" -o "$perfdir/$emu-$name.data" >/dev/null 2>&1 &
+            perf_pid=$!
+        fi
         if ! expect "SUM-$name" 3600; then echo "$emu: no result of $name" >&2; break; fi
         sum[$emu,$name]=${hit_line#SUM-"$name" }
         if ! expect "BENCH-END-$name" 600; then echo "$emu: no end of $name" >&2; break; fi
+        if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null; fi
         t[$emu,$name]=$(((hit_us - s0) / 1000))
         c[$emu,$name]=$((hit_cpu - c0))
     done
@@ -153,6 +188,10 @@ run() {
     while IFS= read -r -t 120 line <&"$out"; do echo "$(now) ${line%$'\r'}" >> "$log"; done
     wait "$emu_pid" 2>/dev/null
     emu_pid=
+    # Keep the block map for perf-jit.sh --data (the map is the process's).
+    if [ -n "$perfdir" ] && [ -f "/tmp/perf-$emu_child.map" ]; then
+        mv "/tmp/perf-$emu_child.map" "$perfdir/$emu.map"
+    fi
     rss[$emu]=$(awk -F': ' '/Maximum resident/ { printf "%.1f", $2 / 1024 }' "$tmp/$emu.time")
     cpu[$emu]=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { printf "%.1f", u + s }' "$tmp/$emu.time")
 }
