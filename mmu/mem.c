@@ -662,8 +662,11 @@ static void flush_where(PhysMem *m, bool keep_global)
     m->nfilled = j;
     m->nglobal = keep_global ? j : 0;
     /* The code cache's jump table is keyed by linear address: the
-     * generation bump makes it start over. */
+     * generation bump makes it start over (keeping the blocks it found
+     * through global translations if only non-global ones went). */
     m->tlb_flushes++;
+    if (!keep_global)
+        m->tlb_flushes_global++;
 }
 
 void mem_tlb_flush(PhysMem *m)
@@ -707,10 +710,12 @@ void mem_tlb_flush_page(PhysMem *m, uint32_t lin)
     /* The page stays on the filled list (TLBA_FILLED): a refill reuses
      * its slot. */
     m->tlb_attr[page] &= (uint8_t) ~(TLBA_LARGE | TLBA_GLOBAL);
-    if (m->lin_flush)
+    if (m->lin_flush) {
         m->lin_flush(m->lin_flush_opaque, lin & ~PAGE_MASK, PAGE_SIZE);
-    else
+    } else {
         m->tlb_flushes++; /* no listener: the code cache starts over */
+        m->tlb_flushes_global++;
+    }
 }
 
 void mem_mark_code(PhysMem *m, uint32_t paddr)

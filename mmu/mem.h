@@ -132,7 +132,8 @@ typedef struct PhysMem {
     uint32_t large_regions[32];
     /* Called when one linear range stops translating as before (INVLPG):
      * the code cache drops what it keyed by those linear addresses. A full
-     * flush bumps tlb_flushes instead, which the code cache polls. */
+     * flush bumps tlb_flushes instead, which the code cache polls, and
+     * one that drops global translations too also tlb_flushes_global. */
     void (*lin_flush)(void *opaque, uint32_t lin, uint32_t len);
     void *lin_flush_opaque;
 
@@ -140,7 +141,7 @@ typedef struct PhysMem {
      * are not counted (that would cost a store per access); tlb_slow_hits
      * counts accesses that took the slow path (alignment/breakpoint checks,
      * segment limits, page-crossing) and found an entry anyway. */
-    uint64_t tlb_fills, tlb_flushes, tlb_misses, tlb_slow_hits;
+    uint64_t tlb_fills, tlb_flushes, tlb_misses, tlb_slow_hits, tlb_flushes_global;
     uint64_t tlb_flushes_nonglobal, tlb_invlpg, tlb_entries_flushed;
 } PhysMem;
 

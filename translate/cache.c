@@ -168,6 +168,61 @@ static void jc_page_set(TCache *tc, uint32_t page)
     tc->jc_pages[page >> 3] |= (uint8_t)(1u << (page & 7));
 }
 
+static bool jc_is_global(const TCache *tc, uint32_t slot)
+{
+    return tc->jc_global[slot >> 3] & (1u << (slot & 7));
+}
+
+static void jc_set_global(TCache *tc, uint32_t slot, bool global)
+{
+    uint8_t bit = (uint8_t)(1u << (slot & 7));
+    tc->jc_global[slot >> 3] = (uint8_t)(global ? tc->jc_global[slot >> 3] | bit : tc->jc_global[slot >> 3] & ~bit);
+}
+
+/* The memory map was flushed since jc was last current: forget what may
+ * map elsewhere now. A flush that kept the global translations (a CR3
+ * load with CR4.PGE: a process switch) keeps the blocks found through
+ * them, which the TLB would still hold too (SDM vol. 3, 4.10.4.1), so
+ * the kernel's code stays a jc hit across process switches. */
+static void jc_sync(TCache *tc, const PhysMem *m)
+{
+    bool listed = tc->njc_used <= TC_JC_USED;
+    uint32_t kept = 0;
+    memset(tc->jc_pages, 0, sizeof(tc->jc_pages));
+    if (tc->jc_gen_global != m->tlb_flushes_global) {
+        if (listed) {
+            for (uint32_t k = 0; k < tc->njc_used; k++)
+                tc->jc[tc->jc_used[k]] = NULL;
+        } else {
+            memset(tc->jc, 0, sizeof(tc->jc));
+        }
+        memset(tc->jc_global, 0, sizeof(tc->jc_global));
+    } else {
+        /* Walk the list (or every slot once it overflowed), compacting
+         * the list to the slots kept: kept <= k, so it never overtakes. */
+        uint32_t count = listed ? tc->njc_used : 1u << TC_JC_BITS;
+        for (uint32_t k = 0; k < count; k++) {
+            uint32_t i = listed ? tc->jc_used[k] : k;
+            Block *b = tc->jc[i];
+            if (!b)
+                continue;
+            if (!jc_is_global(tc, i)) {
+                tc->jc[i] = NULL;
+                continue;
+            }
+            if (kept < TC_JC_USED)
+                tc->jc_used[kept] = (uint16_t)i;
+            kept++;
+            jc_page_set(tc, b->lin >> PAGE_SHIFT);
+            if (b->npages > 1)
+                jc_page_set(tc, (b->lin >> PAGE_SHIFT) + 1);
+        }
+    }
+    tc->njc_used = kept <= TC_JC_USED ? kept : TC_JC_USED + 1;
+    tc->jc_gen = m->tlb_flushes;
+    tc->jc_gen_global = m->tlb_flushes_global;
+}
+
 static bool jc_page_test(const TCache *tc, uint32_t page)
 {
     page &= (1u << TC_JC_BITS) - 1;
@@ -544,16 +599,40 @@ static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
     return b;
 }
 
+/* The physical address of the code at lin, as cpu_translate finds it
+ * (a #PF if it is not mapped), and whether the translation was global. */
+static uint32_t fetch_translate(Cpu *c, uint32_t lin, bool *global)
+{
+    *global = false;
+    if (!(c->cr0 & X86_CR0_PG))
+        return mem_lin_to_phys(c->mem, lin);
+    PagingRegs r = cpu_paging_regs(c);
+    uint32_t phys, err;
+    unsigned attr = 0;
+    if (!paging_walk_attr(c->mem, &r, lin, PG_ACC_FETCH, block_user(c), &phys, &err, &attr)) {
+        c->cr2 = lin;
+        cpu_raise(c, X86_TRAP_PF, err);
+    }
+    *global = (attr & TLBA_GLOBAL) != 0;
+    return phys;
+}
+
 /* A block that runs onto a second page matches only if that page is
- * still mapped to the same physical page (with paging it may not be). */
-static bool second_page_ok(Cpu *c, const Block *b, uint32_t lin)
+ * still mapped to the same physical page (with paging it may not be);
+ * *global is cleared unless that translation is global too. */
+static bool second_page_ok(Cpu *c, const Block *b, uint32_t lin, bool *global)
 {
     if (b->npages < 2 || !(c->cr0 & X86_CR0_PG))
         return true;
     PagingRegs r = cpu_paging_regs(c);
     uint32_t phys, err;
-    return paging_walk(c->mem, &r, (lin & ~PAGE_MASK) + PAGE_SIZE, PG_ACC_FETCH, block_user(c), &phys, &err) &&
-           phys >> PAGE_SHIFT == b->pages[1].page;
+    unsigned attr = 0;
+    bool ok = paging_walk_attr(c->mem, &r, (lin & ~PAGE_MASK) + PAGE_SIZE, PG_ACC_FETCH, block_user(c), &phys,
+                               &err, &attr) &&
+              phys >> PAGE_SHIFT == b->pages[1].page;
+    if (ok && !(attr & TLBA_GLOBAL))
+        *global = false;
+    return ok;
 }
 
 /* The block for the CPU's current CS:EIP, translated if need be. May
@@ -569,28 +648,24 @@ Block *tc_find(TCache *tc, Cpu *c)
     uint32_t cs_base = c->seg[SEG_CS].base;
     uint32_t lin = cs_base + c->eip;
     uint32_t mode = block_mode(c);
-    if (unlikely(tc->jc_gen != c->mem->tlb_flushes)) {
-        if (tc->njc_used <= TC_JC_USED) {
-            for (uint32_t i = 0; i < tc->njc_used; i++)
-                tc->jc[tc->jc_used[i]] = NULL;
-        } else {
-            memset(tc->jc, 0, sizeof(tc->jc));
-        }
-        tc->njc_used = 0;
-        memset(tc->jc_pages, 0, sizeof(tc->jc_pages));
-        tc->jc_gen = c->mem->tlb_flushes;
-    }
+    if (unlikely(tc->jc_gen != c->mem->tlb_flushes))
+        jc_sync(tc, c->mem);
     Block **slot = &tc->jc[jc_index(lin)];
     Block *b = *slot;
     if (likely(b && b->lin == lin && b->cs_base == cs_base && b->mode == mode))
         return b;
     c->insn_eip = c->eip; /* a #PF on the fetch is the next instruction's */
-    uint32_t phys = cpu_translate(c, lin, PG_ACC_FETCH, block_user(c));
+    tc->jc_misses++;
+    bool global;
+    uint32_t phys = fetch_translate(c, lin, &global);
     for (b = tc->hash[tc_hash(phys, cs_base, mode)]; b; b = b->hash_next)
-        if (b->phys == phys && b->cs_base == cs_base && b->mode == mode && second_page_ok(c, b, lin))
+        if (b->phys == phys && b->cs_base == cs_base && b->mode == mode && second_page_ok(c, b, lin, &global))
             break;
-    if (!b)
+    if (!b) {
         b = translate(tc, c, phys, mode);
+        if (b->npages > 1)
+            global = false; /* not known for its second page */
+    }
     if (b->lin == lin) {
         if (!*slot && tc->njc_used <= TC_JC_USED) {
             if (tc->njc_used < TC_JC_USED)
@@ -598,6 +673,7 @@ Block *tc_find(TCache *tc, Cpu *c)
             tc->njc_used++; /* one past TC_JC_USED: the next clear is a memset */
         }
         *slot = b;
+        jc_set_global(tc, (uint32_t)(slot - tc->jc), global);
         jc_page_set(tc, lin >> PAGE_SHIFT);
         if (b->npages > 1)
             jc_page_set(tc, (lin >> PAGE_SHIFT) + 1);

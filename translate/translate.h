@@ -66,15 +66,20 @@ struct TCache {
     Block *hash[1u << TC_HASH_BITS];
     /* Jump cache: the block last run at a linear address, checked against
      * the block's own key; cleared whenever linear-to-physical mappings
-     * may have changed (jc_gen tracks the memory map's flush count). */
+     * may have changed (jc_gen tracks the memory map's flush count), but
+     * for the blocks found through global translations if no flush since
+     * dropped those (jc_gen_global tracks tlb_flushes_global): a CR3 load
+     * keeps the kernel's code. */
     Block *jc[1u << TC_JC_BITS];
-    uint64_t jc_gen;
+    uint64_t jc_gen, jc_gen_global;
+    /* Which jc slots hold a block whose pages were mapped global. */
+    uint8_t jc_global[(1u << TC_JC_BITS) / 8];
     /* Which linear pages (by their low TC_JC_BITS page-number bits) may
      * have a block in jc: an INVLPG of a page without one skips the scan
      * of jc. Set when a block enters jc, cleared with jc. */
     uint8_t jc_pages[(1u << TC_JC_BITS) / 8];
     /* The jc slots filled since it was last cleared, so a clear (every
-     * CR3 load) costs what was filled; past TC_JC_USED it is a memset. */
+     * CR3 load) costs what was filled; past TC_JC_USED it is a scan. */
     uint16_t jc_used[TC_JC_USED];
     uint32_t njc_used;
     uint32_t npages;
@@ -83,6 +88,7 @@ struct TCache {
     TraceHooks trace;
     uint8_t *coverage;    /* if set: 0x200 x 9 bytes, marked per executed row */
     uint64_t blocks_translated, blocks_invalidated;
+    uint64_t jc_misses; /* tc_find lookups the jump cache did not answer */
     /* Code pages that are also written (cache.c, "code bytes and hot
      * chunks"): per physical page, its blocks, which bytes hold translated
      * code and how often code there was changed lately. */

@@ -1,0 +1,168 @@
+/*
+ * test_jcache.c - the code cache's jump cache across TLB flushes
+ * (translate/cache.c, jc_sync): a CR3 load with CR4.PGE keeps the blocks
+ * found through global translations and forgets the others, INVLPG and a
+ * full flush forget global ones too, and code remapped behind a flush
+ * runs as mapped now. Each case runs under the threaded and the x64
+ * backend, which must end in the same state.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "rig.h"
+#include "cpu/segment.h"
+#include "translate/x64.h"
+
+#define PD 0x10000u
+#define PT 0x11000u
+#define PTE_G 0x100u
+
+static void wr32(Rig *r, uint32_t a, uint32_t v)
+{
+    memcpy(r->mem->ram + a, &v, 4);
+}
+
+/* inc reg (0x40 + reg); jmp target: 6 bytes at physical address a, to
+ * run at linear address lin. */
+static void put_inc_jmp(Rig *r, uint32_t a, uint32_t lin, int reg, uint32_t target)
+{
+    r->mem->ram[a] = (uint8_t)(0x40 + reg);
+    r->mem->ram[a + 1] = 0xe9;
+    wr32(r, a + 2, target - (lin + 6));
+}
+
+/* Flat 32-bit protected mode with paging and CR4.PGE: the first 2 MiB
+ * mapped to themselves, pages [glo, ghi) global. */
+static void setup(Rig *r, bool x64, uint32_t glo, uint32_t ghi)
+{
+    rig_init(r);
+    if (x64)
+        assert_true(tc_set_backend(r->tc, BACKEND_X64, false));
+    Cpu *c = &r->cpu;
+    c->cr0 |= X86_CR0_PE;
+    for (int s = 0; s < 6; s++) {
+        SegReg *sr = &c->seg[s];
+        sr->sel = s == SEG_CS ? 0x08 : 0x10;
+        sr->base = 0;
+        sr->limit = 0xffffffffu;
+        sr->attr = SEG_ATTR_P | SEG_ATTR_S | SEG_ATTR_DB | SEG_ATTR_G | (s == SEG_CS ? 0xbu : 0x3u);
+        seg_update_access(c, s);
+    }
+    cpu_update_mode(c);
+    wr32(r, PD, PT | 3);
+    for (uint32_t i = 0; i < 512; i++)
+        wr32(r, PT + 4 * i, (i << 12) | 3 | (i >= glo && i < ghi ? PTE_G : 0));
+    cpu_set_cr3(c, PD);
+    cpu_set_cr4(c, c->cr4 | X86_CR4_PGE);
+    cpu_set_cr0(c, c->cr0 | X86_CR0_PG);
+    for (int i = 0; i < 8; i++)
+        c->r[i] = 0;
+    c->r[R_ESP] = 0x8000;
+}
+
+/* A global page 0x1000 (inc eax; jmp 0x5000) and a non-global 0x5000
+ * (inc ebx; jmp 0x1000); phys 0x6000 holds inc edx; jmp 0x1000 and phys
+ * 0x7000 inc esi; jmp 0x5000 for remapping. */
+static void cr3_keeps_global(void **state)
+{
+    (void)state;
+    Rig rigs[2];
+    for (int k = 0; k < 2; k++) {
+        Rig *r = &rigs[k];
+        setup(r, k == 1, 1, 2);
+        put_inc_jmp(r, 0x1000, 0x1000, R_EAX, 0x5000);
+        put_inc_jmp(r, 0x5000, 0x5000, R_EBX, 0x1000);
+        put_inc_jmp(r, 0x6000, 0x5000, R_EDX, 0x1000);
+        put_inc_jmp(r, 0x7000, 0x1000, R_ESI, 0x5000);
+        r->cpu.eip = 0x1000;
+        rig_run(r, 400);
+        assert_int_equal(r->cpu.r[R_EAX], 100);
+        assert_int_equal(r->cpu.r[R_EBX], 100);
+
+        /* A CR3 load: the global block stays a jump-cache hit, the other
+         * is looked up again, and a remapped non-global page runs its new
+         * code. */
+        wr32(r, PT + 4 * 5, 0x6000 | 3);
+        uint64_t misses = r->tc->jc_misses;
+        cpu_set_cr3(&r->cpu, PD);
+        rig_run(r, 400);
+        assert_int_equal(r->tc->jc_misses - misses, 1);
+        assert_int_equal(r->cpu.r[R_EAX], 200);
+        assert_int_equal(r->cpu.r[R_EBX], 100);
+        assert_int_equal(r->cpu.r[R_EDX], 100);
+
+        /* INVLPG of the global page: it runs what it maps now. */
+        wr32(r, PT + 4 * 5, 0x5000 | 3);
+        wr32(r, PT + 4 * 1, 0x7000 | 3 | PTE_G);
+        cpu_set_cr3(&r->cpu, PD);
+        mem_tlb_flush_page(r->mem, 0x1000);
+        rig_run(r, 400);
+        assert_int_equal(r->cpu.r[R_EAX], 200);
+        assert_int_equal(r->cpu.r[R_ESI], 100);
+        assert_int_equal(r->cpu.r[R_EBX], 200);
+
+        /* Clearing CR4.PGE drops the global translations: both blocks are
+         * looked up again. */
+        wr32(r, PT + 4 * 1, 0x1000 | 3 | PTE_G);
+        misses = r->tc->jc_misses;
+        cpu_set_cr4(&r->cpu, r->cpu.cr4 & ~X86_CR4_PGE);
+        rig_run(r, 400);
+        assert_int_equal(r->tc->jc_misses - misses, 2);
+        assert_int_equal(r->cpu.r[R_EAX], 300);
+        assert_int_equal(r->cpu.r[R_EBX], 300);
+    }
+    assert_memory_equal(rigs[0].cpu.r, rigs[1].cpu.r, sizeof(rigs[0].cpu.r));
+    assert_int_equal(rigs[0].cpu.eip, rigs[1].cpu.eip);
+    assert_int_equal(rigs[0].cpu.icount, rigs[1].cpu.icount);
+    rig_free(&rigs[0]);
+    rig_free(&rigs[1]);
+}
+
+/* More global blocks than the jump cache's list of filled slots holds
+ * (TC_JC_USED): the clear after a CR3 load scans every slot instead and
+ * still keeps all of them, twice in a row; a full flush (CR4.PGE cleared)
+ * forgets them. */
+#define NCHAIN 700
+
+static void cr3_keeps_many(void **state)
+{
+    (void)state;
+    assert_true(NCHAIN > TC_JC_USED);
+    Rig rigs[2];
+    for (int k = 0; k < 2; k++) {
+        Rig *r = &rigs[k];
+        setup(r, k == 1, 1, 3);
+        for (uint32_t i = 0; i < NCHAIN; i++)
+            put_inc_jmp(r, 0x1000 + 8 * i, 0x1000 + 8 * i, R_EAX, i + 1 < NCHAIN ? 0x1000 + 8 * (i + 1) : 0x1000);
+        r->cpu.eip = 0x1000;
+        rig_run(r, 2 * NCHAIN);
+        assert_int_equal(r->tc->njc_used, TC_JC_USED + 1);
+        for (int round = 0; round < 2; round++) {
+            uint64_t misses = r->tc->jc_misses;
+            cpu_set_cr3(&r->cpu, PD);
+            rig_run(r, 2 * NCHAIN);
+            assert_int_equal(r->tc->jc_misses - misses, 0);
+        }
+        uint64_t misses = r->tc->jc_misses;
+        cpu_set_cr4(&r->cpu, r->cpu.cr4 & ~X86_CR4_PGE);
+        rig_run(r, 2 * NCHAIN);
+        if (k == 0)
+            assert_int_equal(r->tc->jc_misses - misses, NCHAIN); /* every block */
+        else
+            assert_true(r->tc->jc_misses - misses > 0); /* same-page jumps stay chained */
+        assert_int_equal(r->cpu.r[R_EAX], 4 * NCHAIN);
+    }
+    assert_int_equal(rigs[0].cpu.eip, rigs[1].cpu.eip);
+    assert_int_equal(rigs[0].cpu.icount, rigs[1].cpu.icount);
+    rig_free(&rigs[0]);
+    rig_free(&rigs[1]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(cr3_keeps_global),
+        cmocka_unit_test(cr3_keeps_many),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
