@@ -157,15 +157,27 @@ static uint32_t tc_hash(uint32_t phys, uint32_t cs_base, uint32_t mode)
 static void tc_code_write(void *opaque, uint32_t paddr, uint32_t len);
 static void tc_lin_flush(void *opaque, uint32_t lin, uint32_t len);
 
+/* A linear page's blocks all land in one aligned run of PAGE_SIZE slots
+ * (the XOR with lin >> TC_JC_BITS does not depend on the page offset), so
+ * forgetting a page's blocks scans that run, not the whole table. */
+_Static_assert(TC_JC_BITS >= PAGE_SHIFT && TC_JC_BITS <= 16, "jc runs per page; jc_used holds 16-bit slots");
+
 static uint32_t jc_index(uint32_t lin)
 {
     return (lin ^ (lin >> TC_JC_BITS)) & ((1u << TC_JC_BITS) - 1);
 }
 
-static void jc_page_set(TCache *tc, uint32_t page)
+/* Bit page of a page filter of 2^bits bits. */
+static void jc_page_set(uint8_t *filter, uint32_t bits, uint32_t page)
 {
-    page &= (1u << TC_JC_BITS) - 1;
-    tc->jc_pages[page >> 3] |= (uint8_t)(1u << (page & 7));
+    page &= (uint32_t)((1ull << bits) - 1);
+    filter[page >> 3] |= (uint8_t)(1u << (page & 7));
+}
+
+static bool jc_page_test(const uint8_t *filter, uint32_t bits, uint32_t page)
+{
+    page &= (uint32_t)((1ull << bits) - 1);
+    return filter[page >> 3] & (1u << (page & 7));
 }
 
 static bool jc_is_global(const TCache *tc, uint32_t slot)
@@ -179,54 +191,59 @@ static void jc_set_global(TCache *tc, uint32_t slot, bool global)
     tc->jc_global[slot >> 3] = (uint8_t)(global ? tc->jc_global[slot >> 3] | bit : tc->jc_global[slot >> 3] & ~bit);
 }
 
+/* Put b, found at lin through a translation that was global or not, in
+ * jc slot i. A non-global block goes on the list of slots the next flush
+ * clears: a slot that holds a non-global block is on it already (every
+ * flush empties such slots), unless the list overflowed. */
+static void jc_put(TCache *tc, uint32_t i, Block *b, uint32_t lin, bool global)
+{
+    uint32_t page = lin >> PAGE_SHIFT;
+    if (global) {
+        tc->jc_any_global = true;
+        jc_page_set(tc->jc_pages_global, 32 - PAGE_SHIFT, page);
+        if (b->npages > 1)
+            jc_page_set(tc->jc_pages_global, 32 - PAGE_SHIFT, page + 1);
+    } else {
+        if ((!tc->jc[i] || jc_is_global(tc, i)) && tc->njc_used <= TC_JC_USED) {
+            if (tc->njc_used < TC_JC_USED)
+                tc->jc_used[tc->njc_used] = (uint16_t)i;
+            tc->njc_used++; /* one past TC_JC_USED: the next clear scans */
+        }
+        jc_page_set(tc->jc_pages, TC_JC_PAGE_BITS, page);
+        if (b->npages > 1)
+            jc_page_set(tc->jc_pages, TC_JC_PAGE_BITS, page + 1);
+    }
+    jc_set_global(tc, i, global);
+    tc->jc[i] = b;
+}
+
 /* The memory map was flushed since jc was last current: forget what may
  * map elsewhere now. A flush that kept the global translations (a CR3
  * load with CR4.PGE: a process switch) keeps the blocks found through
  * them, which the TLB would still hold too (SDM vol. 3, 4.10.4.1), so
- * the kernel's code stays a jc hit across process switches. */
+ * the kernel's code stays a jc hit across process switches; the others
+ * are on the jc_used list (or, once it overflowed, found by a scan). */
 static void jc_sync(TCache *tc, const PhysMem *m)
 {
     bool listed = tc->njc_used <= TC_JC_USED;
-    uint32_t kept = 0;
-    memset(tc->jc_pages, 0, sizeof(tc->jc_pages));
-    if (tc->jc_gen_global != m->tlb_flushes_global) {
-        if (listed) {
-            for (uint32_t k = 0; k < tc->njc_used; k++)
-                tc->jc[tc->jc_used[k]] = NULL;
-        } else {
-            memset(tc->jc, 0, sizeof(tc->jc));
-        }
+    if (tc->jc_gen_global != m->tlb_flushes_global && tc->jc_any_global) {
+        memset(tc->jc, 0, sizeof(tc->jc));
         memset(tc->jc_global, 0, sizeof(tc->jc_global));
+        memset(tc->jc_pages_global, 0, sizeof(tc->jc_pages_global));
+        tc->jc_any_global = false;
+    } else if (listed) {
+        for (uint32_t k = 0; k < tc->njc_used; k++)
+            if (!jc_is_global(tc, tc->jc_used[k]))
+                tc->jc[tc->jc_used[k]] = NULL;
     } else {
-        /* Walk the list (or every slot once it overflowed), compacting
-         * the list to the slots kept: kept <= k, so it never overtakes. */
-        uint32_t count = listed ? tc->njc_used : 1u << TC_JC_BITS;
-        for (uint32_t k = 0; k < count; k++) {
-            uint32_t i = listed ? tc->jc_used[k] : k;
-            Block *b = tc->jc[i];
-            if (!b)
-                continue;
-            if (!jc_is_global(tc, i)) {
+        for (uint32_t i = 0; i < (1u << TC_JC_BITS); i++)
+            if (!jc_is_global(tc, i))
                 tc->jc[i] = NULL;
-                continue;
-            }
-            if (kept < TC_JC_USED)
-                tc->jc_used[kept] = (uint16_t)i;
-            kept++;
-            jc_page_set(tc, b->lin >> PAGE_SHIFT);
-            if (b->npages > 1)
-                jc_page_set(tc, (b->lin >> PAGE_SHIFT) + 1);
-        }
     }
-    tc->njc_used = kept <= TC_JC_USED ? kept : TC_JC_USED + 1;
+    memset(tc->jc_pages, 0, sizeof(tc->jc_pages));
+    tc->njc_used = 0;
     tc->jc_gen = m->tlb_flushes;
     tc->jc_gen_global = m->tlb_flushes_global;
-}
-
-static bool jc_page_test(const TCache *tc, uint32_t page)
-{
-    page &= (1u << TC_JC_BITS) - 1;
-    return tc->jc_pages[page >> 3] & (1u << (page & 7));
 }
 
 TCache *tc_create(Cpu *c)
@@ -401,22 +418,32 @@ static void tc_lin_flush(void *opaque, uint32_t lin, uint32_t len)
     if (tc->xbuf)
         x64_lin_flush(tc->xbuf, lin, len);
     /* Most INVLPGs are of data pages: skip the scan unless a page of the
-     * range may have a block in jc (a range of more pages than the filter
-     * has bits covers all of them). */
+     * range may have a block in jc (a range of more pages than the filters
+     * have bits covers all of them). */
+    uint32_t first_page = lin >> PAGE_SHIFT;
     uint32_t pages = (((lin & PAGE_MASK) + len + PAGE_MASK) >> PAGE_SHIFT);
-    bool any = pages >= (1u << TC_JC_BITS);
+    bool any = pages >= (1u << TC_JC_PAGE_BITS);
     for (uint32_t k = 0; !any && k < pages; k++)
-        any = jc_page_test(tc, (lin >> PAGE_SHIFT) + k);
+        any = jc_page_test(tc->jc_pages, TC_JC_PAGE_BITS, first_page + k) ||
+              jc_page_test(tc->jc_pages_global, 32 - PAGE_SHIFT, first_page + k);
     if (!any)
         return;
-    for (uint32_t i = 0; i < (1u << TC_JC_BITS); i++) {
-        Block *b = tc->jc[i];
-        if (!b)
-            continue;
-        uint32_t first = b->lin & ~PAGE_MASK;
-        uint32_t last = b->npages > 1 ? first + PAGE_SIZE : first;
-        if (first - lin < len || last - lin < len)
-            tc->jc[i] = NULL;
+    /* The slots of the pages' blocks, and of the page before's (a block
+     * there may run onto the first); the whole table for a long range. */
+    uint32_t runs = pages + 1;
+    bool all = runs >= (1u << (TC_JC_BITS - PAGE_SHIFT));
+    for (uint32_t k = 0; k < (all ? 1 : runs); k++) {
+        uint32_t lo = all ? 0 : jc_index((first_page - 1 + k) << PAGE_SHIFT) & ~PAGE_MASK;
+        uint32_t hi = all ? 1u << TC_JC_BITS : lo + PAGE_SIZE;
+        for (uint32_t i = lo; i < hi; i++) {
+            Block *b = tc->jc[i];
+            if (!b)
+                continue;
+            uint32_t first = b->lin & ~PAGE_MASK;
+            uint32_t last = b->npages > 1 ? first + PAGE_SIZE : first;
+            if (first - lin < len || last - lin < len)
+                tc->jc[i] = NULL;
+        }
     }
 }
 
@@ -666,18 +693,8 @@ Block *tc_find(TCache *tc, Cpu *c)
         if (b->npages > 1)
             global = false; /* not known for its second page */
     }
-    if (b->lin == lin) {
-        if (!*slot && tc->njc_used <= TC_JC_USED) {
-            if (tc->njc_used < TC_JC_USED)
-                tc->jc_used[tc->njc_used] = (uint16_t)(slot - tc->jc);
-            tc->njc_used++; /* one past TC_JC_USED: the next clear is a memset */
-        }
-        *slot = b;
-        jc_set_global(tc, (uint32_t)(slot - tc->jc), global);
-        jc_page_set(tc, lin >> PAGE_SHIFT);
-        if (b->npages > 1)
-            jc_page_set(tc, (lin >> PAGE_SHIFT) + 1);
-    }
+    if (b->lin == lin)
+        jc_put(tc, (uint32_t)(slot - tc->jc), b, lin, global);
     return b;
 }
 

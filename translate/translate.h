@@ -18,8 +18,9 @@
 
 #define BLOCK_MAX_INSNS 64
 #define TC_HASH_BITS 16
-#define TC_JC_BITS 12
-#define TC_JC_USED 512
+#define TC_JC_BITS 16
+#define TC_JC_PAGE_BITS 12
+#define TC_JC_USED 2048
 
 typedef struct Block Block;
 
@@ -74,12 +75,17 @@ struct TCache {
     uint64_t jc_gen, jc_gen_global;
     /* Which jc slots hold a block whose pages were mapped global. */
     uint8_t jc_global[(1u << TC_JC_BITS) / 8];
-    /* Which linear pages (by their low TC_JC_BITS page-number bits) may
-     * have a block in jc: an INVLPG of a page without one skips the scan
-     * of jc. Set when a block enters jc, cleared with jc. */
-    uint8_t jc_pages[(1u << TC_JC_BITS) / 8];
-    /* The jc slots filled since it was last cleared, so a clear (every
-     * CR3 load) costs what was filled; past TC_JC_USED it is a scan. */
+    bool jc_any_global;
+    /* Which linear pages may have a non-global block in jc (by their low
+     * TC_JC_PAGE_BITS page-number bits, cleared on every flush) and a
+     * global one (every page: the kernel's code must not make INVLPGs of
+     * user pages scan): an INVLPG of a page without one skips the scan
+     * of jc. Set when a block enters jc, cleared with its kind. */
+    uint8_t jc_pages[(1u << TC_JC_PAGE_BITS) / 8];
+    uint8_t jc_pages_global[(1u << (32 - PAGE_SHIFT)) / 8];
+    /* The jc slots given a non-global block since the last clear, so a
+     * clear (every CR3 load) costs what was filled; past TC_JC_USED it is
+     * a scan. */
     uint16_t jc_used[TC_JC_USED];
     uint32_t njc_used;
     uint32_t npages;
