@@ -217,21 +217,11 @@ static void jc_put(TCache *tc, uint32_t i, Block *b, uint32_t lin, bool global)
     tc->jc[i] = b;
 }
 
-/* The memory map was flushed since jc was last current: forget what may
- * map elsewhere now. A flush that kept the global translations (a CR3
- * load with CR4.PGE: a process switch) keeps the blocks found through
- * them, which the TLB would still hold too (SDM vol. 3, 4.10.4.1), so
- * the kernel's code stays a jc hit across process switches; the others
- * are on the jc_used list (or, once it overflowed, found by a scan). */
-static void jc_sync(TCache *tc, const PhysMem *m)
+/* Empty the slots that hold non-global blocks: those on the list, or
+ * once it overflowed, every one. */
+static void jc_clear_nonglobal(TCache *tc)
 {
-    bool listed = tc->njc_used <= TC_JC_USED;
-    if (tc->jc_gen_global != m->tlb_flushes_global && tc->jc_any_global) {
-        memset(tc->jc, 0, sizeof(tc->jc));
-        memset(tc->jc_global, 0, sizeof(tc->jc_global));
-        memset(tc->jc_pages_global, 0, sizeof(tc->jc_pages_global));
-        tc->jc_any_global = false;
-    } else if (listed) {
+    if (tc->njc_used <= TC_JC_USED) {
         for (uint32_t k = 0; k < tc->njc_used; k++)
             if (!jc_is_global(tc, tc->jc_used[k]))
                 tc->jc[tc->jc_used[k]] = NULL;
@@ -240,10 +230,37 @@ static void jc_sync(TCache *tc, const PhysMem *m)
             if (!jc_is_global(tc, i))
                 tc->jc[i] = NULL;
     }
+}
+
+/* The memory map was flushed since jc was last current: forget what may
+ * map elsewhere now. A flush that kept the global translations (a CR3
+ * load with CR4.PGE: a process switch) keeps the blocks found through
+ * them, which the TLB would still hold too (SDM vol. 3, 4.10.4.1), so
+ * the kernel's code stays a jc hit across process switches, and so do
+ * the x64 backend's cross-page links into it. */
+static void jc_sync(TCache *tc, const PhysMem *m)
+{
+    bool keep = tc->jc_gen_global == m->tlb_flushes_global;
+    if (keep && tc->xbuf)
+        x64_keep_global_links(tc->xbuf, tc->jc_gen, m->tlb_flushes);
+    if (!keep && tc->jc_any_global) {
+        memset(tc->jc, 0, sizeof(tc->jc));
+        memset(tc->jc_global, 0, sizeof(tc->jc_global));
+        memset(tc->jc_pages_global, 0, sizeof(tc->jc_pages_global));
+        tc->jc_any_global = false;
+    } else {
+        jc_clear_nonglobal(tc); /* all of them if no block is global */
+    }
     memset(tc->jc_pages, 0, sizeof(tc->jc_pages));
     tc->njc_used = 0;
     tc->jc_gen = m->tlb_flushes;
     tc->jc_gen_global = m->tlb_flushes_global;
+}
+
+bool tc_found_global(const TCache *tc, const Block *b, uint32_t lin)
+{
+    uint32_t i = jc_index(lin);
+    return tc->jc[i] == b && b->lin == lin && jc_is_global(tc, i);
 }
 
 TCache *tc_create(Cpu *c)

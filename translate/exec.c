@@ -239,8 +239,9 @@ static int exec_loop(Cpu *c, TCache *tc)
         /* Host code runs whole blocks only; a block the deadline cuts
          * short, or one asked to stop already, runs threaded. */
         else if (tc->backend == BACKEND_X64 && b->code && n == b->ninsn && !c->exit_req) {
-            x64_link(tc->xbuf, b, c->eip, c->seg[SEG_CS].base + c->eip,
-                     c->mem->tlb_flushes); /* chain the exit that led here */
+            uint32_t lin = c->seg[SEG_CS].base + c->eip;
+            x64_link(tc->xbuf, b, c->eip, lin, c->mem->tlb_flushes,
+                     tc->xbuf->chain_from && tc_found_global(tc, b, lin)); /* chain the exit that led here */
             ((X64Code)b->code)(c);
         }
         else

@@ -111,6 +111,10 @@ TCache *tc_create(Cpu *c);
 void tc_destroy(TCache *tc);
 /* Drop every block (mode changes that the key does not capture, reset). */
 void tc_flush(TCache *tc);
+/* Whether b, which tc_find just returned for linear address lin, was
+ * found through global translations (it stays in the jump cache across
+ * CR3 loads). */
+bool tc_found_global(const TCache *tc, const Block *b, uint32_t lin);
 /* Choose the backend (BACKEND_*) and lockstep; false if the host code
  * buffer cannot be made. Call before running. */
 bool tc_set_backend(TCache *tc, int backend, bool lockstep);

@@ -37,6 +37,7 @@ typedef struct X64Site {
     uint32_t cs_base, mode;
     bool linked;
     bool cross;
+    bool global;          /* cross: the target was found through global translations */
 } X64Site;
 
 typedef struct X64Buf {
@@ -55,6 +56,8 @@ typedef struct X64Buf {
     bool chaining;       /* off for traces, coverage and lockstep */
     uint64_t links, unlinks;
     uint8_t *xpages;     /* filter of the linear pages cross sites are linked into */
+    uint32_t *glinked;   /* indexes of cross sites linked to global targets (may be stale) */
+    uint32_t nglinked;
     bool any_cross;      /* a cross site was linked since the filter was cleared */
 } X64Buf;
 
@@ -79,8 +82,13 @@ bool x64_compile(X64Buf *xb, Block *b);
 void x64_buf_reset(X64Buf *xb);
 /* Link the exit that last left host code to b if b is its target; b is
  * the block the dispatcher found at linear address lin (CS base + EIP) with
- * the memory map at generation gen (PhysMem.tlb_flushes). */
-void x64_link(X64Buf *xb, const Block *b, uint32_t eip, uint32_t lin, uint64_t gen);
+ * the memory map at generation gen (PhysMem.tlb_flushes), through global
+ * translations or not. */
+void x64_link(X64Buf *xb, const Block *b, uint32_t eip, uint32_t lin, uint64_t gen, bool global);
+/* The map went from generation gen to now by flushes that kept global
+ * translations (CR3 loads): cross sites linked at gen to global targets
+ * stay linked. */
+void x64_keep_global_links(X64Buf *xb, uint64_t gen, uint64_t now);
 /* The linear range's mappings changed (INVLPG): no cross site may jump
  * into a block of it any more. */
 void x64_lin_flush(X64Buf *xb, uint32_t lin, uint32_t len);

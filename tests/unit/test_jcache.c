@@ -1,7 +1,8 @@
 /*
  * test_jcache.c - the code cache's jump cache across TLB flushes
  * (translate/cache.c, jc_sync): a CR3 load with CR4.PGE keeps the blocks
- * found through global translations and forgets the others, INVLPG and a
+ * found through global translations and forgets the others (and the x64
+ * backend keeps its cross-page links into the global ones), INVLPG and a
  * full flush forget global ones too, and code remapped behind a flush
  * runs as mapped now. Each case runs under the threaded and the x64
  * backend, which must end in the same state.
@@ -79,16 +80,34 @@ static void cr3_keeps_global(void **state)
         assert_int_equal(r->cpu.r[R_EAX], 100);
         assert_int_equal(r->cpu.r[R_EBX], 100);
 
-        /* A CR3 load: the global block stays a jump-cache hit, the other
-         * is looked up again, and a remapped non-global page runs its new
-         * code. */
-        wr32(r, PT + 4 * 5, 0x6000 | 3);
+        /* A CR3 load: the global block A stays a jump-cache hit, B is
+         * looked up again, and x64 keeps the cross-page link into A, so
+         * the run relinks no more than one without a CR3 load (exits
+         * near the deadline relink; the link out of A is redone at the
+         * start of each run, which stops between A and B). */
+        rig_run(r, 2);
+        uint64_t links = k ? r->tc->xbuf->links : 0;
+        rig_run(r, 400);
+        uint64_t deadline_links = k ? r->tc->xbuf->links - links : 0;
         uint64_t misses = r->tc->jc_misses;
+        links = k ? r->tc->xbuf->links : 0;
         cpu_set_cr3(&r->cpu, PD);
         rig_run(r, 400);
         assert_int_equal(r->tc->jc_misses - misses, 1);
-        assert_int_equal(r->cpu.r[R_EAX], 200);
-        assert_int_equal(r->cpu.r[R_EBX], 100);
+        if (k)
+            assert_int_equal(r->tc->xbuf->links - links, deadline_links);
+        rig_run(r, 2);
+        assert_int_equal(r->cpu.r[R_EAX], 301);
+        assert_int_equal(r->cpu.r[R_EBX], 301);
+
+        /* A remapped non-global page runs its new code after a CR3 load. */
+        wr32(r, PT + 4 * 5, 0x6000 | 3);
+        misses = r->tc->jc_misses;
+        cpu_set_cr3(&r->cpu, PD);
+        rig_run(r, 400);
+        assert_int_equal(r->tc->jc_misses - misses, 1);
+        assert_int_equal(r->cpu.r[R_EAX], 401);
+        assert_int_equal(r->cpu.r[R_EBX], 301);
         assert_int_equal(r->cpu.r[R_EDX], 100);
 
         /* INVLPG of the global page: it runs what it maps now. */
@@ -97,9 +116,9 @@ static void cr3_keeps_global(void **state)
         cpu_set_cr3(&r->cpu, PD);
         mem_tlb_flush_page(r->mem, 0x1000);
         rig_run(r, 400);
-        assert_int_equal(r->cpu.r[R_EAX], 200);
+        assert_int_equal(r->cpu.r[R_EAX], 401);
         assert_int_equal(r->cpu.r[R_ESI], 100);
-        assert_int_equal(r->cpu.r[R_EBX], 200);
+        assert_int_equal(r->cpu.r[R_EBX], 401);
 
         /* Clearing CR4.PGE drops the global translations: both blocks are
          * looked up again. */
@@ -108,8 +127,8 @@ static void cr3_keeps_global(void **state)
         cpu_set_cr4(&r->cpu, r->cpu.cr4 & ~X86_CR4_PGE);
         rig_run(r, 400);
         assert_int_equal(r->tc->jc_misses - misses, 2);
-        assert_int_equal(r->cpu.r[R_EAX], 300);
-        assert_int_equal(r->cpu.r[R_EBX], 300);
+        assert_int_equal(r->cpu.r[R_EAX], 501);
+        assert_int_equal(r->cpu.r[R_EBX], 501);
     }
     assert_memory_equal(rigs[0].cpu.r, rigs[1].cpu.r, sizeof(rigs[0].cpu.r));
     assert_int_equal(rigs[0].cpu.eip, rigs[1].cpu.eip);
