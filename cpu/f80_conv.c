@@ -154,7 +154,7 @@ uint32_t f80_to_f32(F80Ctx *ctx, F80 a)
 {
     return (uint32_t)to_float(ctx, a, 23, 8);
 }
-uint64_t f80_to_f64(F80Ctx *ctx, F80 a)
+uint64_t f80_ref_to_f64(F80Ctx *ctx, F80 a)
 {
     return to_float(ctx, a, 52, 11);
 }
