@@ -14,7 +14,7 @@ static const uint8_t k_size[] = { 4, 8, 10, 2, 4, 8, 10 };
 
 /* FLD m32/m64/m80, FILD m16/m32/m64, FBLD. Only FLD m32/m64 can raise
  * (SNaN: IE, denormal: DE); FLD m80 loads any pattern as it is. */
-static void fload(Cpu *c, const Insn *in, int kind, uint32_t ea)
+static inline __attribute__((always_inline)) void fload(Cpu *c, const Insn *in, int kind, uint32_t ea)
 {
     F80Ctx x = fpu_ctx(&c->fpu);
     F80 v;
@@ -45,7 +45,8 @@ static void fload(Cpu *c, const Insn *in, int kind, uint32_t ea)
  * popped: IE or DE for every format, and for m32/m64 also OE and UE (the
  * x87 then has no value fit for the format; SDM vol. 1 4.9.1.4-5).
  */
-static void fstore(Cpu *c, const Insn *in, int kind, bool pop, uint32_t ea)
+static inline __attribute__((always_inline)) void fstore(Cpu *c, const Insn *in, int kind, bool pop,
+                                                           uint32_t ea)
 {
     Fpu *f = &c->fpu;
     F80Ctx x = fpu_ctx(f);
@@ -85,16 +86,16 @@ static void fstore(Cpu *c, const Insn *in, int kind, bool pop, uint32_t ea)
      * when access.h's fast path covers all of it, it is one host store. */
     uint8_t *p = seg_fast(c, in->seg, ea, k_size[kind], SEG_ACC_WR);
     if (likely(p != NULL)) {
-        uint8_t buf[10];
-        if (kind == K_F80) {
-            memcpy(buf, &a.sig, 8);
-            memcpy(buf + 8, &a.se, 2);
-        } else if (kind == K_BCD) {
-            memcpy(buf, bcd, 10);
-        } else {
-            memcpy(buf, &v, 8); /* the low k_size bytes on a little-endian host */
+        switch (kind) { /* fixed sizes: plain host stores */
+        case K_F32: case K_I32: { uint32_t w = (uint32_t)v; memcpy(p, &w, 4); break; }
+        case K_F64: case K_I64: memcpy(p, &v, 8); break;
+        case K_I16: { uint16_t w = (uint16_t)v; memcpy(p, &w, 2); break; }
+        case K_F80:
+            memcpy(p, &a.sig, 8);
+            memcpy(p + 8, &a.se, 2);
+            break;
+        default: memcpy(p, bcd, 10); break;
         }
-        memcpy(p, buf, k_size[kind]);
         fpu_commit(c, x.flags);
         if (pop)
             fpu_pop(f);
