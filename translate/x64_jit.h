@@ -60,6 +60,17 @@ typedef struct Jit {
     uint8_t *exits[BLOCK_MAX_INSNS * 4 + 32]; /* rel32s to the epilogue */
     int nexits;
     bool last;
+    /* A block whose branch jumps back to its own start (a self-loop) is
+     * compiled twice: the first pass notes which guest registers and
+     * flags the host registers hold at that branch; the second loads
+     * those at the block's start (self_head_f, self_head) and jumps back
+     * there with them still in host registers. */
+    uint8_t self_pass;   /* 0 off, 1 noting, 2 emitting the loop */
+    bool self_seen;      /* pass 1: the block branches to its start */
+    bool self_bad;       /* pass 2: the branch did not hold what the head assumes */
+    uint8_t self_regs;   /* guest registers held at the branch (and at the head) */
+    uint32_t self_have;  /* flags R8D holds at the branch (and at the head) */
+    uint8_t *self_head_f, *self_head; /* reload R8D, then the loop's first instruction */
 } Jit;
 
 enum {
