@@ -513,6 +513,7 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
             j->self_seen = true;
             j->self_regs = j->rloaded;
             j->self_have = j->fl_have;
+            memcpy(j->self_seg, j->seg_ok, sizeof(j->self_seg));
         } else if (p->kind == K_JMP) {
             emit_self_loop(j, ic);
             j->fl_have = 0;
@@ -694,7 +695,7 @@ static bool self_loop_ok(const Plan *plans, int n)
 /* One compile of block b at xb->used (self_pass: see Jit). Returns the
  * code's start, or NULL when the buffer overflowed. */
 static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_t self_regs,
-                             uint32_t self_have)
+                             uint32_t self_have, const uint8_t *self_seg)
 {
     memset(j, 0, offsetof(Jit, stubs));
     j->nstubs = 0;
@@ -744,7 +745,33 @@ static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_
     if (self_pass == 2) {
         /* the loop's head (after CHAIN_ENTRY: every entry runs it) */
         xj_reload_regs(j, self_regs);
-        j->rloaded = j->rdirty = self_regs;
+        j->rloaded = self_regs;
+        /* the segment tests the round made, once: a miss runs the whole
+         * block through the handlers (as a miss inside it would) */
+        Stub *x = NULL;
+        for (int seg = 0; seg < 6; seg++) {
+            uint8_t need = self_seg[seg];
+            if (!need)
+                continue;
+            if (!x) {
+                x = xj_new_stub(j, &b->insn[0]);
+                x->rest = true;
+                x->fuse_cc = -1;
+            }
+            for (uint8_t bit = SEG_ACC_RD; bit <= SEG_ACC_WR; bit <<= 1)
+                if (need & bit) {
+                    em_op_mem(e, 0, 0, 0xf6, 0, OFF_SEG(seg, acc)); /* test byte [acc], bit */
+                    em8(e, bit);
+                    xj_stub_from(j, x, em_jcc32(e, HCC_E));
+                }
+            if (need & SEG_OK_FLAT) {
+                em_mov64_imm(e, HR_CX, 0xffffffff00000000ull);
+                em_op_mem(e, 0, 0x48, 0x39, HR_CX, OFF_SEG(seg, base)); /* cmp [base], rcx */
+                xj_stub_from(j, x, em_jcc32(e, HCC_NE));
+            }
+        }
+        memcpy(j->seg_ok, self_seg, sizeof(j->seg_ok));
+        j->rdirty = self_regs;
         j->self_head_f = e->p;
         if (self_have) {
             em_op_mem(e, 0, 0x44, 0x8b, 0, OFF(eflags)); /* mov r8d, [eflags] */
@@ -877,17 +904,20 @@ bool x64_compile(X64Buf *xb, Block *b)
     Jit *j = &jit;
     uint32_t nsites = xb->nsites;
     uint8_t *hdr = xb->rw + xb->used;
-    uint8_t *start = compile_pass(j, xb, b, 1, 0, 0);
+    static const uint8_t no_segs[6];
+    uint8_t *start = compile_pass(j, xb, b, 1, 0, 0, no_segs);
     if (start && j->self_seen) {
         /* again as a loop; a third time as before if the branch does not
          * hold what the head assumes */
         uint8_t regs = j->self_regs;
         uint32_t have = j->self_have;
+        uint8_t segs[6];
+        memcpy(segs, j->self_seg, sizeof(segs));
         xb->nsites = nsites;
-        start = compile_pass(j, xb, b, 2, regs, have);
-        if (start && j->self_bad) {
+        start = compile_pass(j, xb, b, 2, regs, have, segs);
+        if (!start || j->self_bad) {
             xb->nsites = nsites;
-            start = compile_pass(j, xb, b, 0, 0, 0);
+            start = compile_pass(j, xb, b, 0, 0, 0, no_segs);
         }
     }
     if (!start)
