@@ -457,14 +457,12 @@ static void emit_self_loop(Jit *j, uint32_t ic)
     Emit *e = &j->e;
     uint8_t *leave[5];
     int nl = 0;
-    em_mov64_load(e, HR_AX, OFF(icount));
-    em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);          /* add rax, ic */
+    /* the head's budget in [rsp]: a round that leaves fewer than 64
+     * instructions before the deadline leaves */
+    em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
+    em8(e, 0x48); em8(e, 0x83); em8(e, 0x2c); em8(e, 0x24); /* sub qword [rsp], ic */
     em8(e, (uint8_t)ic);
-    em_op_mem(e, 0, 0x48, 0x89, HR_AX, OFF(icount));
-    em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);          /* add rax, 64 */
-    em8(e, BLOCK_MAX_INSNS);
-    em_op_mem(e, 0, 0x48, 0x3b, HR_AX, OFF(deadline));
-    leave[nl++] = em_jcc32(e, HCC_A);
+    leave[nl++] = em_jcc32(e, HCC_B);
     em_op_mem(e, 0, 0x48, 0x83, 7, OFF(exit_req)); /* and exit_reason */
     em8(e, 0);
     leave[nl++] = em_jcc32(e, HCC_NE);
@@ -746,6 +744,18 @@ static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_
         /* the loop's head (after CHAIN_ENTRY: every entry runs it) */
         xj_reload_regs(j, self_regs);
         j->rloaded = self_regs;
+        /* [rsp] (the frame's padding) = instructions a round may still
+         * start with: deadline - icount - 64, 0 when fewer are left (the
+         * dispatcher or a chained exit let this block run whole, so
+         * deadline >= icount; any later change of the deadline comes
+         * with an exit request) */
+        em_op_rr(e, 0, 0, 0x31, HR_CX, HR_CX);          /* xor ecx, ecx */
+        em_mov64_load(e, HR_AX, OFF(deadline));
+        em_op_mem(e, 0, 0x48, 0x2b, HR_AX, OFF(icount)); /* sub rax, [icount] */
+        em_op_rr(e, 0, 0x48, 0x83, 5, HR_AX);           /* sub rax, 64 */
+        em8(e, BLOCK_MAX_INSNS);
+        em8(e, 0x48); em8(e, 0x0f); em8(e, 0x42); em8(e, 0xc1); /* cmovb rax, rcx */
+        em8(e, 0x48); em8(e, 0x89); em8(e, 0x04); em8(e, 0x24); /* mov [rsp], rax */
         /* the segment tests the round made, once: a miss runs the whole
          * block through the handlers (as a miss inside it would) */
         Stub *x = NULL;
