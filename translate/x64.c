@@ -533,7 +533,7 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
             j->fl_have = have;
             j->rdirty = rdirty;
             em_patch(fall, e->p);
-            /* on to the fall-through exit below, never taken */
+            /* not taken: the fall-through's chained exit, as below */
             xj_sync_regs(j, true);
             have = j->fl_have;
             j->fl_have = 0;
