@@ -77,6 +77,8 @@ static void em_base_disp(Emit *e, int reg, int base, int32_t disp)
 static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
 {
     Emit *e = &j->e;
+    uint8_t *miss[8];
+    int nm = 0;
     em_mov64_imm(e, HR_SI, (uint64_t)(uintptr_t)&j->xb->chaining);
     em8(e, 0x80); em8(e, 0x3e); em8(e, 0);                     /* cmp byte [rsi], 0 */
     xj_to_exit(j, em_jcc32(e, HCC_E));
@@ -104,7 +106,7 @@ static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
     em_mov64_load(e, HR_DX, OFF(mem));
     em8(e, 0x48); em8(e, 0x8b); em_base_disp(e, HR_AX, HR_SI, OFF_TC(jc_gen));
     em8(e, 0x48); em8(e, 0x3b); em_base_disp(e, HR_AX, HR_DX, (int32_t)offsetof(PhysMem, tlb_flushes));
-    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    miss[nm++] = em_jcc32(e, HCC_NE);
     em_op_mem(e, 0, 0, 0x03, HR_CX, OFF_SEG(SEG_CS, base));    /* ecx = lin */
     em_op_rr(e, 0, 0, 0x89, HR_CX, HR_AX);                      /* eax = jc_index(lin) */
     em_op_rr(e, 0, 0, 0xc1, 5, HR_AX);
@@ -114,25 +116,30 @@ static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
     /* mov rdi, [rsi + jc + rax*8] */
     em8(e, 0x48); em8(e, 0x8b); em8(e, 0xbc); em8(e, 0xc6); em32(e, (uint32_t)OFF_TC(jc));
     em_op_rr(e, 0, 0x48, 0x85, HR_DI, HR_DI);                   /* test rdi, rdi */
-    xj_to_exit(j, em_jcc32(e, HCC_E));
+    miss[nm++] = em_jcc32(e, HCC_E);
     em8(e, 0x3b); em_base_disp(e, HR_CX, HR_DI, OFF_B(lin));   /* cmp ecx, [rdi+lin] */
-    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    miss[nm++] = em_jcc32(e, HCC_NE);
     em_mov32_load(e, HR_AX, OFF_SEG(SEG_CS, base));
     em8(e, 0x3b); em_base_disp(e, HR_AX, HR_DI, OFF_B(cs_base));
-    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    miss[nm++] = em_jcc32(e, HCC_NE);
     em8(e, 0x81); em_base_disp(e, 7, HR_DI, OFF_B(mode));      /* cmp dword [rdi+mode], imm */
     em32(e, j->b->mode);
-    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    miss[nm++] = em_jcc32(e, HCC_NE);
     em8(e, 0x80); em_base_disp(e, 7, HR_DI, OFF_B(valid));     /* cmp byte [rdi+valid], 0 */
     em8(e, 0);
-    xj_to_exit(j, em_jcc32(e, HCC_E));
+    miss[nm++] = em_jcc32(e, HCC_E);
     em8(e, 0x48); em8(e, 0x8b); em_base_disp(e, HR_AX, HR_DI, OFF_B(code));
     em_op_rr(e, 0, 0x48, 0x85, HR_AX, HR_AX);                   /* test rax, rax */
-    xj_to_exit(j, em_jcc32(e, HCC_E));
+    miss[nm++] = em_jcc32(e, HCC_E);
     em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);                       /* add rax, CHAIN_ENTRY */
     em8(e, CHAIN_ENTRY);
     em8(e, 0xff);
     em8(e, 0xe0);                                               /* jmp rax */
+    /* a miss: to the dispatcher, counted for --stats */
+    for (int k = 0; k < nm; k++)
+        em_patch(miss[k], e->p);
+    em_op_mem(e, 0, 0x48, 0xff, 0, OFF(jc_misses));           /* inc qword [jc_misses] */
+    xj_to_exit(j, em_jmp32(e));
 }
 
 static void emit_indirect_exit(Jit *j)
