@@ -335,6 +335,29 @@ static void tc_code_write(void *opaque, uint32_t paddr, uint32_t len)
     }
 }
 
+/* The jump cache's slots of the blocks starting on linear page `page`:
+ * jc_index keeps an address's offset in the page (xor a constant of the
+ * page), so they are one aligned run of PAGE_SIZE slots, from here. */
+static uint32_t jc_run(uint32_t page)
+{
+    return jc_index(page << PAGE_SHIFT) & ~(uint32_t)PAGE_MASK;
+}
+
+/* Forget the jump cache's blocks in slots [from, from+n) that start or
+ * end in [lin, lin+len). */
+static void jc_forget(TCache *tc, uint32_t lin, uint32_t len, uint32_t from, uint32_t n)
+{
+    for (uint32_t i = from; i < from + n; i++) {
+        Block *b = tc->jc[i];
+        if (!b)
+            continue;
+        uint32_t first = b->lin & ~PAGE_MASK;
+        uint32_t last = b->npages > 1 ? first + PAGE_SIZE : first;
+        if (first - lin < len || last - lin < len)
+            tc->jc[i] = NULL;
+    }
+}
+
 /* INVLPG dropped the translation of [lin, lin+len): the jump cache finds
  * blocks by linear address without a walk, so forget those that start or
  * end there (the blocks themselves are keyed by physical address and
@@ -354,15 +377,16 @@ static void tc_lin_flush(void *opaque, uint32_t lin, uint32_t len)
         any = jc_page_test(tc, (lin >> PAGE_SHIFT) + k);
     if (!any)
         return;
-    for (uint32_t i = 0; i < (1u << TC_JC_BITS); i++) {
-        Block *b = tc->jc[i];
-        if (!b)
-            continue;
-        uint32_t first = b->lin & ~PAGE_MASK;
-        uint32_t last = b->npages > 1 ? first + PAGE_SIZE : first;
-        if (first - lin < len || last - lin < len)
-            tc->jc[i] = NULL;
+    /* A block starting on page P has its slot in P's run of the table
+     * (jc_run); one ending on P may start on P - 1. A longer range: all. */
+    uint32_t p0 = lin >> PAGE_SHIFT;
+    if (pages > 1) {
+        jc_forget(tc, lin, len, 0, 1u << TC_JC_BITS);
+        return;
     }
+    jc_forget(tc, lin, len, jc_run(p0), PAGE_SIZE);
+    if (jc_page_test(tc, p0 - 1))
+        jc_forget(tc, lin, len, jc_run(p0 - 1), PAGE_SIZE);
 }
 
 static bool block_user(const Cpu *c)

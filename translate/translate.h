@@ -18,7 +18,7 @@
 
 #define BLOCK_MAX_INSNS 64
 #define TC_HASH_BITS 16
-#define TC_JC_BITS 12
+#define TC_JC_BITS 14 /* 12 or more: cache.c's jc_run */
 #define TC_JC_USED 512
 
 typedef struct Block Block;

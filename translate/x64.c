@@ -77,6 +77,8 @@ static void em_base_disp(Emit *e, int reg, int base, int32_t disp)
 static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
 {
     Emit *e = &j->e;
+    uint8_t *miss[8];
+    int nm = 0;
     em_mov64_imm(e, HR_SI, (uint64_t)(uintptr_t)&j->xb->chaining);
     em8(e, 0x80); em8(e, 0x3e); em8(e, 0);                     /* cmp byte [rsi], 0 */
     xj_to_exit(j, em_jcc32(e, HCC_E));
@@ -104,7 +106,7 @@ static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
     em_mov64_load(e, HR_DX, OFF(mem));
     em8(e, 0x48); em8(e, 0x8b); em_base_disp(e, HR_AX, HR_SI, OFF_TC(jc_gen));
     em8(e, 0x48); em8(e, 0x3b); em_base_disp(e, HR_AX, HR_DX, (int32_t)offsetof(PhysMem, tlb_flushes));
-    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    miss[nm++] = em_jcc32(e, HCC_NE);
     em_op_mem(e, 0, 0, 0x03, HR_CX, OFF_SEG(SEG_CS, base));    /* ecx = lin */
     em_op_rr(e, 0, 0, 0x89, HR_CX, HR_AX);                      /* eax = jc_index(lin) */
     em_op_rr(e, 0, 0, 0xc1, 5, HR_AX);
@@ -114,25 +116,30 @@ static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
     /* mov rdi, [rsi + jc + rax*8] */
     em8(e, 0x48); em8(e, 0x8b); em8(e, 0xbc); em8(e, 0xc6); em32(e, (uint32_t)OFF_TC(jc));
     em_op_rr(e, 0, 0x48, 0x85, HR_DI, HR_DI);                   /* test rdi, rdi */
-    xj_to_exit(j, em_jcc32(e, HCC_E));
+    miss[nm++] = em_jcc32(e, HCC_E);
     em8(e, 0x3b); em_base_disp(e, HR_CX, HR_DI, OFF_B(lin));   /* cmp ecx, [rdi+lin] */
-    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    miss[nm++] = em_jcc32(e, HCC_NE);
     em_mov32_load(e, HR_AX, OFF_SEG(SEG_CS, base));
     em8(e, 0x3b); em_base_disp(e, HR_AX, HR_DI, OFF_B(cs_base));
-    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    miss[nm++] = em_jcc32(e, HCC_NE);
     em8(e, 0x81); em_base_disp(e, 7, HR_DI, OFF_B(mode));      /* cmp dword [rdi+mode], imm */
     em32(e, j->b->mode);
-    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    miss[nm++] = em_jcc32(e, HCC_NE);
     em8(e, 0x80); em_base_disp(e, 7, HR_DI, OFF_B(valid));     /* cmp byte [rdi+valid], 0 */
     em8(e, 0);
-    xj_to_exit(j, em_jcc32(e, HCC_E));
+    miss[nm++] = em_jcc32(e, HCC_E);
     em8(e, 0x48); em8(e, 0x8b); em_base_disp(e, HR_AX, HR_DI, OFF_B(code));
     em_op_rr(e, 0, 0x48, 0x85, HR_AX, HR_AX);                   /* test rax, rax */
-    xj_to_exit(j, em_jcc32(e, HCC_E));
+    miss[nm++] = em_jcc32(e, HCC_E);
     em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);                       /* add rax, CHAIN_ENTRY */
     em8(e, CHAIN_ENTRY);
     em8(e, 0xff);
     em8(e, 0xe0);                                               /* jmp rax */
+    /* a miss: to the dispatcher, counted for --stats */
+    for (int k = 0; k < nm; k++)
+        em_patch(miss[k], e->p);
+    em_op_mem(e, 0, 0x48, 0xff, 0, OFF(jc_misses));           /* inc qword [jc_misses] */
+    xj_to_exit(j, em_jmp32(e));
 }
 
 static void emit_indirect_exit(Jit *j)
@@ -212,6 +219,10 @@ static Plan plan_insn(const Insn *in)
         p.kind = K_EXT; p.w = (uint8_t)wv; p.sext = op >= 0x1be; p.srcw = (op & 1) ? 16 : 8;
         return p;
     case 0xfe: case 0xff:
+        if (op == 0xff && (in->reg == 2 || in->reg == 4) && wv == 32) {
+            p.kind = in->reg == 2 ? K_CALLI : K_JMPI; p.w = 32;
+            return p;
+        }
         if (in->reg > 1)
             return p;
         p.kind = K_INCDEC; p.w = (uint8_t)(op == 0xfe ? 8 : wv); p.dec = in->reg; p.incform = 1;
@@ -329,6 +340,7 @@ static bool plan_may_exit(const Plan *p, const Insn *in)
 {
     switch (p->kind) {
     case K_NONE: case K_PUSH: case K_POP: case K_JCC: case K_JMP: case K_CALL: case K_RET:
+    case K_CALLI: case K_JMPI:
         return true;
     case K_LEA: case K_MOVI: case K_SHIFT:
         return false;
@@ -577,11 +589,26 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
     j->eip_pend = j->ic_pend = 0;
 }
 
-/* Near CALL rel32 and RET with a 32-bit operand and stack: the push or
- * pop through the fast path, then on to the next block (chained when on
- * the same page, else through the jump cache). Anything unusual (16-bit
- * stack, a miss, a target beyond the CS limit) runs the handler, which
- * ends the block. */
+/* EAX = the 32-bit operand of JMP/CALL r/m32 (a register, or memory
+ * through the fast path: a miss runs the handler, which ends the block). */
+static void emit_target_Ed(Jit *j, const Insn *in, Stub *s)
+{
+    if (in->mod == 3) {
+        xj_ld_reg(j, 32, in->rm, HR_AX);
+        return;
+    }
+    xj_emit_ea(j, in);
+    xj_emit_fast(j, s, in->seg, 4, false);
+    xj_ld_mem(j, 32, HR_AX);
+}
+
+/* Near CALL rel32 and r/m32, JMP r/m32 and RET with a 32-bit operand
+ * (and stack for CALL and RET): the operand read, the limit check and
+ * the push or pop through the fast path, then on to the next block
+ * (chained for a direct CALL on the same page, else through the jump
+ * cache). Anything unusual (16-bit stack, a miss, a target beyond the CS
+ * limit) runs the handler from the instruction's start, which ends the
+ * block: nothing is written before the last check. */
 static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
 {
     Emit *e = &j->e;
@@ -590,31 +617,37 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
     xj_store_flags(j);
     xj_sync_regs(j, true);
     Stub *s = xj_new_stub(j, in);
-    em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32)); /* cmp byte [stack32], 0 */
-    em8(e, 0);
-    xj_stub_from(j, s, em_jcc32(e, HCC_E));
-    if (p->kind == K_CALL) {
+    if (p->kind != K_JMPI) {
+        em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32)); /* cmp byte [stack32], 0 */
+        em8(e, 0);
+        xj_stub_from(j, s, em_jcc32(e, HCC_E));
+    }
+    if (p->kind == K_JMPI) {
+        emit_target_Ed(j, in, s);
+        em_op_rr(e, 0, 0, 0x89, HR_AX, HR_CX);           /* mov ecx, eax */
+        em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
+        xj_stub_from(j, s, em_jcc32(e, HCC_A));
+        em_mov32_store(e, HR_CX, OFF(eip));
+        em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
+        emit_indirect_exit_x(j, true); /* ECX: the new EIP, checked against the limit */
+    } else if (p->kind == K_CALL || p->kind == K_CALLI) {
+        if (p->kind == K_CALLI) {
+            emit_target_Ed(j, in, s);                   /* eax = target */
+        } else {
+            em_mov32_load(e, HR_AX, OFF(eip));
+            em_alu32_imm(e, 0, HR_AX, next + in->imm);   /* eax = target */
+        }
         em_mov32_load(e, HR_DI, OFF(eip));
         em_alu32_imm(e, 0, HR_DI, next);                /* edi = return address */
-        em_mov32_load(e, HR_AX, OFF(eip));
-        em_alu32_imm(e, 0, HR_AX, next + in->imm);       /* eax = target */
         em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(SEG_CS, limit));
         xj_stub_from(j, s, em_jcc32(e, HCC_A));
         em8(e, 0x50);                                   /* push rax (target) */
         em_mov32_load(e, HR_AX, OFF_R(R_ESP));
         em_alu32_imm(e, 5, HR_AX, 4);
         /* the stub must see the host stack as it was: pop first on a miss */
-        uint8_t *miss[4];
-        int nm = 0;
         Stub tmp = *s;
         tmp.nfrom = 0;
-        Jit *jj = j;
-        {
-            Stub *ts = &tmp;
-            xj_emit_fast_x(jj, ts, SEG_SS, 4, true, false);
-            for (int k = 0; k < ts->nfrom; k++)
-                miss[nm++] = ts->from[k];
-        }
+        xj_emit_fast_x(j, &tmp, SEG_SS, 4, true, false);
         em_op_rr(e, 0, 0, 0x89, HR_DI, HR_CX);          /* mov ecx, edi */
         xj_st_mem(j, 32, HR_CX);
         em_mov32_store(e, HR_AX, OFF_R(R_ESP));
@@ -622,12 +655,18 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
         em_mov32_store(e, HR_AX, OFF(eip));
         uint8_t *over = em_jmp32(e);
         /* a fast-path miss: drop the pushed target, then the handler */
-        for (int k = 0; k < nm; k++)
-            em_patch(miss[k], e->p);
+        for (int k = 0; k < tmp.nfrom; k++)
+            em_patch(tmp.from[k], e->p);
         em8(e, 0x58);                                   /* pop rax */
         xj_stub_from(j, s, em_jmp32(e));
         em_patch(over, e->p);
-        emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), true, ic, false, 0);
+        if (p->kind == K_CALL) {
+            emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), true, ic, false, 0);
+        } else {
+            em_op_rr(e, 0, 0, 0x89, HR_AX, HR_CX);       /* mov ecx, eax */
+            em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
+            emit_indirect_exit_x(j, true);
+        }
     } else {
         em_mov32_load(e, HR_AX, OFF_R(R_ESP));
         xj_emit_fast(j, s, SEG_SS, 4, false);
@@ -817,7 +856,7 @@ static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_
         case K_CONV: xj_emit_conv(j, in, p); break;
         case K_XCHG: xj_emit_xchg(j, in, p); break;
         case K_MUL: xj_emit_mul(j, in, fl); break;
-        case K_CALL: case K_RET:
+        case K_CALL: case K_RET: case K_CALLI: case K_JMPI:
             if (last) {
                 j->start_delta = pos - j->eip_pend;
                 emit_call_ret(j, in, p);

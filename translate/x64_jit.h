@@ -80,6 +80,7 @@ typedef struct Jit {
 enum {
     K_NONE, K_ALU, K_MOV, K_MOVI, K_LEA, K_EXT, K_INCDEC, K_PUSH, K_POP, K_JCC, K_JMP, K_SHIFT,
     K_CALL, K_RET, K_IMUL, K_SHCL, K_CMOV, K_SETCC, K_UNARY, K_CONV, K_XCHG, K_MUL,
+    K_CALLI, K_JMPI, /* CALL and JMP r/m32 */
 };
 
 typedef struct Plan {
