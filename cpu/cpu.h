@@ -269,6 +269,7 @@ struct Cpu {
      * set by cpu_update_mode: user ones only at CPL 3 with paging. */
     uint8_t **tlb_rd, **tlb_wr;
     void *tcache; /* translate/'s code cache, opaque to cpu/ */
+    uint64_t jc_misses; /* x64 backend: indirect exits that missed the jump cache (--stats) */
     const void *cur_block; /* the block running now (for traces), opaque */
 
     /* Trace hooks for frontend/ (-d int,cpl); any may be NULL. */

@@ -9,6 +9,10 @@
  * pseudo-infinity and unnormals are invalid operands (8.2.2); the default
  * NaN is the negative "real indefinite"; tininess is detected after
  * rounding, as on all x86 FPUs.
+ *
+ * add, sub, mul and div here are the general paths (f80_ref_*); the public
+ * f80_add etc. in f80_fast.c take a shortcut for the common operands and
+ * come here for the rest, and the unit tests hold the two equal.
  */
 #include "cpu/f80_impl.h"
 
@@ -263,16 +267,16 @@ static F80 add_sub(F80Ctx *ctx, F80 a, F80 b, bool subtract)
     return f80_round_pack(ctx, pa.sign, pa.exp + 1 - lz, u128_shl(m, lz), ctx->pc, 1, 0x7ffe);
 }
 
-F80 f80_add(F80Ctx *ctx, F80 a, F80 b)
+F80 f80_ref_add(F80Ctx *ctx, F80 a, F80 b)
 {
     return add_sub(ctx, a, b, false);
 }
-F80 f80_sub(F80Ctx *ctx, F80 a, F80 b)
+F80 f80_ref_sub(F80Ctx *ctx, F80 a, F80 b)
 {
     return add_sub(ctx, a, b, true);
 }
 
-F80 f80_mul(F80Ctx *ctx, F80 a, F80 b)
+F80 f80_ref_mul(F80Ctx *ctx, F80 a, F80 b)
 {
     F80Parts pa = f80_unpack(a), pb = f80_unpack(b);
     F80 r;
@@ -292,7 +296,7 @@ F80 f80_mul(F80Ctx *ctx, F80 a, F80 b)
                           0x7ffe);
 }
 
-F80 f80_div(F80Ctx *ctx, F80 a, F80 b)
+F80 f80_ref_div(F80Ctx *ctx, F80 a, F80 b)
 {
     F80Parts pa = f80_unpack(a), pb = f80_unpack(b);
     F80 r;

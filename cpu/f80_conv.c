@@ -84,7 +84,7 @@ void f80_to_bcd(F80Ctx *ctx, F80 a, uint8_t bcd[10])
 
 /* Load a binary32/binary64 with `fbits` fraction bits and exponent bias
  * `bias`: exact, an SNaN is quieted with IE, a denormal raises DE. */
-static F80 from_float(F80Ctx *ctx, uint64_t v, int fbits, int ebits)
+static inline F80 from_float(F80Ctx *ctx, uint64_t v, int fbits, int ebits)
 {
     int sign = (v >> (fbits + ebits)) & 1;
     int emax = (1 << ebits) - 1, bias = emax >> 1;
@@ -154,7 +154,7 @@ uint32_t f80_to_f32(F80Ctx *ctx, F80 a)
 {
     return (uint32_t)to_float(ctx, a, 23, 8);
 }
-uint64_t f80_to_f64(F80Ctx *ctx, F80 a)
+uint64_t f80_ref_to_f64(F80Ctx *ctx, F80 a)
 {
     return to_float(ctx, a, 52, 11);
 }

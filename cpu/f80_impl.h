@@ -113,4 +113,13 @@ F80 f80_round_pack(F80Ctx *ctx, int sign, int32_t exp, U128 sig, int bits, int32
  * table 4-7), raising IE for an SNaN. */
 F80 f80_propagate_nan(F80Ctx *ctx, F80 a, F80 b, bool two);
 
+/* The general paths behind f80_add, f80_sub, f80_mul, f80_div and
+ * f80_to_f64, which take them for everything their fast paths (f80_fast.c)
+ * do not cover; the unit tests compare the two over random operands. */
+F80 f80_ref_add(F80Ctx *ctx, F80 a, F80 b);
+F80 f80_ref_sub(F80Ctx *ctx, F80 a, F80 b);
+F80 f80_ref_mul(F80Ctx *ctx, F80 a, F80 b);
+F80 f80_ref_div(F80Ctx *ctx, F80 a, F80 b);
+uint64_t f80_ref_to_f64(F80Ctx *ctx, F80 a);
+
 #endif

@@ -59,7 +59,7 @@ static void fpu_pending(Cpu *c)
 /* Instructions that neither wait for pending exceptions nor record the
  * instruction pointers: FNSTENV, FNSTCW, FNSAVE, FNSTSW, FNCLEX, FNINIT
  * (and the 8087/287 leftovers FENI, FDISI, FSETPM, which do nothing). */
-static bool fpu_nowait(int esc, const Insn *in)
+static inline bool fpu_nowait(int esc, const Insn *in)
 {
     if (in->mod != 3)
         return (esc == 0xd9 && in->reg >= 6) || (esc == 0xdd && in->reg >= 6);
@@ -70,33 +70,34 @@ static bool fpu_nowait(int esc, const Insn *in)
 
 /* Control instructions that wait but leave FIP/FDP/FOP alone: FLDENV,
  * FLDCW, FRSTOR. */
-static bool fpu_control_waiting(int esc, const Insn *in)
+static inline bool fpu_control_waiting(int esc, const Insn *in)
 {
     return in->mod != 3 && ((esc == 0xd9 && (in->reg == 4 || in->reg == 5)) ||
                             (esc == 0xdd && in->reg == 4));
 }
 
-static void fpu_enter(Cpu *c, const Insn *in, int esc)
+/* Inlined into each escape byte's handler, where esc is a constant that
+ * folds the control-instruction checks away for D8, DA, DC and DE. Returns
+ * the memory operand's offset (0 for a register form), which the handlers
+ * then use rather than working it out again. */
+static inline __attribute__((always_inline)) uint32_t fpu_enter(Cpu *c, const Insn *in, int esc)
 {
     if (c->cr0 & (X86_CR0_EM | X86_CR0_TS))
         cpu_raise(c, X86_TRAP_NM, 0);
+    uint32_t ea = in->mod != 3 ? insn_ea(c, in) : 0;
     if (fpu_nowait(esc, in))
-        return;
+        return ea;
     if (c->fpu.sw & FSW_ES)
         fpu_pending(c);
     if (fpu_control_waiting(esc, in))
-        return;
+        return ea;
     Fpu *f = &c->fpu;
     f->fip = c->insn_eip;
     f->fcs = c->seg[SEG_CS].sel;
     f->fop = (uint16_t)(((esc & 7) << 8) | (in->mod << 6) | (in->reg << 3) | in->rm);
-    if (in->mod != 3) {
-        f->fdp = insn_ea(c, in);
-        f->fds = c->seg[in->seg].sel;
-    } else {
-        f->fdp = 0;
-        f->fds = 0;
-    }
+    f->fdp = ea;
+    f->fds = in->mod != 3 ? c->seg[in->seg].sel : 0;
+    return ea;
 }
 
 void op_wait(Cpu *c, const Insn *in)
@@ -191,11 +192,10 @@ static void fcomi(Cpu *c, int i, bool quiet, bool pop)
 }
 
 /* D8, DC, DA, DE memory forms: ST(0) op m32fp / m64fp / m32int / m16int. */
-static void arith_mem(Cpu *c, const Insn *in, int esc)
+static void arith_mem(Cpu *c, const Insn *in, int esc, uint32_t ea)
 {
     Fpu *f = &c->fpu;
     F80Ctx x = fpu_ctx(f);
-    uint32_t ea = insn_ea(c, in);
     F80 b;
     F80Ctx conv = x;
     switch (esc) {
@@ -527,27 +527,27 @@ static void d9_reg(Cpu *c, const Insn *in)
 
 void op_fpu_d8(Cpu *c, const Insn *in)
 {
-    fpu_enter(c, in, 0xd8);
+    uint32_t ea = fpu_enter(c, in, 0xd8);
     if (in->mod != 3)
-        arith_mem(c, in, 0xd8);
+        arith_mem(c, in, 0xd8, ea);
     else
         arith_reg(c, in, 0xd8);
 }
 
 void op_fpu_d9(Cpu *c, const Insn *in)
 {
-    fpu_enter(c, in, 0xd9);
+    uint32_t ea = fpu_enter(c, in, 0xd9);
     if (in->mod != 3)
-        fpu_ldst_mem(c, in, 0xd9);
+        fpu_ldst_mem(c, in, 0xd9, ea);
     else
         d9_reg(c, in);
 }
 
 void op_fpu_da(Cpu *c, const Insn *in)
 {
-    fpu_enter(c, in, 0xda);
+    uint32_t ea = fpu_enter(c, in, 0xda);
     if (in->mod != 3) {
-        arith_mem(c, in, 0xda);
+        arith_mem(c, in, 0xda, ea);
         return;
     }
     static const uint8_t cond[4] = { 2, 4, 6, 10 }; /* B, E, BE, P */
@@ -563,9 +563,9 @@ void op_fpu_da(Cpu *c, const Insn *in)
 
 void op_fpu_db(Cpu *c, const Insn *in)
 {
-    fpu_enter(c, in, 0xdb);
+    uint32_t ea = fpu_enter(c, in, 0xdb);
     if (in->mod != 3) {
-        fpu_ldst_mem(c, in, 0xdb);
+        fpu_ldst_mem(c, in, 0xdb, ea);
         return;
     }
     static const uint8_t cond[4] = { 3, 5, 7, 11 }; /* NB, NE, NBE, NP */
@@ -591,18 +591,18 @@ void op_fpu_db(Cpu *c, const Insn *in)
 
 void op_fpu_dc(Cpu *c, const Insn *in)
 {
-    fpu_enter(c, in, 0xdc);
+    uint32_t ea = fpu_enter(c, in, 0xdc);
     if (in->mod != 3)
-        arith_mem(c, in, 0xdc);
+        arith_mem(c, in, 0xdc, ea);
     else
         arith_reg(c, in, 0xdc);
 }
 
 void op_fpu_dd(Cpu *c, const Insn *in)
 {
-    fpu_enter(c, in, 0xdd);
+    uint32_t ea = fpu_enter(c, in, 0xdd);
     if (in->mod != 3) {
-        fpu_ldst_mem(c, in, 0xdd);
+        fpu_ldst_mem(c, in, 0xdd, ea);
         return;
     }
     Fpu *f = &c->fpu;
@@ -625,18 +625,18 @@ void op_fpu_dd(Cpu *c, const Insn *in)
 
 void op_fpu_de(Cpu *c, const Insn *in)
 {
-    fpu_enter(c, in, 0xde);
+    uint32_t ea = fpu_enter(c, in, 0xde);
     if (in->mod != 3)
-        arith_mem(c, in, 0xde);
+        arith_mem(c, in, 0xde, ea);
     else
         arith_reg(c, in, 0xde);
 }
 
 void op_fpu_df(Cpu *c, const Insn *in)
 {
-    fpu_enter(c, in, 0xdf);
+    uint32_t ea = fpu_enter(c, in, 0xdf);
     if (in->mod != 3) {
-        fpu_ldst_mem(c, in, 0xdf);
+        fpu_ldst_mem(c, in, 0xdf, ea);
         return;
     }
     Fpu *f = &c->fpu;

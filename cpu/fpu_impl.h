@@ -6,6 +6,8 @@
 #ifndef RINGSIDE_FPU_IMPL_H
 #define RINGSIDE_FPU_IMPL_H
 
+#include <string.h>
+
 #include "cpu/access.h"
 #include "cpu/cpu.h"
 #include "cpu/fpu.h"
@@ -90,9 +92,16 @@ static inline void fpu_push_checked(Cpu *c, F80Ctx *x, F80 v)
         fpu_push(f, v);
 }
 
-/* 64- and 80-bit memory operands, as little-endian pieces. */
+/* 64- and 80-bit memory operands, as little-endian pieces; one host load
+ * when cpu/access.h's fast path covers all 8 bytes. */
 static inline uint64_t fpu_rd64(Cpu *c, int seg, uint32_t off)
 {
+    const uint8_t *p = seg_fast(c, seg, off, 8, SEG_ACC_RD);
+    if (likely(p != NULL)) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        return v;
+    }
     uint32_t lo = cpu_rd32(c, seg, off);
     return lo | (uint64_t)cpu_rd32(c, seg, off + 4) << 32;
 }
@@ -120,7 +129,7 @@ uint16_t fpu_tag_word(const Fpu *f);
 
 /* fpu_ldst.c: memory forms of D9, DB, DD, DF; register forms of D9 that
  * load constants. */
-void fpu_ldst_mem(Cpu *c, const Insn *in, int esc);
+void fpu_ldst_mem(Cpu *c, const Insn *in, int esc, uint32_t ea); /* ea: insn_ea's */
 void fpu_load_const(Cpu *c, int which);
 
 #endif

@@ -14,10 +14,9 @@ static const uint8_t k_size[] = { 4, 8, 10, 2, 4, 8, 10 };
 
 /* FLD m32/m64/m80, FILD m16/m32/m64, FBLD. Only FLD m32/m64 can raise
  * (SNaN: IE, denormal: DE); FLD m80 loads any pattern as it is. */
-static void fload(Cpu *c, const Insn *in, int kind)
+static inline __attribute__((always_inline)) void fload(Cpu *c, const Insn *in, int kind, uint32_t ea)
 {
     F80Ctx x = fpu_ctx(&c->fpu);
-    uint32_t ea = insn_ea(c, in);
     F80 v;
     switch (kind) {
     case K_F32: v = f80_from_f32(&x, cpu_rd32(c, in->seg, ea)); break;
@@ -46,11 +45,11 @@ static void fload(Cpu *c, const Insn *in, int kind)
  * popped: IE or DE for every format, and for m32/m64 also OE and UE (the
  * x87 then has no value fit for the format; SDM vol. 1 4.9.1.4-5).
  */
-static void fstore(Cpu *c, const Insn *in, int kind, bool pop)
+static inline __attribute__((always_inline)) void fstore(Cpu *c, const Insn *in, int kind, bool pop,
+                                                           uint32_t ea)
 {
     Fpu *f = &c->fpu;
     F80Ctx x = fpu_ctx(f);
-    uint32_t ea = insn_ea(c, in);
     bool empty = fpu_empty(f, 0);
     F80 a = empty ? f80_indefinite() : fpu_st(f, 0);
     uint64_t v = 0;
@@ -83,7 +82,25 @@ static void fstore(Cpu *c, const Insn *in, int kind, bool pop)
         fpu_commit(c, x.flags);
         return;
     }
-    /* The whole destination is checked first, so a fault writes nothing. */
+    /* The whole destination is checked first, so a fault writes nothing;
+     * when access.h's fast path covers all of it, it is one host store. */
+    uint8_t *p = seg_fast(c, in->seg, ea, k_size[kind], SEG_ACC_WR);
+    if (likely(p != NULL)) {
+        switch (kind) { /* fixed sizes: plain host stores */
+        case K_F32: case K_I32: { uint32_t w = (uint32_t)v; memcpy(p, &w, 4); break; }
+        case K_F64: case K_I64: memcpy(p, &v, 8); break;
+        case K_I16: { uint16_t w = (uint16_t)v; memcpy(p, &w, 2); break; }
+        case K_F80:
+            memcpy(p, &a.sig, 8);
+            memcpy(p + 8, &a.se, 2);
+            break;
+        default: memcpy(p, bcd, 10); break;
+        }
+        fpu_commit(c, x.flags);
+        if (pop)
+            fpu_pop(f);
+        return;
+    }
     cpu_check_write(c, in->seg, ea, k_size[kind]);
     switch (kind) {
     case K_F32: case K_I32: cpu_wr32(c, in->seg, ea, (uint32_t)v); break;
@@ -277,42 +294,42 @@ static void fstore16(Cpu *c, const Insn *in, uint16_t v)
     cpu_wr16(c, in->seg, insn_ea(c, in), v);
 }
 
-void fpu_ldst_mem(Cpu *c, const Insn *in, int esc)
+void fpu_ldst_mem(Cpu *c, const Insn *in, int esc, uint32_t ea)
 {
     Fpu *f = &c->fpu;
     switch ((esc & 7) << 3 | in->reg) {
     /* D9 */
-    case 010: fload(c, in, K_F32); return;
-    case 012: fstore(c, in, K_F32, false); return;
-    case 013: fstore(c, in, K_F32, true); return;
+    case 010: fload(c, in, K_F32, ea); return;
+    case 012: fstore(c, in, K_F32, false, ea); return;
+    case 013: fstore(c, in, K_F32, true, ea); return;
     case 014: fldenv(c, in); return;
     case 015:
-        f->cw = cw_value(cpu_rd16(c, in->seg, insn_ea(c, in)));
+        f->cw = cw_value(cpu_rd16(c, in->seg, ea));
         fpu_resummarize(f);
         return;
     case 016: fnstenv(c, in); return;
     case 017: fstore16(c, in, f->cw); return;
     /* DB (/1 is FISTTP, an SSE3 instruction: #UD on the P6) */
-    case 030: fload(c, in, K_I32); return;
-    case 032: fstore(c, in, K_I32, false); return;
-    case 033: fstore(c, in, K_I32, true); return;
-    case 035: fload(c, in, K_F80); return;
-    case 037: fstore(c, in, K_F80, true); return;
+    case 030: fload(c, in, K_I32, ea); return;
+    case 032: fstore(c, in, K_I32, false, ea); return;
+    case 033: fstore(c, in, K_I32, true, ea); return;
+    case 035: fload(c, in, K_F80, ea); return;
+    case 037: fstore(c, in, K_F80, true, ea); return;
     /* DD */
-    case 050: fload(c, in, K_F64); return;
-    case 052: fstore(c, in, K_F64, false); return;
-    case 053: fstore(c, in, K_F64, true); return;
+    case 050: fload(c, in, K_F64, ea); return;
+    case 052: fstore(c, in, K_F64, false, ea); return;
+    case 053: fstore(c, in, K_F64, true, ea); return;
     case 054: frstor(c, in); return;
     case 056: fnsave(c, in); return;
     case 057: fstore16(c, in, fpu_status(f)); return;
     /* DF */
-    case 070: fload(c, in, K_I16); return;
-    case 072: fstore(c, in, K_I16, false); return;
-    case 073: fstore(c, in, K_I16, true); return;
-    case 074: fload(c, in, K_BCD); return;
-    case 075: fload(c, in, K_I64); return;
-    case 076: fstore(c, in, K_BCD, true); return;
-    case 077: fstore(c, in, K_I64, true); return;
+    case 070: fload(c, in, K_I16, ea); return;
+    case 072: fstore(c, in, K_I16, false, ea); return;
+    case 073: fstore(c, in, K_I16, true, ea); return;
+    case 074: fload(c, in, K_BCD, ea); return;
+    case 075: fload(c, in, K_I64, ea); return;
+    case 076: fstore(c, in, K_BCD, true, ea); return;
+    case 077: fstore(c, in, K_I64, true, ea); return;
     default: cpu_raise(c, X86_TRAP_UD, 0);
     }
 }

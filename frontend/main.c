@@ -812,6 +812,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "ringside: x64 code buffer %zu KiB, %zu KiB in use, %llu flushes when full\n",
                         m->tc->xbuf->size >> 10, m->tc->xbuf->used >> 10,
                         (unsigned long long)m->tc->xbuf->resets);
+            if (m->cpu.jc_misses)
+                fprintf(stderr, "ringside: x64 indirect branches that missed the jump cache: %llu\n",
+                        (unsigned long long)m->cpu.jc_misses);
             fprintf(stderr, "ringside: guest time %llu ns, state hash %016llx\n",
                     (unsigned long long)clock_now(&m->clock), (unsigned long long)state_hash(m));
             /* The one host input taken at power-on: with this, the run

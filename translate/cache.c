@@ -424,6 +424,29 @@ static void tc_code_write(void *opaque, uint32_t paddr, uint32_t len)
     }
 }
 
+/* The jump cache's slots of the blocks starting on linear page `page`:
+ * jc_index keeps an address's offset in the page (xor a constant of the
+ * page), so they are one aligned run of PAGE_SIZE slots, from here. */
+static uint32_t jc_run(uint32_t page)
+{
+    return jc_index(page << PAGE_SHIFT) & ~(uint32_t)PAGE_MASK;
+}
+
+/* Forget the jump cache's blocks in slots [from, from+n) that start or
+ * end in [lin, lin+len). */
+static void jc_forget(TCache *tc, uint32_t lin, uint32_t len, uint32_t from, uint32_t n)
+{
+    for (uint32_t i = from; i < from + n; i++) {
+        Block *b = tc->jc[i];
+        if (!b)
+            continue;
+        uint32_t first = b->lin & ~PAGE_MASK;
+        uint32_t last = b->npages > 1 ? first + PAGE_SIZE : first;
+        if (first - lin < len || last - lin < len)
+            tc->jc[i] = NULL;
+    }
+}
+
 /* INVLPG dropped the translation of [lin, lin+len): the jump cache finds
  * blocks by linear address without a walk, so forget those that start or
  * end there (the blocks themselves are keyed by physical address and
@@ -445,23 +468,16 @@ static void tc_lin_flush(void *opaque, uint32_t lin, uint32_t len)
               jc_page_test(tc->jc_pages_global, 32 - PAGE_SHIFT, first_page + k);
     if (!any)
         return;
-    /* The slots of the pages' blocks, and of the page before's (a block
-     * there may run onto the first); the whole table for a long range. */
-    uint32_t runs = pages + 1;
-    bool all = runs >= (1u << (TC_JC_BITS - PAGE_SHIFT));
-    for (uint32_t k = 0; k < (all ? 1 : runs); k++) {
-        uint32_t lo = all ? 0 : jc_index((first_page - 1 + k) << PAGE_SHIFT) & ~PAGE_MASK;
-        uint32_t hi = all ? 1u << TC_JC_BITS : lo + PAGE_SIZE;
-        for (uint32_t i = lo; i < hi; i++) {
-            Block *b = tc->jc[i];
-            if (!b)
-                continue;
-            uint32_t first = b->lin & ~PAGE_MASK;
-            uint32_t last = b->npages > 1 ? first + PAGE_SIZE : first;
-            if (first - lin < len || last - lin < len)
-                tc->jc[i] = NULL;
-        }
+    /* A block starting on page P has its slot in P's run of the table
+     * (jc_run); one ending on P may start on P - 1. A longer range: all. */
+    if (pages > 1) {
+        jc_forget(tc, lin, len, 0, 1u << TC_JC_BITS);
+        return;
     }
+    jc_forget(tc, lin, len, jc_run(first_page), PAGE_SIZE);
+    if (jc_page_test(tc->jc_pages, TC_JC_PAGE_BITS, first_page - 1) ||
+        jc_page_test(tc->jc_pages_global, 32 - PAGE_SHIFT, first_page - 1))
+        jc_forget(tc, lin, len, jc_run(first_page - 1), PAGE_SIZE);
 }
 
 static bool block_user(const Cpu *c)

@@ -77,6 +77,8 @@ static void em_base_disp(Emit *e, int reg, int base, int32_t disp)
 static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
 {
     Emit *e = &j->e;
+    uint8_t *miss[8];
+    int nm = 0;
     em_mov64_imm(e, HR_SI, (uint64_t)(uintptr_t)&j->xb->chaining);
     em8(e, 0x80); em8(e, 0x3e); em8(e, 0);                     /* cmp byte [rsi], 0 */
     xj_to_exit(j, em_jcc32(e, HCC_E));
@@ -104,7 +106,7 @@ static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
     em_mov64_load(e, HR_DX, OFF(mem));
     em8(e, 0x48); em8(e, 0x8b); em_base_disp(e, HR_AX, HR_SI, OFF_TC(jc_gen));
     em8(e, 0x48); em8(e, 0x3b); em_base_disp(e, HR_AX, HR_DX, (int32_t)offsetof(PhysMem, tlb_flushes));
-    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    miss[nm++] = em_jcc32(e, HCC_NE);
     em_op_mem(e, 0, 0, 0x03, HR_CX, OFF_SEG(SEG_CS, base));    /* ecx = lin */
     em_op_rr(e, 0, 0, 0x89, HR_CX, HR_AX);                      /* eax = jc_index(lin) */
     em_op_rr(e, 0, 0, 0xc1, 5, HR_AX);
@@ -114,25 +116,30 @@ static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
     /* mov rdi, [rsi + jc + rax*8] */
     em8(e, 0x48); em8(e, 0x8b); em8(e, 0xbc); em8(e, 0xc6); em32(e, (uint32_t)OFF_TC(jc));
     em_op_rr(e, 0, 0x48, 0x85, HR_DI, HR_DI);                   /* test rdi, rdi */
-    xj_to_exit(j, em_jcc32(e, HCC_E));
+    miss[nm++] = em_jcc32(e, HCC_E);
     em8(e, 0x3b); em_base_disp(e, HR_CX, HR_DI, OFF_B(lin));   /* cmp ecx, [rdi+lin] */
-    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    miss[nm++] = em_jcc32(e, HCC_NE);
     em_mov32_load(e, HR_AX, OFF_SEG(SEG_CS, base));
     em8(e, 0x3b); em_base_disp(e, HR_AX, HR_DI, OFF_B(cs_base));
-    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    miss[nm++] = em_jcc32(e, HCC_NE);
     em8(e, 0x81); em_base_disp(e, 7, HR_DI, OFF_B(mode));      /* cmp dword [rdi+mode], imm */
     em32(e, j->b->mode);
-    xj_to_exit(j, em_jcc32(e, HCC_NE));
+    miss[nm++] = em_jcc32(e, HCC_NE);
     em8(e, 0x80); em_base_disp(e, 7, HR_DI, OFF_B(valid));     /* cmp byte [rdi+valid], 0 */
     em8(e, 0);
-    xj_to_exit(j, em_jcc32(e, HCC_E));
+    miss[nm++] = em_jcc32(e, HCC_E);
     em8(e, 0x48); em8(e, 0x8b); em_base_disp(e, HR_AX, HR_DI, OFF_B(code));
     em_op_rr(e, 0, 0x48, 0x85, HR_AX, HR_AX);                   /* test rax, rax */
-    xj_to_exit(j, em_jcc32(e, HCC_E));
+    miss[nm++] = em_jcc32(e, HCC_E);
     em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);                       /* add rax, CHAIN_ENTRY */
     em8(e, CHAIN_ENTRY);
     em8(e, 0xff);
     em8(e, 0xe0);                                               /* jmp rax */
+    /* a miss: to the dispatcher, counted for --stats */
+    for (int k = 0; k < nm; k++)
+        em_patch(miss[k], e->p);
+    em_op_mem(e, 0, 0x48, 0xff, 0, OFF(jc_misses));           /* inc qword [jc_misses] */
+    xj_to_exit(j, em_jmp32(e));
 }
 
 static void emit_indirect_exit(Jit *j)
@@ -212,6 +219,10 @@ static Plan plan_insn(const Insn *in)
         p.kind = K_EXT; p.w = (uint8_t)wv; p.sext = op >= 0x1be; p.srcw = (op & 1) ? 16 : 8;
         return p;
     case 0xfe: case 0xff:
+        if (op == 0xff && (in->reg == 2 || in->reg == 4) && wv == 32) {
+            p.kind = in->reg == 2 ? K_CALLI : K_JMPI; p.w = 32;
+            return p;
+        }
         if (in->reg > 1)
             return p;
         p.kind = K_INCDEC; p.w = (uint8_t)(op == 0xfe ? 8 : wv); p.dec = in->reg; p.incform = 1;
@@ -329,6 +340,7 @@ static bool plan_may_exit(const Plan *p, const Insn *in)
 {
     switch (p->kind) {
     case K_NONE: case K_PUSH: case K_POP: case K_JCC: case K_JMP: case K_CALL: case K_RET:
+    case K_CALLI: case K_JMPI:
         return true;
     case K_LEA: case K_MOVI: case K_SHIFT:
         return false;
@@ -446,6 +458,53 @@ static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool 
     xj_to_exit(j, em_jmp32(e));
 }
 
+/* A taken branch back to the block's own start (EIP and icount exact in
+ * the Cpu but for ic): the chained exit's checks, then straight back to
+ * the head with the guest registers and flags still in host registers
+ * (EIP is the block's start already: without handler calls nothing
+ * moved it). When a check fails, the block leaves to the dispatcher with
+ * the state stored. */
+static void emit_self_loop(Jit *j, uint32_t ic)
+{
+    Emit *e = &j->e;
+    uint8_t *leave[5];
+    int nl = 0;
+    /* the head's budget in [rsp]: a round that leaves fewer than 64
+     * instructions before the deadline leaves */
+    em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
+    em8(e, 0x48); em8(e, 0x83); em8(e, 0x2c); em8(e, 0x24); /* sub qword [rsp], ic */
+    em8(e, (uint8_t)ic);
+    leave[nl++] = em_jcc32(e, HCC_B);
+    em_op_mem(e, 0, 0x48, 0x83, 7, OFF(exit_req)); /* and exit_reason */
+    em8(e, 0);
+    leave[nl++] = em_jcc32(e, HCC_NE);
+    em_op_mem(e, 0, 0, 0x80, 7, OFF(dbg_slow));
+    em8(e, 0);
+    leave[nl++] = em_jcc32(e, HCC_NE);
+    em_op_mem(e, 0, 0, 0x80, 7, OFF(intr));
+    em8(e, 0);
+    leave[nl++] = em_jcc32(e, HCC_NE);
+    /* chaining goes off at run time (traces): one block per dispatch */
+    em_mov64_imm(e, HR_SI, (uint64_t)(uintptr_t)&j->xb->chaining);
+    em8(e, 0x80); em8(e, 0x3e); em8(e, 0);         /* cmp byte [rsi], 0 */
+    leave[nl++] = em_jcc32(e, HCC_E);
+    if ((j->self_regs & j->rloaded) != j->self_regs)
+        j->self_bad = true;
+    xj_writeback_regs(j, j->rdirty & ~j->self_regs);
+    uint32_t have = j->fl_have;
+    if (have == j->self_have) {
+        em_patch(em_jmp32(e), j->self_head);
+    } else {
+        xj_store_flags_of(j, have);
+        em_patch(em_jmp32(e), j->self_head_f);
+    }
+    for (int k = 0; k < nl; k++)
+        em_patch(leave[k], e->p);
+    xj_store_flags_of(j, have);
+    xj_writeback_regs(j, j->rdirty);
+    xj_to_exit(j, em_jmp32(e));
+}
+
 /* The block's last instruction, a relative jump: EIP = next + imm when
  * taken, truncated to 16 bits under a 16-bit operand size. */
 static void emit_branch(Jit *j, const Insn *in, const Plan *p)
@@ -459,6 +518,45 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
     bool defer = p->kind == K_JMP || j->fused;
     if (!defer)
         xj_store_flags(j);
+    if (p->w == 32 && j->start_delta + next + in->imm == 0 && j->self_pass) {
+        if (j->self_pass == 1) {
+            j->self_seen = true;
+            j->self_regs = j->rloaded;
+            j->self_have = j->fl_have;
+            memcpy(j->self_seg, j->seg_ok, sizeof(j->self_seg));
+        } else if (p->kind == K_JMP) {
+            emit_self_loop(j, ic);
+            j->fl_have = 0;
+            j->rdirty = j->rloaded = 0;
+            j->eip_pend = j->ic_pend = 0;
+            return;
+        } else {
+            uint8_t *fall;
+            if (j->fused) {
+                em_op_rr(e, 0, 0, 0x84, HR_DX, HR_DX); /* test dl, dl */
+                fall = em_jcc32(e, HCC_E);
+            } else {
+                xj_load_host_flags(j, in->op & 0xf);
+                fall = em_jcc32(e, (in->op & 0xf) ^ 1);
+            }
+            uint32_t have = j->fl_have;
+            uint8_t rdirty = j->rdirty;
+            emit_self_loop(j, ic);
+            j->fl_have = have;
+            j->rdirty = rdirty;
+            em_patch(fall, e->p);
+            /* not taken: the fall-through's chained exit, as below */
+            xj_sync_regs(j, true);
+            have = j->fl_have;
+            j->fl_have = 0;
+            em_mov32_load(e, HR_CX, OFF(eip));
+            em_alu32_imm(e, 0, HR_CX, next);
+            em_mov32_store(e, HR_CX, OFF(eip));
+            emit_chain_exit(j, (int32_t)(j->start_delta + next), true, ic, true, have);
+            j->eip_pend = j->ic_pend = 0;
+            return;
+        }
+    }
     xj_sync_regs(j, true);
     /* A target beyond the CS limit is the handler's #GP at the branch. */
     Stub *s = xj_new_stub(j, in);
@@ -491,11 +589,26 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
     j->eip_pend = j->ic_pend = 0;
 }
 
-/* Near CALL rel32 and RET with a 32-bit operand and stack: the push or
- * pop through the fast path, then on to the next block (chained when on
- * the same page, else through the jump cache). Anything unusual (16-bit
- * stack, a miss, a target beyond the CS limit) runs the handler, which
- * ends the block. */
+/* EAX = the 32-bit operand of JMP/CALL r/m32 (a register, or memory
+ * through the fast path: a miss runs the handler, which ends the block). */
+static void emit_target_Ed(Jit *j, const Insn *in, Stub *s)
+{
+    if (in->mod == 3) {
+        xj_ld_reg(j, 32, in->rm, HR_AX);
+        return;
+    }
+    xj_emit_ea(j, in);
+    xj_emit_fast(j, s, in->seg, 4, false);
+    xj_ld_mem(j, 32, HR_AX);
+}
+
+/* Near CALL rel32 and r/m32, JMP r/m32 and RET with a 32-bit operand
+ * (and stack for CALL and RET): the operand read, the limit check and
+ * the push or pop through the fast path, then on to the next block
+ * (chained for a direct CALL on the same page, else through the jump
+ * cache). Anything unusual (16-bit stack, a miss, a target beyond the CS
+ * limit) runs the handler from the instruction's start, which ends the
+ * block: nothing is written before the last check. */
 static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
 {
     Emit *e = &j->e;
@@ -504,31 +617,37 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
     xj_store_flags(j);
     xj_sync_regs(j, true);
     Stub *s = xj_new_stub(j, in);
-    em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32)); /* cmp byte [stack32], 0 */
-    em8(e, 0);
-    xj_stub_from(j, s, em_jcc32(e, HCC_E));
-    if (p->kind == K_CALL) {
+    if (p->kind != K_JMPI) {
+        em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32)); /* cmp byte [stack32], 0 */
+        em8(e, 0);
+        xj_stub_from(j, s, em_jcc32(e, HCC_E));
+    }
+    if (p->kind == K_JMPI) {
+        emit_target_Ed(j, in, s);
+        em_op_rr(e, 0, 0, 0x89, HR_AX, HR_CX);           /* mov ecx, eax */
+        em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
+        xj_stub_from(j, s, em_jcc32(e, HCC_A));
+        em_mov32_store(e, HR_CX, OFF(eip));
+        em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
+        emit_indirect_exit_x(j, true); /* ECX: the new EIP, checked against the limit */
+    } else if (p->kind == K_CALL || p->kind == K_CALLI) {
+        if (p->kind == K_CALLI) {
+            emit_target_Ed(j, in, s);                   /* eax = target */
+        } else {
+            em_mov32_load(e, HR_AX, OFF(eip));
+            em_alu32_imm(e, 0, HR_AX, next + in->imm);   /* eax = target */
+        }
         em_mov32_load(e, HR_DI, OFF(eip));
         em_alu32_imm(e, 0, HR_DI, next);                /* edi = return address */
-        em_mov32_load(e, HR_AX, OFF(eip));
-        em_alu32_imm(e, 0, HR_AX, next + in->imm);       /* eax = target */
         em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(SEG_CS, limit));
         xj_stub_from(j, s, em_jcc32(e, HCC_A));
         em8(e, 0x50);                                   /* push rax (target) */
         em_mov32_load(e, HR_AX, OFF_R(R_ESP));
         em_alu32_imm(e, 5, HR_AX, 4);
         /* the stub must see the host stack as it was: pop first on a miss */
-        uint8_t *miss[4];
-        int nm = 0;
         Stub tmp = *s;
         tmp.nfrom = 0;
-        Jit *jj = j;
-        {
-            Stub *ts = &tmp;
-            xj_emit_fast_x(jj, ts, SEG_SS, 4, true, false);
-            for (int k = 0; k < ts->nfrom; k++)
-                miss[nm++] = ts->from[k];
-        }
+        xj_emit_fast_x(j, &tmp, SEG_SS, 4, true, false);
         em_op_rr(e, 0, 0, 0x89, HR_DI, HR_CX);          /* mov ecx, edi */
         xj_st_mem(j, 32, HR_CX);
         em_mov32_store(e, HR_AX, OFF_R(R_ESP));
@@ -536,12 +655,18 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
         em_mov32_store(e, HR_AX, OFF(eip));
         uint8_t *over = em_jmp32(e);
         /* a fast-path miss: drop the pushed target, then the handler */
-        for (int k = 0; k < nm; k++)
-            em_patch(miss[k], e->p);
+        for (int k = 0; k < tmp.nfrom; k++)
+            em_patch(tmp.from[k], e->p);
         em8(e, 0x58);                                   /* pop rax */
         xj_stub_from(j, s, em_jmp32(e));
         em_patch(over, e->p);
-        emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), true, ic, false, 0);
+        if (p->kind == K_CALL) {
+            emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), true, ic, false, 0);
+        } else {
+            em_op_rr(e, 0, 0, 0x89, HR_AX, HR_CX);       /* mov ecx, eax */
+            em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
+            emit_indirect_exit_x(j, true);
+        }
     } else {
         em_mov32_load(e, HR_AX, OFF_R(R_ESP));
         xj_emit_fast(j, s, SEG_SS, 4, false);
@@ -594,13 +719,28 @@ static void run_rest(Cpu *c, const Insn *in, const Insn *end)
     }
 }
 
-bool x64_compile(X64Buf *xb, Block *b)
+/* Can the block loop on itself in host registers? Only without handler
+ * calls (which may change EIP, CS or any register). */
+static bool self_loop_ok(const Plan *plans, int n)
 {
-    static __thread Jit jit; /* large: keep it off the stack */
-    Jit *j = &jit;
+    for (int i = 0; i < n; i++)
+        if (plans[i].kind == K_NONE || plans[i].kind == K_CALL || plans[i].kind == K_RET)
+            return false;
+    return true;
+}
+
+/* One compile of block b at xb->used (self_pass: see Jit). Returns the
+ * code's start, or NULL when the buffer overflowed. */
+static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_t self_regs,
+                             uint32_t self_have, const uint8_t *self_seg)
+{
     memset(j, 0, offsetof(Jit, stubs));
     j->nstubs = 0;
     j->nexits = 0;
+    j->self_pass = (uint8_t)self_pass;
+    j->self_seen = j->self_bad = false;
+    j->self_regs = self_regs;
+    j->self_have = self_have;
     j->b = b;
     j->flat_segs = (b->mode & (BLOCK_MODE_PE | BLOCK_MODE_CODE32 | BLOCK_MODE_VM)) ==
                    (BLOCK_MODE_PE | BLOCK_MODE_CODE32);
@@ -637,6 +777,59 @@ bool x64_compile(X64Buf *xb, Block *b)
     em_op_rr(e, 0, 0x48, 0x83, 5, HR_SP);           /* sub rsp, 8 */
     em8(e, 8);
     em_op_rr(e, 0, 0x48, 0x89, HR_DI, HR_BX);      /* mov rbx, rdi */
+    if (self_pass == 1 && !self_loop_ok(plans, n))
+        j->self_pass = 0;
+    if (self_pass == 2) {
+        /* the loop's head (after CHAIN_ENTRY: every entry runs it) */
+        xj_reload_regs(j, self_regs);
+        j->rloaded = self_regs;
+        /* [rsp] (the frame's padding) = instructions a round may still
+         * start with: deadline - icount - 64, 0 when fewer are left (the
+         * dispatcher or a chained exit let this block run whole, so
+         * deadline >= icount; any later change of the deadline comes
+         * with an exit request) */
+        em_op_rr(e, 0, 0, 0x31, HR_CX, HR_CX);          /* xor ecx, ecx */
+        em_mov64_load(e, HR_AX, OFF(deadline));
+        em_op_mem(e, 0, 0x48, 0x2b, HR_AX, OFF(icount)); /* sub rax, [icount] */
+        em_op_rr(e, 0, 0x48, 0x83, 5, HR_AX);           /* sub rax, 64 */
+        em8(e, BLOCK_MAX_INSNS);
+        em8(e, 0x48); em8(e, 0x0f); em8(e, 0x42); em8(e, 0xc1); /* cmovb rax, rcx */
+        em8(e, 0x48); em8(e, 0x89); em8(e, 0x04); em8(e, 0x24); /* mov [rsp], rax */
+        /* the segment tests the round made, once: a miss runs the whole
+         * block through the handlers (as a miss inside it would) */
+        Stub *x = NULL;
+        for (int seg = 0; seg < 6; seg++) {
+            uint8_t need = self_seg[seg];
+            if (!need)
+                continue;
+            if (!x) {
+                x = xj_new_stub(j, &b->insn[0]);
+                x->rest = true;
+                x->fuse_cc = -1;
+            }
+            for (uint8_t bit = SEG_ACC_RD; bit <= SEG_ACC_WR; bit <<= 1)
+                if (need & bit) {
+                    em_op_mem(e, 0, 0, 0xf6, 0, OFF_SEG(seg, acc)); /* test byte [acc], bit */
+                    em8(e, bit);
+                    xj_stub_from(j, x, em_jcc32(e, HCC_E));
+                }
+            if (need & SEG_OK_FLAT) {
+                em_mov64_imm(e, HR_CX, 0xffffffff00000000ull);
+                em_op_mem(e, 0, 0x48, 0x39, HR_CX, OFF_SEG(seg, base)); /* cmp [base], rcx */
+                xj_stub_from(j, x, em_jcc32(e, HCC_NE));
+            }
+        }
+        memcpy(j->seg_ok, self_seg, sizeof(j->seg_ok));
+        j->rdirty = self_regs;
+        j->self_head_f = e->p;
+        if (self_have) {
+            em_op_mem(e, 0, 0x44, 0x8b, 0, OFF(eflags)); /* mov r8d, [eflags] */
+            em_op_rr(e, 0, 0x41, 0x81, 4, 0);            /* and r8d, have */
+            em32(e, self_have);
+        }
+        j->fl_have = self_have;
+        j->self_head = e->p;
+    }
     for (int i = 0; i < n; i++) {
         const Insn *in = &b->insn[i];
         const Plan *p = &plans[i];
@@ -663,7 +856,7 @@ bool x64_compile(X64Buf *xb, Block *b)
         case K_CONV: xj_emit_conv(j, in, p); break;
         case K_XCHG: xj_emit_xchg(j, in, p); break;
         case K_MUL: xj_emit_mul(j, in, fl); break;
-        case K_CALL: case K_RET:
+        case K_CALL: case K_RET: case K_CALLI: case K_JMPI:
             if (last) {
                 j->start_delta = pos - j->eip_pend;
                 emit_call_ret(j, in, p);
@@ -751,8 +944,34 @@ bool x64_compile(X64Buf *xb, Block *b)
     }
     for (int i = 0; i < j->nexits; i++)
         em_patch(j->exits[i], epilogue);
-    if (e->overflow)
+    return e->overflow ? NULL : start;
+}
+
+bool x64_compile(X64Buf *xb, Block *b)
+{
+    static __thread Jit jit; /* large: keep it off the stack */
+    Jit *j = &jit;
+    uint32_t nsites = xb->nsites;
+    uint8_t *hdr = xb->rw + xb->used;
+    static const uint8_t no_segs[6];
+    uint8_t *start = compile_pass(j, xb, b, 1, 0, 0, no_segs);
+    if (start && j->self_seen) {
+        /* again as a loop; a third time as before if the branch does not
+         * hold what the head assumes */
+        uint8_t regs = j->self_regs;
+        uint32_t have = j->self_have;
+        uint8_t segs[6];
+        memcpy(segs, j->self_seg, sizeof(segs));
+        xb->nsites = nsites;
+        start = compile_pass(j, xb, b, 2, regs, have, segs);
+        if (!start || j->self_bad) {
+            xb->nsites = nsites;
+            start = compile_pass(j, xb, b, 0, 0, 0, no_segs);
+        }
+    }
+    if (!start)
         return false;
+    Emit *e = &j->e;
     b->code = x64_rx(xb, start);
     size_t len = (size_t)(e->p - start);
     size_t total = (size_t)(e->p - hdr);

@@ -27,6 +27,9 @@ _Static_assert(offsetof(SegReg, limit) == offsetof(SegReg, base) + 4, "SegReg: l
 _Static_assert(offsetof(Cpu, exit_reason) == offsetof(Cpu, exit_req) + 4 && sizeof(int) == 4,
                "exit_req and exit_reason are adjacent");
 
+/* Jit.seg_ok: the segment was checked to be flat (base 0, limit 4 GiB) */
+#define SEG_OK_FLAT 0x80
+
 #define FL_ARITH X86_EFLAGS_ARITH
 #define FL_NOCF (X86_EFLAGS_ARITH & ~X86_EFLAGS_CF)
 
@@ -60,11 +63,24 @@ typedef struct Jit {
     uint8_t *exits[BLOCK_MAX_INSNS * 4 + 32]; /* rel32s to the epilogue */
     int nexits;
     bool last;
+    /* A block whose branch jumps back to its own start (a self-loop) is
+     * compiled twice: the first pass notes which guest registers and
+     * flags the host registers hold at that branch; the second loads
+     * those at the block's start (self_head_f, self_head) and jumps back
+     * there with them still in host registers. */
+    uint8_t self_pass;   /* 0 off, 1 noting, 2 emitting the loop */
+    bool self_seen;      /* pass 1: the block branches to its start */
+    bool self_bad;       /* pass 2: the branch did not hold what the head assumes */
+    uint8_t self_regs;   /* guest registers held at the branch (and at the head) */
+    uint32_t self_have;  /* flags R8D holds at the branch (and at the head) */
+    uint8_t self_seg[6]; /* seg_ok at the branch: tested once, before the head */
+    uint8_t *self_head_f, *self_head; /* reload R8D, then the loop's first instruction */
 } Jit;
 
 enum {
     K_NONE, K_ALU, K_MOV, K_MOVI, K_LEA, K_EXT, K_INCDEC, K_PUSH, K_POP, K_JCC, K_JMP, K_SHIFT,
     K_CALL, K_RET, K_IMUL, K_SHCL, K_CMOV, K_SETCC, K_UNARY, K_CONV, K_XCHG, K_MUL,
+    K_CALLI, K_JMPI, /* CALL and JMP r/m32 */
 };
 
 typedef struct Plan {

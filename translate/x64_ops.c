@@ -302,8 +302,6 @@ void xj_emit_ea(Jit *j, const Insn *in)
 /* The inline fast path of cpu/access.h for offset EAX in segment seg:
  * on a hit RSI + RDX address the bytes (EAX is kept), on a miss it
  * branches to the stub. */
-/* Jit.seg_ok: the segment was checked to be flat (base 0, limit 4 GiB) */
-#define SEG_OK_FLAT 0x80
 
 void xj_emit_fast_x(Jit *j, Stub *s, int seg, int size, bool write, bool once)
 {

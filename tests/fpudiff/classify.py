@@ -89,9 +89,18 @@ def f80_round(x, rc):
     q = max(e, -16382) - 63
     n = a / mpf(2) ** q
     lo = int(mpmath.floor(n))
-    if n == lo or n - lo == mpf(1) / 2:
-        # an irrational value cannot be exact or a tie: the working
-        # precision was too short for it (reference() widens it)
+    # An irrational value is never exact or a tie, but it can lie closer to
+    # a rounding boundary than the reference's error: FYL2XP1 of x = 2^e
+    # with e large is y * (e + 2^-e / ln 2 + ...), where y * e is often
+    # exact in 64 bits and the tail decides the directed roundings, and
+    # mpmath's log1p at 400 bits puts the value a few units of 2^-400 to
+    # either side of y * e. Then the rounding cannot be read from this
+    # precision (reference() widens it). The bound on n's error: mpmath's
+    # few roundings, 2^-(prec-20) relative (reference()'s series for tiny
+    # arguments are truncated far below that); n < 2^64.
+    frac = n - lo
+    margin = mpf(2) ** (84 - mp.prec)
+    if min(frac, abs(frac - mpf(1) / 2), 1 - frac) <= margin:
         raise ValueError("reference not precise enough")
     up = (rc == 0 and n - lo > mpf(1) / 2) or (rc == 1 and s) or (rc == 2 and not s)
     r = lo + 1 if up else lo
@@ -123,19 +132,23 @@ def reference(name, ins):
     k1, y = vals[1]
     if k0 != "num":
         return None
-    # tiny arguments: a few series terms, exact to far below the last bit
-    # and much cheaper than the functions at the wide precision
+    # tiny arguments (|x| = 2^-k, k > 100): a few series terms, much
+    # cheaper than the functions at the wide precision; the first term left
+    # out is |x|^8 (2^-8k) relative or less, below f80_round's margin at
+    # 400 bits and at the 400 + 2k bits of the second try
     tiny = abs(x) < mpf(2) ** -100
     if name == "f2xm1":
         if tiny:
             u = x * mpmath.log(2)
-            return [u + u * u / 2 + u ** 3 / 6 + u ** 4 / 24]
+            return [sum(u ** n / mpmath.factorial(n) for n in range(1, 9))]
         return [mpmath.expm1(x * mpmath.log(2))]
     if name in ("fsin", "fcos", "fsincos", "fptan"):
         if abs(x) >= mpf(2) ** 63:
             return None
         if tiny:
-            s, c, t = x - x ** 3 / 6 + x ** 5 / 120, 1 - x * x / 2 + x ** 4 / 24, x + x ** 3 / 3 + 2 * x ** 5 / 15
+            s = x - x ** 3 / 6 + x ** 5 / 120 - x ** 7 / 5040 + x ** 9 / 362880
+            c = 1 - x * x / 2 + x ** 4 / 24 - x ** 6 / 720 + x ** 8 / 40320
+            t = x + x ** 3 / 3 + 2 * x ** 5 / 15 + 17 * x ** 7 / 315 + 62 * x ** 9 / 2835
             return {"fsin": [s], "fcos": [c], "fsincos": [c, s], "fptan": [None, t]}[name]
         s, c = x87_trig(x)
         return {"fsin": [s], "fcos": [c], "fsincos": [c, s], "fptan": [None, s / c]}[name]
@@ -145,12 +158,12 @@ def reference(name, ins):
         return [y * mpmath.log(x, 2)] if x > 0 else None
     if name == "fyl2xp1":
         if tiny:
-            return [y * (x - x * x / 2 + x ** 3 / 3 - x ** 4 / 4) / mpmath.log(2)]
+            return [y * sum((-1) ** (n + 1) * x ** n / n for n in range(1, 9)) / mpmath.log(2)]
         return [y * mpmath.log1p(x) / mpmath.log(2)] if x > -1 else None
     if name == "fpatan":
         t = y / x
         if x > 0 and abs(t) < mpf(2) ** -100:
-            return [t - t ** 3 / 3 + t ** 5 / 5]
+            return [sum((-1) ** n * t ** (2 * n + 1) / (2 * n + 1) for n in range(5))]
         return [mpmath.atan2(y, x)]
     return None
 

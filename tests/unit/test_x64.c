@@ -626,6 +626,62 @@ static void chain_flags(void **state)
     rig_free(&b);
 }
 
+/* Blocks that branch back to their own start keep the guest's registers
+ * and flags in host registers around the loop (a Jcc and a JMP loop; CF
+ * carried from one round into the next one's ADC, AH written through the
+ * Cpu, a load and a store): cut every 97 instructions, so the deadline
+ * lands at every point of the loops, the state matches the threaded
+ * backend's at every cut. */
+static void self_loop_case(bool flat)
+{
+    static const uint8_t prog[] = {
+        0x8a, 0x26,       /* 0x1000: mov ah, [esi] */
+        0x11, 0xc2,       /* adc edx, eax */
+        0x01, 0xc8,       /* add eax, ecx */
+        0x88, 0x06,       /* mov [esi], al */
+        0x4b,             /* dec ebx */
+        0x75, 0xf5,       /* jnz 0x1000 */
+        0x11, 0xcf,       /* 0x100b: adc edi, ecx */
+        0xeb, 0xfc,       /* jmp 0x100b */
+    };
+    Rig a, b;
+    Rig *rs[2] = { &a, &b };
+    for (int k = 0; k < 2; k++) {
+        Rig *r = rs[k];
+        rig_init(r);
+        if (k)
+            assert_true(tc_set_backend(r->tc, BACKEND_X64, false));
+        set_pm32(r, flat);
+        rig_load(r, 0x1000, prog, sizeof(prog));
+        r->cpu.eip = 0x1000;
+        r->cpu.r[R_EAX] = 0x12345678u;
+        r->cpu.r[R_EBX] = 2000;
+        r->cpu.r[R_ECX] = 0x9e3779b9u;
+        r->cpu.r[R_ESI] = 0x3000;
+    }
+    for (int step = 0; step < 300; step++) { /* 12000 in the first loop, the rest in the second */
+        rig_run(&a, 97);
+        rig_run(&b, 97);
+        assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
+        assert_int_equal(a.cpu.eflags, b.cpu.eflags);
+        assert_int_equal(a.cpu.eip, b.cpu.eip);
+        assert_int_equal(a.cpu.icount, b.cpu.icount);
+        assert_int_equal(a.mem->ram[0x3000], b.mem->ram[0x3000]);
+        assert_int_equal(a.mem->ram[0x3040], b.mem->ram[0x3040]);
+    }
+    assert_int_equal(b.cpu.r[R_EBX], 0);
+    assert_true(b.cpu.eip == 0x100b || b.cpu.eip == 0x100d); /* in the second loop */
+    rig_free(&a);
+    rig_free(&b);
+}
+
+static void self_loops(void **state)
+{
+    (void)state;
+    self_loop_case(true);
+    self_loop_case(false);
+}
+
 /* The emitter's encodings, checked by running them. */
 static void emitter_runs(void **state)
 {
@@ -666,6 +722,7 @@ int main(void)
         cmocka_unit_test(branch_beyond_limit),
         cmocka_unit_test(chain_across_pages),
         cmocka_unit_test(chain_flags),
+        cmocka_unit_test(self_loops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
