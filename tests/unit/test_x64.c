@@ -81,7 +81,7 @@ static int gen_insn(uint8_t *p)
     bool o32 = rnd() & 1;      /* a 0x66 prefix */
     bool op32 = o32 != pm32;   /* the operand size it gives */
     static const int alu[] = { 0, 1, 2, 3, 4, 5, 6, 7 }; /* ADC/SBB too: handlers */
-    int kind = (int)(rnd() % 19);
+    int kind = (int)(rnd() % 22);
     bool mem = (rnd() % 3) == 0;
     int disp = (int)(rnd() % 120);
     if (kind == 13) {
@@ -265,9 +265,9 @@ static int gen_insn(uint8_t *p)
         else
             p[n++] = (uint8_t)(0xc0 | dst8());
         break;
-    case 16: { /* NOT, NEG, MUL r/m */
+    case 16: { /* NOT, NEG, MUL, IMUL r/m */
         bool byte = rnd() & 1;
-        int g = 2 + (int)(rnd() % 3);
+        int g = 2 + (int)(rnd() % 4);
         p[n++] = byte ? 0xf6 : 0xf7;
         if (mem)
             n += mem_op(p + n, g, disp, a32);
@@ -295,6 +295,81 @@ static int gen_insn(uint8_t *p)
         int ob = (a32 || pm32) ? 4 : 2;
         for (int i = 0; i < ob; i++)
             p[n++] = (uint8_t)(off >> (8 * i));
+        break;
+    }
+    case 19: /* PUSH imm, PUSH r/m, POP r/m (also [esp-16]), LEAVE */
+        switch (rnd() % 5) {
+        case 0:
+            p[n++] = 0x6a;
+            p[n++] = (uint8_t)rnd();
+            break;
+        case 1:
+            p[n++] = 0x68;
+            for (int i = 0; i < (op32 ? 4 : 2); i++)
+                p[n++] = (uint8_t)rnd();
+            break;
+        case 2:
+            p[n++] = 0xff;
+            if (mem)
+                n += mem_op(p + n, 6, disp, a32);
+            else
+                p[n++] = (uint8_t)(0xf0 | (rnd() % 8));
+            break;
+        case 3:
+            p[n++] = 0x8f;
+            if (mem && a32 && (rnd() & 1)) {
+                p[n++] = 0x44; /* [esp-16]: addressed with ESP after the pop */
+                p[n++] = 0x24;
+                p[n++] = 0xf0;
+            } else if (mem) {
+                n += mem_op(p + n, 0, disp, a32);
+            } else {
+                p[n++] = (uint8_t)(0xc0 | dst16());
+            }
+            break;
+        default: /* MOV EBP, ESP; LEAVE (a 0x66 prefix makes the first a NOP:
+                  * a 16-bit MOV in 32-bit code would leave EBP's random
+                  * upper half, beyond the stack segment) */
+            if (o32)
+                p[n++] = 0x90;
+            p[n++] = 0x89;
+            p[n++] = 0xe5;
+            if (o32)
+                p[n++] = 0x66;
+            p[n++] = 0xc9;
+            break;
+        }
+        break;
+    case 20: { /* BT/BTS/BTR/BTC r, r and r/m, imm8 */
+        p[n++] = 0x0f;
+        if (mem || (rnd() & 1)) {
+            p[n++] = 0xba;
+            int g = 4 + (int)(rnd() % 4);
+            if (mem)
+                n += mem_op(p + n, g, disp, a32);
+            else
+                p[n++] = (uint8_t)(0xc0 | (g << 3) | dst16());
+            p[n++] = (uint8_t)rnd();
+        } else {
+            p[n++] = (uint8_t)(0xa3 + 8 * (rnd() % 4));
+            p[n++] = (uint8_t)(0xc0 | ((rnd() % 8) << 3) | dst16());
+        }
+        break;
+    }
+    case 21: { /* XADD, CMPXCHG r/m, r in all widths (LOCK on memory) */
+        bool byte = rnd() & 1;
+        int reg = byte ? dst8() : dst16();
+        if (mem && (rnd() & 1)) {
+            memmove(p + 1, p, (size_t)n); /* LOCK before the other prefixes */
+            p[0] = 0xf0;
+            n++;
+        }
+        p[n++] = 0x0f;
+        p[n++] = (uint8_t)((rnd() & 1 ? 0xc0 : 0xb0) + (byte ? 0 : 1));
+        if (mem)
+            n += mem_op(p + n, reg, disp, a32);
+        else
+            p[n++] = (uint8_t)(0xc0 | (reg << 3) | (byte ? dst8() : dst16()));
         break;
     }
     default: /* a handler-only instruction between inline ones */

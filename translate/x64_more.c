@@ -1,0 +1,227 @@
+/*
+ * x64_more.c - more instructions the x86-64 backend runs inline
+ * (docs/jit.md, "Inline instructions"): PUSH imm and r/m, POP r/m and
+ * LEAVE on a 32-bit stack, BT/BTS/BTR/BTC on a register or with an
+ * immediate offset, XADD and CMPXCHG. As in x64_insn.c, each changes no
+ * guest state before its last branch to the stub, so a fault (or any
+ * miss: MMIO, a page crossing, a code page, a 16-bit stack) runs the
+ * whole instruction through its handler.
+ */
+#include <stddef.h>
+
+#include "translate/x64_jit.h"
+
+/* A 16-bit stack (SS.B clear) takes the stub: ESP's upper half and the
+ * 64K wrap are the handler's business. */
+static void need_stack32(Jit *j, Stub *s)
+{
+    Emit *e = &j->e;
+    em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32));           /* cmp byte [stack32], 0 */
+    em8(e, 0);
+    xj_stub_from(j, s, em_jcc32(e, HCC_E));
+}
+
+/* The w-bit value in EDI pushed: ESP - w/8 checked for a write through
+ * stub s, the store, then ESP. */
+static void push_edi(Jit *j, Stub *s, int w)
+{
+    xj_ld_reg(j, 32, R_ESP, HR_AX);
+    em_alu32_imm(&j->e, 5, HR_AX, (uint32_t)w / 8);      /* sub eax, w/8 */
+    xj_emit_fast(j, s, SEG_SS, w / 8, true);
+    xj_st_mem(j, w, HR_DI);
+    xj_st_reg(j, 32, R_ESP, HR_AX);
+}
+
+/* PUSH imm (68, 6A: the decoder sign-extends Ib) and PUSH r/m (FF /6).
+ * The operand is read (with ESP as it was) before the push, as
+ * cpu/stack.c does; two stubs, made before anything changes, keep each
+ * memory access's branches within a stub's limit. */
+void xj_emit_push_op(Jit *j, const Insn *in, const Plan *p)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    Stub *s = xj_new_stub(j, in);
+    Stub *s2 = (in->flags & INSN_MEM) ? xj_new_stub(j, in) : s;
+    need_stack32(j, s);
+    if (in->op != 0xff) {
+        em_mov32_imm(e, HR_DI, in->imm);
+    } else if (in->mod == 3) {
+        xj_ld_reg(j, w, in->rm, HR_DI);
+    } else {
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s2, in->seg, w / 8, false);
+        xj_ld_mem(j, w, HR_DI);
+    }
+    push_edi(j, s, w);
+    xj_stub_join(j, s);
+    if (s2 != s)
+        xj_stub_join(j, s2);
+}
+
+/* POP r/m (8F /0): the value is read at ESP, the destination written with
+ * ESP as it is after the pop in its address, then ESP moves (cpu/stack.c);
+ * a register destination is written after ESP (POP ESP keeps the value). */
+void xj_emit_pop_op(Jit *j, const Insn *in, const Plan *p)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    Stub *s = xj_new_stub(j, in);
+    Stub *s2 = in->mod != 3 ? xj_new_stub(j, in) : s;
+    need_stack32(j, s);
+    xj_ld_reg(j, 32, R_ESP, HR_AX);
+    xj_emit_fast(j, s, SEG_SS, w / 8, false);
+    xj_ld_mem(j, w, HR_DI);
+    if (in->mod == 3) {
+        em_alu32_imm(e, 0, HR_AX, (uint32_t)w / 8);      /* add eax, w/8 */
+        xj_st_reg(j, 32, R_ESP, HR_AX);
+        xj_st_reg(j, w, in->rm, HR_DI);
+        xj_stub_join(j, s);
+        return;
+    }
+    Insn t = *in;
+    if (t.base == R_ESP)
+        t.disp += (uint32_t)w / 8; /* only 32-bit addressing has an ESP base */
+    xj_emit_ea(j, &t);
+    xj_emit_fast(j, s2, in->seg, w / 8, true);
+    xj_st_mem(j, w, HR_DI);
+    xj_ld_reg(j, 32, R_ESP, HR_AX);
+    em_alu32_imm(e, 0, HR_AX, (uint32_t)w / 8);
+    xj_st_reg(j, 32, R_ESP, HR_AX);
+    xj_stub_join(j, s);
+    xj_stub_join(j, s2);
+}
+
+/* LEAVE (C9) on a 32-bit stack: ESP = EBP, then POP (E)BP. */
+void xj_emit_leave(Jit *j, const Insn *in, const Plan *p)
+{
+    int w = p->w;
+    Stub *s = xj_new_stub(j, in);
+    need_stack32(j, s);
+    xj_ld_reg(j, 32, R_EBP, HR_AX);
+    xj_emit_fast(j, s, SEG_SS, w / 8, false);
+    xj_ld_mem(j, w, HR_DI);
+    em_alu32_imm(&j->e, 0, HR_AX, (uint32_t)w / 8);      /* add eax, w/8 */
+    xj_st_reg(j, 32, R_ESP, HR_AX);
+    xj_st_reg(j, w, R_EBP, HR_DI);
+    xj_stub_join(j, s);
+}
+
+/* BT/BTS/BTR/BTC r/m, r (0F A3/AB/B3/BB; register destinations only: a
+ * memory one addresses a bit string) and r/m, imm8 (0F BA /4-/7). The
+ * host's instruction takes the offset modulo the width as cpu/bit.c does;
+ * only CF is the guest's (the host leaves OF SF AF PF undefined). */
+void xj_emit_bt(Jit *j, const Insn *in, const Plan *p, bool flags_live)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    int pfx = w == 16 ? 0x66 : 0;
+    int op = p->aluop; /* 4 BT, 5 BTS, 6 BTR, 7 BTC */
+    bool imm = in->op == 0x1ba;
+    uint8_t bit = (uint8_t)(in->imm & (unsigned)(w - 1));
+    Stub *s = NULL;
+    if (in->mod != 3) {
+        s = xj_new_stub(j, in);
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s, in->seg, w / 8, op != 4);
+        if (pfx)
+            em8(e, (uint8_t)pfx);
+        em8(e, 0x0f); em8(e, 0xba);
+        em_bi(e, op, HR_SI, HR_DX);                          /* btx [rsi+rdx], imm8 */
+        em8(e, bit);
+    } else if (w == 32) {
+        int hd = xj_greg(j, in->rm);
+        if (imm) {
+            xj_em_rrx(e, 0, false, false, 0x0fba, op, hd);
+            em8(e, bit);
+        } else {
+            xj_em_rrx(e, 0, false, false, 0x0fa3 + 8 * (op - 4), xj_greg(j, in->reg), hd);
+        }
+        if (op != 4)
+            j->rdirty |= (uint8_t)(1u << in->rm);
+    } else {
+        xj_ld_reg(j, 16, in->rm, HR_AX);
+        if (imm) {
+            xj_em_rrx(e, pfx, false, false, 0x0fba, op, HR_AX);
+            em8(e, bit);
+        } else {
+            xj_ld_reg(j, 16, in->reg, HR_CX);
+            xj_em_rrx(e, pfx, false, false, 0x0fa3 + 8 * (op - 4), HR_CX, HR_AX);
+        }
+        if (op != 4)
+            xj_st_reg(j, 16, in->rm, HR_AX);
+    }
+    if (flags_live)
+        xj_emit_flags(j, X86_EFLAGS_CF, X86_EFLAGS_CF);
+    if (s)
+        xj_stub_join(j, s);
+}
+
+/* XADD r/m, r (0F C0/C1): the host's XADD on copies in EAX (or memory)
+ * and ECX, then r = the old r/m and r/m = the sum, written last as
+ * cpu/datamov.c does (XADD r, r leaves the sum). Flags of the ADD. */
+void xj_emit_xadd(Jit *j, const Insn *in, const Plan *p, bool flags_live)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    int pfx = w == 16 ? 0x66 : 0;
+    int opc = w == 8 ? 0x0fc0 : 0x0fc1;
+    Stub *s = NULL;
+    if (in->mod != 3) {
+        s = xj_new_stub(j, in);
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s, in->seg, w / 8, true);
+        xj_ld_reg(j, w, in->reg, HR_CX);
+        if (pfx)
+            em8(e, (uint8_t)pfx);
+        em8(e, 0x0f); em8(e, (uint8_t)opc);
+        em_bi(e, HR_CX, HR_SI, HR_DX);                       /* xadd [rsi+rdx], ecx */
+        xj_st_reg(j, w, in->reg, HR_CX);
+    } else {
+        xj_ld_reg(j, w, in->rm, HR_AX);
+        xj_ld_reg(j, w, in->reg, HR_CX);
+        xj_em_rrx(e, pfx, false, false, opc, HR_CX, HR_AX);   /* xadd eax, ecx */
+        xj_st_reg(j, w, in->reg, HR_CX);
+        xj_st_reg(j, w, in->rm, HR_AX);
+    }
+    if (flags_live)
+        xj_emit_flags(j, FL_ARITH, FL_ARITH);
+    if (s)
+        xj_stub_join(j, s);
+}
+
+/* CMPXCHG r/m, r (0F B0/B1): the host's CMPXCHG with the guest's
+ * accumulator in EAX; the destination is written either way (memory: the
+ * old value back, as the handler's read-modify-write does). EAX is
+ * stored before a register destination, so CMPXCHG eAX, r (always equal)
+ * leaves r in eAX. Flags of CMP eAX, r/m. */
+void xj_emit_cmpxchg(Jit *j, const Insn *in, const Plan *p, bool flags_live)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    int pfx = w == 16 ? 0x66 : 0;
+    int opc = w == 8 ? 0x0fb0 : 0x0fb1;
+    Stub *s = NULL;
+    if (in->mod != 3) {
+        s = xj_new_stub(j, in);
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s, in->seg, w / 8, true);
+        xj_ld_reg(j, w, R_EAX, HR_AX);
+        xj_ld_reg(j, w, in->reg, HR_CX);
+        if (pfx)
+            em8(e, (uint8_t)pfx);
+        em8(e, 0x0f); em8(e, (uint8_t)opc);
+        em_bi(e, HR_CX, HR_SI, HR_DX);                       /* cmpxchg [rsi+rdx], ecx */
+        xj_st_reg(j, w, R_EAX, HR_AX);
+    } else {
+        xj_ld_reg(j, w, in->rm, HR_DX);
+        xj_ld_reg(j, w, R_EAX, HR_AX);
+        xj_ld_reg(j, w, in->reg, HR_CX);
+        xj_em_rrx(e, pfx, false, false, opc, HR_CX, HR_DX);   /* cmpxchg edx, ecx */
+        xj_st_reg(j, w, R_EAX, HR_AX);
+        xj_st_reg(j, w, in->rm, HR_DX);
+    }
+    if (flags_live)
+        xj_emit_flags(j, FL_ARITH, FL_ARITH);
+    if (s)
+        xj_stub_join(j, s);
+}
