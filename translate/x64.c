@@ -220,6 +220,12 @@ static Plan plan_insn(const Insn *in)
     case 0x8f:
         p.kind = K_POPOP; p.w = (uint8_t)wv;
         return p;
+    case 0xa4: case 0xa5: case 0xaa: case 0xab: case 0xac: case 0xad:
+        /* MOVS, STOS, LODS (REP was turned away above); aluop: 0 MOVS,
+         * 2 STOS, 3 LODS */
+        p.kind = K_STR; p.w = (uint8_t)((op & 1) ? wv : 8);
+        p.aluop = (uint8_t)(op < 0xaa ? 0 : op < 0xac ? 2 : 3);
+        return p;
     case 0xc9:
         p.kind = K_LEAVE; p.w = (uint8_t)wv;
         return p;
@@ -364,7 +370,7 @@ static bool plan_may_exit(const Plan *p, const Insn *in)
 {
     switch (p->kind) {
     case K_NONE: case K_PUSH: case K_POP: case K_JCC: case K_JMP: case K_CALL: case K_RET:
-    case K_PUSHOP: case K_POPOP: case K_LEAVE:
+    case K_PUSHOP: case K_POPOP: case K_LEAVE: case K_STR:
         return true;
     case K_LEA: case K_MOVI: case K_SHIFT:
         return false;
@@ -705,6 +711,7 @@ bool x64_compile(X64Buf *xb, Block *b)
         case K_BT: xj_emit_bt(j, in, p, fl); break;
         case K_XADD: xj_emit_xadd(j, in, p, fl); break;
         case K_CMPXCHG: xj_emit_cmpxchg(j, in, p, fl); break;
+        case K_STR: xj_emit_string(j, in, p); break;
         case K_CALL: case K_RET:
             if (last) {
                 j->start_delta = pos - j->eip_pend;

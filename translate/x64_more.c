@@ -225,3 +225,59 @@ void xj_emit_cmpxchg(Jit *j, const Insn *in, const Plan *p, bool flags_live)
     if (s)
         xj_stub_join(j, s);
 }
+
+/* ECX = the string step: +n, or -n with DF (c->eflags: only handlers
+ * change DF). */
+static void str_delta(Jit *j, int n)
+{
+    Emit *e = &j->e;
+    em8(e, 0x0f); em8(e, 0xba); em_rbx_disp(e, 4, OFF(eflags)); /* bt [eflags], 10 */
+    em8(e, 10);
+    em_op_rr(e, 0, 0, 0x19, HR_CX, HR_CX);               /* sbb ecx, ecx */
+    em_alu32_imm(e, 4, HR_CX, (uint32_t)(-2 * n));       /* and ecx, -2n */
+    em_alu32_imm(e, 0, HR_CX, (uint32_t)n);              /* add ecx, n */
+}
+
+/* index register r (ESI or EDI, by the address size) += ECX */
+static void str_advance(Jit *j, int r, bool a32)
+{
+    xj_ld_reg(j, a32 ? 32 : 16, r, HR_AX);
+    em_op_rr(&j->e, 0, 0, 0x01, HR_CX, HR_AX);           /* add eax, ecx */
+    xj_st_reg(j, a32 ? 32 : 16, r, HR_AX);
+}
+
+/* MOVS, STOS, LODS without a repeat prefix (A4/A5, AA/AB, AC/AD): one
+ * step of cpu/string.c's str_step, the source at seg:(E)SI, the
+ * destination at ES:(E)DI, both read or checked before anything changes. */
+void xj_emit_string(Jit *j, const Insn *in, const Plan *p)
+{
+    int w = p->w, n = w / 8;
+    bool a32 = (in->flags & INSN_ADDR32) != 0;
+    int kind = p->aluop;
+    Stub *s = xj_new_stub(j, in);
+    Stub *s2 = kind == 0 ? xj_new_stub(j, in) : s;
+    if (kind != 2) {
+        xj_ld_reg(j, a32 ? 32 : 16, R_ESI, HR_AX);
+        xj_emit_fast(j, s, in->seg, n, false);
+        xj_ld_mem(j, w, HR_DI);
+    } else {
+        xj_ld_reg(j, w, R_EAX, HR_DI);
+    }
+    if (kind != 3) {
+        xj_ld_reg(j, a32 ? 32 : 16, R_EDI, HR_AX);
+        xj_emit_fast(j, s2, SEG_ES, n, true);
+        if (w == 8)
+            em8(&j->e, 0x40); /* REX: DIL, not BH */
+        xj_st_mem(j, w, HR_DI);
+    } else {
+        xj_st_reg(j, w, R_EAX, HR_DI);
+    }
+    str_delta(j, n);
+    if (kind != 2)
+        str_advance(j, R_ESI, a32);
+    if (kind != 3)
+        str_advance(j, R_EDI, a32);
+    xj_stub_join(j, s);
+    if (s2 != s)
+        xj_stub_join(j, s2);
+}

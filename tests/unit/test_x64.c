@@ -81,7 +81,7 @@ static int gen_insn(uint8_t *p)
     bool o32 = rnd() & 1;      /* a 0x66 prefix */
     bool op32 = o32 != pm32;   /* the operand size it gives */
     static const int alu[] = { 0, 1, 2, 3, 4, 5, 6, 7 }; /* ADC/SBB too: handlers */
-    int kind = (int)(rnd() % 22);
+    int kind = (int)(rnd() % 23);
     bool mem = (rnd() % 3) == 0;
     int disp = (int)(rnd() % 120);
     if (kind == 13) {
@@ -370,6 +370,27 @@ static int gen_insn(uint8_t *p)
             n += mem_op(p + n, reg, disp, a32);
         else
             p[n++] = (uint8_t)(0xc0 | (reg << 3) | (byte ? dst8() : dst16()));
+        break;
+    }
+    case 22: { /* MOV eSI, imm; MOV eDI, imm; maybe STD; MOVS/STOS/LODS */
+        /* 32-bit addressing takes ESI and EDI only when they were loaded
+         * whole; 16-bit addressing the low halves (the upper ones random) */
+        bool s32 = op32 && (rnd() & 1);
+        for (int r = 6; r <= 7; r++) {
+            if (r == 7 && o32)
+                p[n++] = 0x66;
+            p[n++] = (uint8_t)(0xb8 + r);
+            uint32_t v = DATA + rnd() % 100 + (s32 ? 0 : (rnd() & 0xffff0000u));
+            for (int i = 0; i < (op32 ? 4 : 2); i++)
+                p[n++] = (uint8_t)(v >> (8 * i));
+        }
+        if (rnd() % 4 == 0)
+            p[n++] = 0xfd; /* STD: the block's later steps go down */
+        if (s32 != pm32)
+            p[n++] = 0x67;
+        if (rnd() & 1)
+            p[n++] = 0x66;
+        p[n++] = (uint8_t)((int[]){ 0xa4, 0xa5, 0xaa, 0xab, 0xac, 0xad }[rnd() % 6]);
         break;
     }
     default: /* a handler-only instruction between inline ones */
