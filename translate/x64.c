@@ -226,6 +226,9 @@ static Plan plan_insn(const Insn *in)
         p.kind = K_STR; p.w = (uint8_t)((op & 1) ? wv : 8);
         p.aluop = (uint8_t)(op < 0xaa ? 0 : op < 0xac ? 2 : 3);
         return p;
+    case 0x9c:
+        p.kind = K_PUSHF; p.w = (uint8_t)wv;
+        return p;
     case 0xc9:
         p.kind = K_LEAVE; p.w = (uint8_t)wv;
         return p;
@@ -370,7 +373,7 @@ static bool plan_may_exit(const Plan *p, const Insn *in)
 {
     switch (p->kind) {
     case K_NONE: case K_PUSH: case K_POP: case K_JCC: case K_JMP: case K_CALL: case K_RET:
-    case K_PUSHOP: case K_POPOP: case K_LEAVE: case K_STR:
+    case K_PUSHOP: case K_POPOP: case K_LEAVE: case K_STR: case K_PUSHF:
         return true;
     case K_LEA: case K_MOVI: case K_SHIFT:
         return false;
@@ -712,6 +715,7 @@ bool x64_compile(X64Buf *xb, Block *b)
         case K_XADD: xj_emit_xadd(j, in, p, fl); break;
         case K_CMPXCHG: xj_emit_cmpxchg(j, in, p, fl); break;
         case K_STR: xj_emit_string(j, in, p); break;
+        case K_PUSHF: xj_emit_pushf(j, in, p); break;
         case K_CALL: case K_RET:
             if (last) {
                 j->start_delta = pos - j->eip_pend;

@@ -65,7 +65,7 @@ typedef struct Jit {
 enum {
     K_NONE, K_ALU, K_MOV, K_MOVI, K_LEA, K_EXT, K_INCDEC, K_PUSH, K_POP, K_JCC, K_JMP, K_SHIFT,
     K_CALL, K_RET, K_IMUL, K_SHCL, K_CMOV, K_SETCC, K_UNARY, K_CONV, K_XCHG, K_MUL,
-    K_PUSHOP, K_POPOP, K_LEAVE, K_BT, K_XADD, K_CMPXCHG, K_STR,
+    K_PUSHOP, K_POPOP, K_LEAVE, K_BT, K_XADD, K_CMPXCHG, K_STR, K_PUSHF,
 };
 
 typedef struct Plan {
@@ -143,5 +143,6 @@ void xj_emit_bt(Jit *j, const Insn *in, const Plan *p, bool flags_live);
 void xj_emit_xadd(Jit *j, const Insn *in, const Plan *p, bool flags_live);
 void xj_emit_cmpxchg(Jit *j, const Insn *in, const Plan *p, bool flags_live);
 void xj_emit_string(Jit *j, const Insn *in, const Plan *p);
+void xj_emit_pushf(Jit *j, const Insn *in, const Plan *p);
 
 #endif

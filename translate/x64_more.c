@@ -281,3 +281,21 @@ void xj_emit_string(Jit *j, const Insn *in, const Plan *p)
     if (s2 != s)
         xj_stub_join(j, s2);
 }
+
+/* PUSHF (9C) outside virtual-8086 mode (there the handler decides: #GP or
+ * VME): the flags with R8D's merged in, VM and RF read as 0. */
+void xj_emit_pushf(Jit *j, const Insn *in, const Plan *p)
+{
+    Emit *e = &j->e;
+    Stub *s = xj_new_stub(j, in);
+    need_stack32(j, s);
+    em_op_mem(e, 0, 0, 0xf7, 0, OFF(eflags));            /* test dword [eflags], VM */
+    em32(e, X86_EFLAGS_VM);
+    xj_stub_from(j, s, em_jcc32(e, HCC_NE));
+    em_mov32_load(e, HR_DI, OFF(eflags));
+    em_alu32_imm(e, 4, HR_DI, ~(j->fl_have | X86_EFLAGS_VM | X86_EFLAGS_RF));
+    if (j->fl_have)
+        em_op_rr(e, 0, 0x44, 0x09, 0, HR_DI);            /* or edi, r8d */
+    push_edi(j, s, p->w);
+    xj_stub_join(j, s);
+}

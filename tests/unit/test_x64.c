@@ -297,8 +297,8 @@ static int gen_insn(uint8_t *p)
             p[n++] = (uint8_t)(off >> (8 * i));
         break;
     }
-    case 19: /* PUSH imm, PUSH r/m, POP r/m (also [esp-16]), LEAVE */
-        switch (rnd() % 5) {
+    case 19: /* PUSH imm, PUSH r/m, POP r/m (also [esp-16]), PUSHF, LEAVE */
+        switch (rnd() % 6) {
         case 0:
             p[n++] = 0x6a;
             p[n++] = (uint8_t)rnd();
@@ -326,6 +326,9 @@ static int gen_insn(uint8_t *p)
             } else {
                 p[n++] = (uint8_t)(0xc0 | dst16());
             }
+            break;
+        case 4:
+            p[n++] = 0x9c;
             break;
         default: /* MOV EBP, ESP; LEAVE (a 0x66 prefix makes the first a NOP:
                   * a 16-bit MOV in 32-bit code would leave EBP's random
