@@ -184,8 +184,8 @@ static Plan plan_insn(const Insn *in)
             p.kind = K_UNARY; p.aluop = in->reg; p.w = (uint8_t)(op == 0xf6 ? 8 : wv);
             return p;
         }
-        if (in->reg == 4 || in->reg == 5) {
-            p.kind = K_MUL; p.w = (uint8_t)(op == 0xf6 ? 8 : wv);
+        if (in->reg == 4 || in->reg == 5 || in->reg == 6) {
+            p.kind = in->reg == 6 ? K_DIV : K_MUL; p.w = (uint8_t)(op == 0xf6 ? 8 : wv);
             return p;
         }
         if (in->reg != 0)
@@ -373,7 +373,7 @@ static bool plan_may_exit(const Plan *p, const Insn *in)
 {
     switch (p->kind) {
     case K_NONE: case K_PUSH: case K_POP: case K_JCC: case K_JMP: case K_CALL: case K_RET:
-    case K_PUSHOP: case K_POPOP: case K_LEAVE: case K_STR: case K_PUSHF:
+    case K_PUSHOP: case K_POPOP: case K_LEAVE: case K_STR: case K_PUSHF: case K_DIV:
         return true;
     case K_LEA: case K_MOVI: case K_SHIFT:
         return false;
@@ -716,6 +716,7 @@ bool x64_compile(X64Buf *xb, Block *b)
         case K_CMPXCHG: xj_emit_cmpxchg(j, in, p, fl); break;
         case K_STR: xj_emit_string(j, in, p); break;
         case K_PUSHF: xj_emit_pushf(j, in, p); break;
+        case K_DIV: xj_emit_div(j, in, p); break;
         case K_CALL: case K_RET:
             if (last) {
                 j->start_delta = pos - j->eip_pend;

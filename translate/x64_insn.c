@@ -658,3 +658,39 @@ void xj_emit_mul(Jit *j, const Insn *in, const Plan *p, bool flags_live)
     if (s)
         xj_stub_join(j, s);
 }
+
+/* DIV r/m (F6/F7 /6): the high half of the dividend at least the divisor
+ * (a zero divisor included) means #DE, which the stub's handler raises;
+ * otherwise the host's DIV. The flags stay (cpu/muldiv.c). */
+void xj_emit_div(Jit *j, const Insn *in, const Plan *p)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    Stub *s = xj_new_stub(j, in);
+    if (in->mod != 3) {
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s, in->seg, w / 8, false);
+        xj_ld_mem(j, w, HR_CX);
+    } else {
+        xj_ld_reg(j, w, in->rm, HR_CX);
+    }
+    if (w == 8) {
+        xj_ld_reg(j, 16, R_EAX, HR_AX);
+        em_op_rr(e, 0, 0, 0x89, HR_AX, HR_DX);                 /* mov edx, eax */
+        em_op_rr(e, 0, 0, 0xc1, 5, HR_DX);                     /* shr edx, 8: AH */
+        em8(e, 8);
+    } else {
+        xj_ld_reg(j, w, R_EAX, HR_AX);
+        xj_ld_reg(j, w, R_EDX, HR_DX);
+    }
+    em_op_rr(e, 0, 0, 0x39, HR_CX, HR_DX);                     /* cmp edx, ecx */
+    xj_stub_from(j, s, em_jcc32(e, HCC_AE));
+    em_op_rr(e, w == 16 ? 0x66 : 0, 0, w == 8 ? 0xf6 : 0xf7, 6, HR_CX); /* div cl/cx/ecx */
+    if (w == 8) {
+        xj_st_reg(j, 16, R_EAX, HR_AX);
+    } else {
+        xj_st_reg(j, w, R_EAX, HR_AX);
+        xj_st_reg(j, w, R_EDX, HR_DX);
+    }
+    xj_stub_join(j, s);
+}
