@@ -233,9 +233,6 @@ static Plan plan_insn(const Insn *in)
         p.kind = K_LEAVE; p.w = (uint8_t)wv;
         return p;
     case 0x1a3: case 0x1ab: case 0x1b3: case 0x1bb:
-        /* BT* r/m, r: a memory operand addresses a bit string (handler) */
-        if (in->mod != 3)
-            return p;
         p.kind = K_BT; p.w = (uint8_t)wv; p.aluop = (uint8_t)(4 + ((op - 0x1a3) >> 3));
         return p;
     case 0x1ba:

@@ -106,10 +106,12 @@ void xj_emit_leave(Jit *j, const Insn *in, const Plan *p)
     xj_stub_join(j, s);
 }
 
-/* BT/BTS/BTR/BTC r/m, r (0F A3/AB/B3/BB; register destinations only: a
- * memory one addresses a bit string) and r/m, imm8 (0F BA /4-/7). The
- * host's instruction takes the offset modulo the width as cpu/bit.c does;
- * only CF is the guest's (the host leaves OF SF AF PF undefined). */
+/* BT/BTS/BTR/BTC r/m, r (0F A3/AB/B3/BB) and r/m, imm8 (0F BA /4-/7).
+ * On a register, and with an immediate, the host's instruction takes the
+ * offset modulo the width as cpu/bit.c does. With a register offset a
+ * memory operand is a bit string: the word or dword at EA + (offset >> 4
+ * or 5, signed) * size, then bit offset & 15 or 31 in it. Only CF is the
+ * guest's (the host leaves OF SF AF PF undefined). */
 void xj_emit_bt(Jit *j, const Insn *in, const Plan *p, bool flags_live)
 {
     Emit *e = &j->e;
@@ -122,12 +124,34 @@ void xj_emit_bt(Jit *j, const Insn *in, const Plan *p, bool flags_live)
     if (in->mod != 3) {
         s = xj_new_stub(j, in);
         xj_emit_ea(j, in);
+        if (!imm) {
+            xj_ld_reg(j, w, in->reg, HR_CX);
+            if (w == 16) {
+                em8(e, 0x0f); em8(e, 0xbf); em8(e, 0xc9);    /* movsx ecx, cx */
+            }
+            em_op_rr(e, 0, 0, 0xc1, 7, HR_CX);               /* sar ecx, 5 or 4 */
+            em8(e, w == 16 ? 4 : 5);
+            /* lea eax, [eax + ecx * size] (32-bit: wraps as the guest's) */
+            em8(e, 0x67); em8(e, 0x8d); em8(e, 0x04); em8(e, w == 16 ? 0x48 : 0x88);
+            if (!(in->flags & INSN_ADDR32)) {
+                em8(e, 0x0f); em8(e, 0xb7); em8(e, 0xc0);    /* movzx eax, ax */
+            }
+        }
         xj_emit_fast(j, s, in->seg, w / 8, op != 4);
-        if (pfx)
-            em8(e, (uint8_t)pfx);
-        em8(e, 0x0f); em8(e, 0xba);
-        em_bi(e, op, HR_SI, HR_DX);                          /* btx [rsi+rdx], imm8 */
-        em8(e, bit);
+        if (imm) {
+            if (pfx)
+                em8(e, (uint8_t)pfx);
+            em8(e, 0x0f); em8(e, 0xba);
+            em_bi(e, op, HR_SI, HR_DX);                      /* btx [rsi+rdx], imm8 */
+            em8(e, bit);
+        } else {
+            xj_ld_reg(j, w, in->reg, HR_CX);
+            em_alu32_imm(e, 4, HR_CX, (uint32_t)(w - 1));   /* and ecx, w-1 */
+            if (pfx)
+                em8(e, (uint8_t)pfx);
+            em8(e, 0x0f); em8(e, (uint8_t)(0xa3 + 8 * (op - 4)));
+            em_bi(e, HR_CX, HR_SI, HR_DX);                   /* btx [rsi+rdx], ecx */
+        }
     } else if (w == 32) {
         int hd = xj_greg(j, in->rm);
         if (imm) {

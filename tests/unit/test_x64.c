@@ -343,7 +343,22 @@ static int gen_insn(uint8_t *p)
             break;
         }
         break;
-    case 20: { /* BT/BTS/BTR/BTC r, r and r/m, imm8 */
+    case 20: { /* BT/BTS/BTR/BTC r, r; r/m, imm8; [m], r (a bit string) */
+        if (mem && (rnd() & 1)) {
+            /* mov (e)cx, -64..299 (the offset), then bt* [m], (e)cx */
+            uint32_t off = (uint32_t)((int)(rnd() % 364) - 64);
+            p[n++] = 0xb9;
+            for (int i = 0; i < (op32 ? 4 : 2); i++)
+                p[n++] = (uint8_t)(off >> (8 * i));
+            if (o32)
+                p[n++] = 0x66;
+            if (a32 && !pm32)
+                p[n++] = 0x67;
+            p[n++] = 0x0f;
+            p[n++] = (uint8_t)(0xa3 + 8 * (rnd() % 4));
+            n += mem_op(p + n, R_ECX, disp, a32);
+            break;
+        }
         p[n++] = 0x0f;
         if (mem || (rnd() & 1)) {
             p[n++] = 0xba;
