@@ -2,7 +2,7 @@
  * x64_insn.c - the instructions the x86-64 backend runs inline
  * (docs/jit.md, "Inline instructions"): MOV, the group-1 ALU operations
  * (ADC/SBB too) and TEST, INC/DEC, NOT/NEG, shifts and rotates by an
- * immediate or CL, IMUL, MUL, CMOVcc, SETcc, XCHG, CBW-CDQ, LEA,
+ * immediate or CL, IMUL, MUL, DIV, CMOVcc, SETcc, XCHG, CBW-CDQ, LEA,
  * MOVZX/MOVSX, PUSH/POP. Each computes the guest's result (and flags)
  * with the host's instruction, on the host registers that hold the
  * guest's, and changes nothing before its last branch to the stub.
