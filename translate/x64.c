@@ -158,7 +158,10 @@ static bool handler_is_row(const Insn *in)
 static Plan plan_insn(const Insn *in)
 {
     Plan p = { 0 };
-    if (in->flags & (INSN_LOCK | INSN_REP | INSN_REPNE))
+    /* LOCK: the handlers give it no meaning beyond the plain operation
+     * (one CPU), and a LOCK the instruction does not allow decodes to #UD,
+     * which is no row's handler. */
+    if (in->flags & (INSN_REP | INSN_REPNE))
         return p;
     if (!handler_is_row(in))
         return p;
@@ -188,8 +191,8 @@ static Plan plan_insn(const Insn *in)
             p.kind = K_UNARY; p.aluop = in->reg; p.w = (uint8_t)(op == 0xf6 ? 8 : wv);
             return p;
         }
-        if (in->reg == 4 && op == 0xf7 && wv == 32) {
-            p.kind = K_MUL; p.w = 32;
+        if (in->reg == 4 || in->reg == 5 || in->reg == 6) {
+            p.kind = in->reg == 6 ? K_DIV : K_MUL; p.w = (uint8_t)(op == 0xf6 ? 8 : wv);
             return p;
         }
         if (in->reg != 0)
@@ -218,9 +221,45 @@ static Plan plan_insn(const Insn *in)
     case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf:
         p.kind = K_EXT; p.w = (uint8_t)wv; p.sext = op >= 0x1be; p.srcw = (op & 1) ? 16 : 8;
         return p;
+    case 0x68: case 0x6a:
+        p.kind = K_PUSHOP; p.w = (uint8_t)wv;
+        return p;
+    case 0x8f:
+        p.kind = K_POPOP; p.w = (uint8_t)wv;
+        return p;
+    case 0xa4: case 0xa5: case 0xaa: case 0xab: case 0xac: case 0xad:
+        /* MOVS, STOS, LODS (REP was turned away above); aluop: 0 MOVS,
+         * 2 STOS, 3 LODS */
+        p.kind = K_STR; p.w = (uint8_t)((op & 1) ? wv : 8);
+        p.aluop = (uint8_t)(op < 0xaa ? 0 : op < 0xac ? 2 : 3);
+        return p;
+    case 0x9c:
+        p.kind = K_PUSHF; p.w = (uint8_t)wv;
+        return p;
+    case 0xc9:
+        p.kind = K_LEAVE; p.w = (uint8_t)wv;
+        return p;
+    case 0x1a3: case 0x1ab: case 0x1b3: case 0x1bb:
+        p.kind = K_BT; p.w = (uint8_t)wv; p.aluop = (uint8_t)(4 + ((op - 0x1a3) >> 3));
+        return p;
+    case 0x1ba:
+        if (in->reg < 4)
+            return p;
+        p.kind = K_BT; p.w = (uint8_t)wv; p.aluop = in->reg;
+        return p;
+    case 0x1c0: case 0x1c1:
+        p.kind = K_XADD; p.w = (uint8_t)(op == 0x1c0 ? 8 : wv);
+        return p;
+    case 0x1b0: case 0x1b1:
+        p.kind = K_CMPXCHG; p.w = (uint8_t)(op == 0x1b0 ? 8 : wv);
+        return p;
     case 0xfe: case 0xff:
         if (op == 0xff && (in->reg == 2 || in->reg == 4) && wv == 32) {
             p.kind = in->reg == 2 ? K_CALLI : K_JMPI; p.w = 32;
+            return p;
+        }
+        if (op == 0xff && in->reg == 6) {
+            p.kind = K_PUSHOP; p.w = (uint8_t)wv;
             return p;
         }
         if (in->reg > 1)
@@ -310,8 +349,10 @@ static uint32_t plan_writes(const Plan *p)
         return FL_NOCF;
     if (p->kind == K_SHIFT)
         return p->aluop <= 1 ? X86_EFLAGS_CF | X86_EFLAGS_OF : FL_ARITH;
-    if (p->kind == K_IMUL || p->kind == K_MUL)
+    if (p->kind == K_IMUL || p->kind == K_MUL || p->kind == K_XADD || p->kind == K_CMPXCHG)
         return FL_ARITH;
+    if (p->kind == K_BT)
+        return X86_EFLAGS_CF;
     if (p->kind == K_SHCL)
         return p->aluop <= 1 ? X86_EFLAGS_CF | X86_EFLAGS_OF : FL_ARITH;
     if (p->kind == K_UNARY)
@@ -341,6 +382,7 @@ static bool plan_may_exit(const Plan *p, const Insn *in)
     switch (p->kind) {
     case K_NONE: case K_PUSH: case K_POP: case K_JCC: case K_JMP: case K_CALL: case K_RET:
     case K_CALLI: case K_JMPI:
+    case K_PUSHOP: case K_POPOP: case K_LEAVE: case K_STR: case K_PUSHF: case K_DIV:
         return true;
     case K_LEA: case K_MOVI: case K_SHIFT:
         return false;
@@ -855,7 +897,16 @@ static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_
         case K_UNARY: xj_emit_unary(j, in, p, fl); break;
         case K_CONV: xj_emit_conv(j, in, p); break;
         case K_XCHG: xj_emit_xchg(j, in, p); break;
-        case K_MUL: xj_emit_mul(j, in, fl); break;
+        case K_MUL: xj_emit_mul(j, in, p, fl); break;
+        case K_PUSHOP: xj_emit_push_op(j, in, p); break;
+        case K_POPOP: xj_emit_pop_op(j, in, p); break;
+        case K_LEAVE: xj_emit_leave(j, in, p); break;
+        case K_BT: xj_emit_bt(j, in, p, fl); break;
+        case K_XADD: xj_emit_xadd(j, in, p, fl); break;
+        case K_CMPXCHG: xj_emit_cmpxchg(j, in, p, fl); break;
+        case K_STR: xj_emit_string(j, in, p); break;
+        case K_PUSHF: xj_emit_pushf(j, in, p); break;
+        case K_DIV: xj_emit_div(j, in, p); break;
         case K_CALL: case K_RET: case K_CALLI: case K_JMPI:
             if (last) {
                 j->start_delta = pos - j->eip_pend;

@@ -2,7 +2,7 @@
  * x64_insn.c - the instructions the x86-64 backend runs inline
  * (docs/jit.md, "Inline instructions"): MOV, the group-1 ALU operations
  * (ADC/SBB too) and TEST, INC/DEC, NOT/NEG, shifts and rotates by an
- * immediate or CL, IMUL, MUL, CMOVcc, SETcc, XCHG, CBW-CDQ, LEA,
+ * immediate or CL, IMUL, MUL, DIV, CMOVcc, SETcc, XCHG, CBW-CDQ, LEA,
  * MOVZX/MOVSX, PUSH/POP. Each computes the guest's result (and flags)
  * with the host's instruction, on the host registers that hold the
  * guest's, and changes nothing before its last branch to the stub.
@@ -606,37 +606,91 @@ void xj_emit_xchg(Jit *j, const Insn *in, const Plan *p)
     xj_stub_join(j, s);
 }
 
-/* MUL r/m32 (F7 /4): EDX:EAX = EAX * src; CF = OF = EDX != 0, SF ZF PF
- * from EAX, AF = 0 (cpu/muldiv.c). */
-void xj_emit_mul(Jit *j, const Insn *in, bool flags_live)
+/* MUL and IMUL r/m (F6/F7 /4 /5): AX = AL * src (8-bit), DX:AX or
+ * EDX:EAX = eAX * src; CF = OF = the high half is needed, SF ZF PF from
+ * the low half, AF = 0 (cpu/muldiv.c). */
+void xj_emit_mul(Jit *j, const Insn *in, const Plan *p, bool flags_live)
 {
     Emit *e = &j->e;
+    int w = p->w;
+    int ext = in->reg; /* 4 MUL, 5 IMUL */
     Stub *s = NULL;
     int hs;
     if (in->mod != 3) {
         s = xj_new_stub(j, in);
         xj_emit_ea(j, in);
-        xj_emit_fast(j, s, in->seg, 4, false);
-        xj_ld_mem(j, 32, HR_CX);
+        xj_emit_fast(j, s, in->seg, w / 8, false);
+        xj_ld_mem(j, w, HR_CX);
         hs = HR_CX;
-    } else {
+    } else if (w == 32) {
         hs = xj_greg(j, in->rm);
+    } else {
+        xj_ld_reg(j, w, in->rm, HR_CX);
+        hs = HR_CX;
     }
-    int ha = xj_greg(j, R_EAX);
-    int hd = xj_hreg[R_EDX];
-    xj_em_rrx(e, 0, false, false, 0x8b, HR_AX, ha);            /* mov eax, r */
-    xj_em_rrx(e, 0, false, false, 0xf7, 4, hs);                /* mul src */
-    if (flags_live) {
-        em8(e, 0x0f); em8(e, 0x90); em8(e, 0xc1);              /* seto cl */
+    if (w == 32) {
+        int ha = xj_greg(j, R_EAX);
+        int hd = xj_hreg[R_EDX];
+        xj_em_rrx(e, 0, false, false, 0x8b, HR_AX, ha);        /* mov eax, r */
+        xj_em_rrx(e, 0, false, false, 0xf7, ext, hs);          /* mul/imul src */
+        if (flags_live) {
+            em8(e, 0x0f); em8(e, 0x90); em8(e, 0xc1);          /* seto cl */
+        }
+        xj_em_rrx(e, 0, false, false, 0x89, HR_AX, ha);        /* mov r_eax, eax */
+        xj_em_rrx(e, 0, false, false, 0x89, HR_DX, hd);        /* mov r_edx, edx */
+        j->rloaded |= (uint8_t)(1u << R_EDX);
+        j->rdirty |= (uint8_t)((1u << R_EAX) | (1u << R_EDX));
+    } else {
+        xj_ld_reg(j, w, R_EAX, HR_AX);
+        xj_em_rrx(e, w == 16 ? 0x66 : 0, false, false, w == 8 ? 0xf6 : 0xf7, ext, HR_CX);
+        if (flags_live) {
+            em8(e, 0x0f); em8(e, 0x90); em8(e, 0xc1);          /* seto cl */
+        }
+        xj_st_reg(j, 16, R_EAX, HR_AX);
+        if (w == 16)
+            xj_st_reg(j, 16, R_EDX, HR_DX);
     }
-    xj_em_rrx(e, 0, false, false, 0x89, HR_AX, ha);            /* mov r_eax, eax */
-    xj_em_rrx(e, 0, false, false, 0x89, HR_DX, hd);            /* mov r_edx, edx */
-    j->rloaded |= (uint8_t)(1u << R_EDX);
-    j->rdirty |= (uint8_t)((1u << R_EAX) | (1u << R_EDX));
     if (flags_live) {
-        em_op_rr(e, 0, 0, 0x85, HR_AX, HR_AX);                 /* test eax, eax */
+        /* test eax/ax/al, eax/ax/al: the low half */
+        em_op_rr(e, w == 16 ? 0x66 : 0, 0, w == 8 ? 0x84 : 0x85, HR_AX, HR_AX);
         mul_flags(j, HR_CX);
     }
     if (s)
         xj_stub_join(j, s);
+}
+
+/* DIV r/m (F6/F7 /6): the high half of the dividend at least the divisor
+ * (a zero divisor included) means #DE, which the stub's handler raises;
+ * otherwise the host's DIV. The flags stay (cpu/muldiv.c). */
+void xj_emit_div(Jit *j, const Insn *in, const Plan *p)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    Stub *s = xj_new_stub(j, in);
+    if (in->mod != 3) {
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s, in->seg, w / 8, false);
+        xj_ld_mem(j, w, HR_CX);
+    } else {
+        xj_ld_reg(j, w, in->rm, HR_CX);
+    }
+    if (w == 8) {
+        xj_ld_reg(j, 16, R_EAX, HR_AX);
+        em_op_rr(e, 0, 0, 0x89, HR_AX, HR_DX);                 /* mov edx, eax */
+        em_op_rr(e, 0, 0, 0xc1, 5, HR_DX);                     /* shr edx, 8: AH */
+        em8(e, 8);
+    } else {
+        xj_ld_reg(j, w, R_EAX, HR_AX);
+        xj_ld_reg(j, w, R_EDX, HR_DX);
+    }
+    em_op_rr(e, 0, 0, 0x39, HR_CX, HR_DX);                     /* cmp edx, ecx */
+    xj_stub_from(j, s, em_jcc32(e, HCC_AE));
+    em_op_rr(e, w == 16 ? 0x66 : 0, 0, w == 8 ? 0xf6 : 0xf7, 6, HR_CX); /* div cl/cx/ecx */
+    if (w == 8) {
+        xj_st_reg(j, 16, R_EAX, HR_AX);
+    } else {
+        xj_st_reg(j, w, R_EAX, HR_AX);
+        xj_st_reg(j, w, R_EDX, HR_DX);
+    }
+    xj_stub_join(j, s);
 }

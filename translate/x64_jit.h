@@ -81,6 +81,7 @@ enum {
     K_NONE, K_ALU, K_MOV, K_MOVI, K_LEA, K_EXT, K_INCDEC, K_PUSH, K_POP, K_JCC, K_JMP, K_SHIFT,
     K_CALL, K_RET, K_IMUL, K_SHCL, K_CMOV, K_SETCC, K_UNARY, K_CONV, K_XCHG, K_MUL,
     K_CALLI, K_JMPI, /* CALL and JMP r/m32 */
+    K_PUSHOP, K_POPOP, K_LEAVE, K_BT, K_XADD, K_CMPXCHG, K_STR, K_PUSHF, K_DIV,
 };
 
 typedef struct Plan {
@@ -148,6 +149,17 @@ void xj_emit_setcc(Jit *j, const Insn *in);
 void xj_emit_unary(Jit *j, const Insn *in, const Plan *p, bool flags_live);
 void xj_emit_conv(Jit *j, const Insn *in, const Plan *p);
 void xj_emit_xchg(Jit *j, const Insn *in, const Plan *p);
-void xj_emit_mul(Jit *j, const Insn *in, bool flags_live);
+void xj_emit_mul(Jit *j, const Insn *in, const Plan *p, bool flags_live);
+void xj_emit_div(Jit *j, const Insn *in, const Plan *p);
+
+/* x64_more.c: stack, bit test, XADD, CMPXCHG */
+void xj_emit_push_op(Jit *j, const Insn *in, const Plan *p);
+void xj_emit_pop_op(Jit *j, const Insn *in, const Plan *p);
+void xj_emit_leave(Jit *j, const Insn *in, const Plan *p);
+void xj_emit_bt(Jit *j, const Insn *in, const Plan *p, bool flags_live);
+void xj_emit_xadd(Jit *j, const Insn *in, const Plan *p, bool flags_live);
+void xj_emit_cmpxchg(Jit *j, const Insn *in, const Plan *p, bool flags_live);
+void xj_emit_string(Jit *j, const Insn *in, const Plan *p);
+void xj_emit_pushf(Jit *j, const Insn *in, const Plan *p);
 
 #endif

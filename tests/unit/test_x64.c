@@ -81,7 +81,7 @@ static int gen_insn(uint8_t *p)
     bool o32 = rnd() & 1;      /* a 0x66 prefix */
     bool op32 = o32 != pm32;   /* the operand size it gives */
     static const int alu[] = { 0, 1, 2, 3, 4, 5, 6, 7 }; /* ADC/SBB too: handlers */
-    int kind = (int)(rnd() % 19);
+    int kind = (int)(rnd() % 24);
     bool mem = (rnd() % 3) == 0;
     int disp = (int)(rnd() % 120);
     if (kind == 13) {
@@ -265,9 +265,9 @@ static int gen_insn(uint8_t *p)
         else
             p[n++] = (uint8_t)(0xc0 | dst8());
         break;
-    case 16: { /* NOT, NEG, MUL r/m */
+    case 16: { /* NOT, NEG, MUL, IMUL r/m */
         bool byte = rnd() & 1;
-        int g = 2 + (int)(rnd() % 3);
+        int g = 2 + (int)(rnd() % 4);
         p[n++] = byte ? 0xf6 : 0xf7;
         if (mem)
             n += mem_op(p + n, g, disp, a32);
@@ -295,6 +295,146 @@ static int gen_insn(uint8_t *p)
         int ob = (a32 || pm32) ? 4 : 2;
         for (int i = 0; i < ob; i++)
             p[n++] = (uint8_t)(off >> (8 * i));
+        break;
+    }
+    case 19: /* PUSH imm, PUSH r/m, POP r/m (also [esp-16]), PUSHF, LEAVE */
+        switch (rnd() % 6) {
+        case 0:
+            p[n++] = 0x6a;
+            p[n++] = (uint8_t)rnd();
+            break;
+        case 1:
+            p[n++] = 0x68;
+            for (int i = 0; i < (op32 ? 4 : 2); i++)
+                p[n++] = (uint8_t)rnd();
+            break;
+        case 2:
+            p[n++] = 0xff;
+            if (mem)
+                n += mem_op(p + n, 6, disp, a32);
+            else
+                p[n++] = (uint8_t)(0xf0 | (rnd() % 8));
+            break;
+        case 3:
+            p[n++] = 0x8f;
+            if (mem && a32 && (rnd() & 1)) {
+                p[n++] = 0x44; /* [esp-16]: addressed with ESP after the pop */
+                p[n++] = 0x24;
+                p[n++] = 0xf0;
+            } else if (mem) {
+                n += mem_op(p + n, 0, disp, a32);
+            } else {
+                p[n++] = (uint8_t)(0xc0 | dst16());
+            }
+            break;
+        case 4:
+            p[n++] = 0x9c;
+            break;
+        default: /* MOV EBP, ESP; LEAVE (a 0x66 prefix makes the first a NOP:
+                  * a 16-bit MOV in 32-bit code would leave EBP's random
+                  * upper half, beyond the stack segment) */
+            if (o32)
+                p[n++] = 0x90;
+            p[n++] = 0x89;
+            p[n++] = 0xe5;
+            if (o32)
+                p[n++] = 0x66;
+            p[n++] = 0xc9;
+            break;
+        }
+        break;
+    case 20: { /* BT/BTS/BTR/BTC r, r; r/m, imm8; [m], r (a bit string) */
+        if (mem && (rnd() & 1)) {
+            /* mov (e)cx, -64..299 (the offset), then bt* [m], (e)cx */
+            uint32_t off = (uint32_t)((int)(rnd() % 364) - 64);
+            p[n++] = 0xb9;
+            for (int i = 0; i < (op32 ? 4 : 2); i++)
+                p[n++] = (uint8_t)(off >> (8 * i));
+            if (o32)
+                p[n++] = 0x66;
+            if (a32 && !pm32)
+                p[n++] = 0x67;
+            p[n++] = 0x0f;
+            p[n++] = (uint8_t)(0xa3 + 8 * (rnd() % 4));
+            n += mem_op(p + n, R_ECX, disp, a32);
+            break;
+        }
+        p[n++] = 0x0f;
+        if (mem || (rnd() & 1)) {
+            p[n++] = 0xba;
+            int g = 4 + (int)(rnd() % 4);
+            if (mem)
+                n += mem_op(p + n, g, disp, a32);
+            else
+                p[n++] = (uint8_t)(0xc0 | (g << 3) | dst16());
+            p[n++] = (uint8_t)rnd();
+        } else {
+            p[n++] = (uint8_t)(0xa3 + 8 * (rnd() % 4));
+            p[n++] = (uint8_t)(0xc0 | ((rnd() % 8) << 3) | dst16());
+        }
+        break;
+    }
+    case 21: { /* XADD, CMPXCHG r/m, r in all widths (LOCK on memory) */
+        bool byte = rnd() & 1;
+        int reg = byte ? dst8() : dst16();
+        if (mem && (rnd() & 1)) {
+            memmove(p + 1, p, (size_t)n); /* LOCK before the other prefixes */
+            p[0] = 0xf0;
+            n++;
+        }
+        p[n++] = 0x0f;
+        p[n++] = (uint8_t)((rnd() & 1 ? 0xc0 : 0xb0) + (byte ? 0 : 1));
+        if (mem)
+            n += mem_op(p + n, reg, disp, a32);
+        else
+            p[n++] = (uint8_t)(0xc0 | (reg << 3) | (byte ? dst8() : dst16()));
+        break;
+    }
+    case 22: { /* MOV eSI, imm; MOV eDI, imm; maybe STD; MOVS/STOS/LODS */
+        /* 32-bit addressing takes ESI and EDI only when they were loaded
+         * whole; 16-bit addressing the low halves (the upper ones random) */
+        bool s32 = op32 && (rnd() & 1);
+        for (int r = 6; r <= 7; r++) {
+            if (r == 7 && o32)
+                p[n++] = 0x66;
+            p[n++] = (uint8_t)(0xb8 + r);
+            uint32_t v = DATA + rnd() % 100 + (s32 ? 0 : (rnd() & 0xffff0000u));
+            for (int i = 0; i < (op32 ? 4 : 2); i++)
+                p[n++] = (uint8_t)(v >> (8 * i));
+        }
+        if (rnd() % 4 == 0)
+            p[n++] = 0xfd; /* STD: the block's later steps go down */
+        if (s32 != pm32)
+            p[n++] = 0x67;
+        if (rnd() & 1)
+            p[n++] = 0x66;
+        p[n++] = (uint8_t)((int[]){ 0xa4, 0xa5, 0xaa, 0xab, 0xac, 0xad }[rnd() % 6]);
+        break;
+    }
+    case 23: { /* DIV r/m: a divisor made odd (OR 1), the dividend's high half 0 */
+        bool byte = rnd() & 1;
+        p[n++] = 0x80; /* or byte [m] / cl, 1 */
+        if (mem)
+            n += mem_op(p + n, 1, disp, a32);
+        else
+            p[n++] = 0xc9;
+        p[n++] = 1;
+        if (byte) {
+            p[n++] = 0xb4; /* mov ah, 0 */
+            p[n++] = 0;
+        } else {
+            p[n++] = 0x31; /* xor (e)dx, (e)dx */
+            p[n++] = 0xd2;
+        }
+        if (o32)
+            p[n++] = 0x66;
+        if (a32 && !pm32)
+            p[n++] = 0x67;
+        p[n++] = byte ? 0xf6 : 0xf7;
+        if (mem)
+            n += mem_op(p + n, 6, disp, a32);
+        else
+            p[n++] = 0xf1; /* div cl/cx/ecx */
         break;
     }
     default: /* a handler-only instruction between inline ones */
@@ -480,6 +620,57 @@ static void small_buffer(void **state)
 
 /* A taken branch beyond the CS limit is #GP at the branch (precise: the
  * pushed IP is the branch's), under both backends. */
+/* DIV's #DE (a zero divisor, a quotient too wide) is raised by the
+ * handler in the stub, at the DIV, with nothing changed: in every width. */
+static void divide_error(void **state)
+{
+    (void)state;
+    for (int t = 0; t < 6; t++) {
+        int w = (int[]){ 8, 16, 32 }[t % 3];
+        uint8_t code[32];
+        int n = 0;
+        uint8_t divisor = t < 3 ? 0 : 3;
+        /* mov eax, 0x0507; mov edx, 5; mov ecx, divisor (o32 each) */
+        static const uint8_t mov_ad[] = { 0x66, 0xb8, 0x07, 0x05, 0, 0, 0x66, 0xba, 5, 0, 0, 0 };
+        memcpy(code, mov_ad, sizeof(mov_ad));
+        n += (int)sizeof(mov_ad);
+        code[n++] = 0x66;
+        code[n++] = 0xb9;
+        code[n++] = divisor;
+        code[n++] = 0; code[n++] = 0; code[n++] = 0;
+        int div_at = n;
+        if (w == 32)
+            code[n++] = 0x66;
+        code[n++] = w == 8 ? 0xf6 : 0xf7;
+        code[n++] = 0xf1; /* div cl/cx/ecx */
+        Rig a, b;
+        Rig *rs[2] = { &a, &b };
+        for (int k = 0; k < 2; k++) {
+            rig_init(rs[k]);
+            if (k)
+                assert_true(tc_set_backend(rs[k]->tc, BACKEND_X64, false));
+            /* #DE's IVT entry: 0:0500, a NOP and a HLT */
+            rs[k]->mem->ram[0] = 0x00;
+            rs[k]->mem->ram[1] = 0x05;
+            rs[k]->mem->ram[0x500] = 0x90;
+            rs[k]->mem->ram[0x501] = 0xf4;
+            rig_load(rs[k], CODE, code, (size_t)n);
+            rig_run(rs[k], 4); /* three MOVs, the DIV faults, the NOP */
+            assert_int_equal(rs[k]->cpu.eip, 0x501);
+            uint16_t ip;
+            memcpy(&ip, rs[k]->mem->ram + rs[k]->cpu.r[R_ESP], 2);
+            assert_int_equal(ip, CODE + (uint32_t)div_at);
+            assert_int_equal(rs[k]->cpu.r[R_EAX], 0x0507);
+            assert_int_equal(rs[k]->cpu.r[R_EDX], 5);
+        }
+        assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
+        assert_int_equal(a.cpu.eflags, b.cpu.eflags);
+        assert_int_equal(a.cpu.icount, b.cpu.icount);
+        rig_free(&a);
+        rig_free(&b);
+    }
+}
+
 static void branch_beyond_limit(void **state)
 {
     (void)state;
@@ -720,6 +911,7 @@ int main(void)
         cmocka_unit_test(random_blocks_pm32),
         cmocka_unit_test(small_buffer),
         cmocka_unit_test(branch_beyond_limit),
+        cmocka_unit_test(divide_error),
         cmocka_unit_test(chain_across_pages),
         cmocka_unit_test(chain_flags),
         cmocka_unit_test(self_loops),
