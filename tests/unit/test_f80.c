@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "cpu/f80.h"
+#include "xorshift.h"
 
 #if !defined(__x86_64__) && !defined(__i386__)
 int main(void)
@@ -153,19 +154,6 @@ HW_LOAD(hw_fbld, "fbld", Bcd)
 
 /* ---- operands ---------------------------------------------------------- */
 
-static uint64_t rng_state;
-static uint64_t rnd(void)
-{
-    /* xorshift64* */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545f4914f6cdd1dull;
-}
-static int rndn(int n)
-{
-    return (int)(rnd() % (uint64_t)n);
-}
 
 /* A significand with its low bits set to a rounding-boundary pattern for
  * one of the three precisions or the float formats. */

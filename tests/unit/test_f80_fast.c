@@ -21,20 +21,8 @@
 #include <stdlib.h>
 
 #include "cpu/f80_impl.h"
+#include "xorshift.h"
 
-static uint64_t rng_state;
-static uint64_t rnd(void)
-{
-    /* xorshift64* */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545f4914f6cdd1dull;
-}
-static int rndn(int n)
-{
-    return (int)(rnd() % (uint64_t)n);
-}
 
 /* A significand (J set) whose bits below a precision's or format's ulp
  * form a rounding-boundary pattern, or a random one. */

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "cpu/f80.h"
+#include "xorshift.h"
 
 #if !defined(__x86_64__) && !defined(__i386__)
 int main(void)
@@ -216,19 +217,6 @@ static int ulp_dist(T80 a, T80 b)
 
 /* ---- operands ---------------------------------------------------------- */
 
-static uint64_t rng_state;
-static uint64_t rnd(void)
-{
-    /* xorshift64* */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545f4914f6cdd1dull;
-}
-static int rndn(int n)
-{
-    return (int)(rnd() % (uint64_t)n);
-}
 static T80 mk(int sign, int exp, uint64_t sig)
 {
     return (T80){sig, (uint16_t)((sign ? 0x8000 : 0) | exp)};
