@@ -5,10 +5,8 @@
  * the same state on two machines, must leave the same registers, flags,
  * EIP, instruction count and memory.
  */
-#include "rig.h"
+#include "x64_rig.h"
 #include "cpu/decode.h"
-#include "cpu/segment.h"
-#include "translate/x64.h"
 #include "translate/x64emit.h"
 
 #define DATA 0x4000u
@@ -462,25 +460,6 @@ static void gen_prog(Prog *pr)
     pr->code[pr->len++] = 0x90;
 }
 
-/* 32-bit protected mode without paging: CS, DS, ES, SS with base 0 and
- * D/B set; DS, ES, SS flat (4 GiB) or with base 0x40 and a 1 MiB limit
- * (not flat: the x64 backend's flat-segment shortcut must not be taken). */
-static void set_pm32(Rig *r, bool flat)
-{
-    Cpu *c = &r->cpu;
-    c->cr0 |= X86_CR0_PE;
-    for (int s = 0; s < 6; s++) {
-        SegReg *sr = &c->seg[s];
-        bool code = s == SEG_CS;
-        sr->sel = code ? 0x08 : 0x10;
-        sr->base = code || flat ? 0 : 0x40;
-        sr->limit = code || flat ? 0xffffffffu : 0x000fffffu;
-        sr->attr = SEG_ATTR_P | SEG_ATTR_S | SEG_ATTR_DB | SEG_ATTR_G | (code ? 0xbu : 0x3u);
-        seg_update_access(c, s);
-    }
-    cpu_update_mode(c);
-}
-
 static void setup_state(Rig *r, const uint32_t *regs, uint32_t flags, const uint8_t *data, bool cold_tlb)
 {
     /* a cold TLB sends the block's first memory access through its stub */
@@ -532,7 +511,7 @@ static void run_random(Rig *a, Rig *b, int runs, bool spread)
             Rig *r = rs[k];
             setup_state(r, regs, flags, data, cold);
             if (pm32)
-                set_pm32(r, flat);
+                rig_set_pm32(r, flat);
             if (spread) {
                 uint16_t sel = (uint16_t)(0x1000 + t * 0x10);
                 r->cpu.seg[SEG_CS].sel = sel;
@@ -573,8 +552,7 @@ static void random_blocks(void **state)
     assert_true(tc_set_backend(b.tc, BACKEND_X64, false));
     run_random(&a, &b, 3000, false);
     printf("3000 random blocks: threaded and x64 agree\n");
-    rig_free(&a);
-    rig_free(&b);
+    rig_pair_free(&a, &b);
 }
 
 /* The same in 32-bit protected mode: the 32-bit stack's inline PUSH/POP,
@@ -592,8 +570,7 @@ static void random_blocks_pm32(void **state)
     run_random(&a, &b, 3000, false);
     pm32 = false;
     printf("3000 random 32-bit protected-mode blocks: threaded and x64 agree\n");
-    rig_free(&a);
-    rig_free(&b);
+    rig_pair_free(&a, &b);
 }
 
 /* A code buffer far smaller than the code run: it is emptied (with the
@@ -614,8 +591,7 @@ static void small_buffer(void **state)
            (unsigned long long)xb->resets, (unsigned long long)xb->bytes_emitted);
     assert_true(xb->resets > 5);
     assert_true(xb->used <= xb->size);
-    rig_free(&a);
-    rig_free(&b);
+    rig_pair_free(&a, &b);
 }
 
 /* A taken branch beyond the CS limit is #GP at the branch (precise: the
@@ -644,11 +620,9 @@ static void divide_error(void **state)
         code[n++] = w == 8 ? 0xf6 : 0xf7;
         code[n++] = 0xf1; /* div cl/cx/ecx */
         Rig a, b;
+        rig_pair_init(&a, &b);
         Rig *rs[2] = { &a, &b };
         for (int k = 0; k < 2; k++) {
-            rig_init(rs[k]);
-            if (k)
-                assert_true(tc_set_backend(rs[k]->tc, BACKEND_X64, false));
             /* #DE's IVT entry: 0:0500, a NOP and a HLT */
             rs[k]->mem->ram[0] = 0x00;
             rs[k]->mem->ram[1] = 0x05;
@@ -666,8 +640,7 @@ static void divide_error(void **state)
         assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
         assert_int_equal(a.cpu.eflags, b.cpu.eflags);
         assert_int_equal(a.cpu.icount, b.cpu.icount);
-        rig_free(&a);
-        rig_free(&b);
+        rig_pair_free(&a, &b);
     }
 }
 
@@ -680,11 +653,9 @@ static void branch_beyond_limit(void **state)
     size_t lens[2] = { sizeof(jmp32), sizeof(jcc32) };
     for (int t = 0; t < 2; t++) {
         Rig a, b;
+        rig_pair_init(&a, &b);
         Rig *rs[2] = { &a, &b };
         for (int k = 0; k < 2; k++) {
-            rig_init(rs[k]);
-            if (k)
-                assert_true(tc_set_backend(rs[k]->tc, BACKEND_X64, false));
             /* #GP's IVT entry: 0:0500, a NOP and a HLT */
             rs[k]->mem->ram[13 * 4 + 0] = 0x00;
             rs[k]->mem->ram[13 * 4 + 1] = 0x05;
@@ -702,8 +673,7 @@ static void branch_beyond_limit(void **state)
         assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
         assert_int_equal(a.cpu.eflags, b.cpu.eflags);
         assert_int_equal(a.cpu.icount, b.cpu.icount);
-        rig_free(&a);
-        rig_free(&b);
+        rig_pair_free(&a, &b);
     }
 }
 
@@ -721,13 +691,11 @@ static void chain_across_pages(void **state)
 {
     (void)state;
     Rig a, b;
+    rig_pair_init(&a, &b);
     Rig *rs[2] = { &a, &b };
     for (int k = 0; k < 2; k++) {
         Rig *r = rs[k];
-        rig_init(r);
-        if (k)
-            assert_true(tc_set_backend(r->tc, BACKEND_X64, false));
-        set_pm32(r, true);
+        rig_set_pm32(r, true);
         wr32(r, 0x10000, 0x11000 | 3);
         for (uint32_t i = 0; i < 512; i++)
             wr32(r, 0x11000 + 4 * i, (i << 12) | 3);
@@ -766,8 +734,7 @@ static void chain_across_pages(void **state)
            (unsigned long long)b.tc->xbuf->unlinks);
     assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
     assert_int_equal(a.cpu.eip, b.cpu.eip);
-    rig_free(&a);
-    rig_free(&b);
+    rig_pair_free(&a, &b);
 }
 
 /* A chained exit skips storing the flags R8D holds when the target block
@@ -788,13 +755,11 @@ static void chain_flags(void **state)
         0x31, 0xc7, 0xe9, 0xc9, 0xff, 0xff, 0xff,                               /* 0x1030 */
     };
     Rig a, b;
+    rig_pair_init(&a, &b);
     Rig *rs[2] = { &a, &b };
     for (int k = 0; k < 2; k++) {
         Rig *r = rs[k];
-        rig_init(r);
-        if (k)
-            assert_true(tc_set_backend(r->tc, BACKEND_X64, false));
-        set_pm32(r, true);
+        rig_set_pm32(r, true);
         rig_load(r, 0x1000, prog, sizeof(prog));
         r->cpu.eip = 0x1000;
         r->cpu.r[R_EAX] = 0x7ffff000u;
@@ -805,16 +770,12 @@ static void chain_flags(void **state)
     for (int step = 0; step < 198; step++) { /* 19998 instructions: 2856 rounds */
         rig_run(&a, 101);
         rig_run(&b, 101);
-        assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
-        assert_int_equal(a.cpu.eflags, b.cpu.eflags);
-        assert_int_equal(a.cpu.eip, b.cpu.eip);
-        assert_int_equal(a.cpu.icount, b.cpu.icount);
+        rig_pair_same_cpu(&a, &b);
     }
     assert_int_equal(b.cpu.r[R_EBX], 3000 - 2857); /* the 2857th round's SUB ran */
     assert_true(b.cpu.r[R_EDX] > 0 && b.cpu.r[R_EDX] < 2857); /* some carries, not all */
     assert_true(b.tc->xbuf->links >= 3);
-    rig_free(&a);
-    rig_free(&b);
+    rig_pair_free(&a, &b);
 }
 
 /* Blocks that branch back to their own start keep the guest's registers
@@ -836,13 +797,11 @@ static void self_loop_case(bool flat)
         0xeb, 0xfc,       /* jmp 0x100b */
     };
     Rig a, b;
+    rig_pair_init(&a, &b);
     Rig *rs[2] = { &a, &b };
     for (int k = 0; k < 2; k++) {
         Rig *r = rs[k];
-        rig_init(r);
-        if (k)
-            assert_true(tc_set_backend(r->tc, BACKEND_X64, false));
-        set_pm32(r, flat);
+        rig_set_pm32(r, flat);
         rig_load(r, 0x1000, prog, sizeof(prog));
         r->cpu.eip = 0x1000;
         r->cpu.r[R_EAX] = 0x12345678u;
@@ -853,17 +812,13 @@ static void self_loop_case(bool flat)
     for (int step = 0; step < 300; step++) { /* 12000 in the first loop, the rest in the second */
         rig_run(&a, 97);
         rig_run(&b, 97);
-        assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
-        assert_int_equal(a.cpu.eflags, b.cpu.eflags);
-        assert_int_equal(a.cpu.eip, b.cpu.eip);
-        assert_int_equal(a.cpu.icount, b.cpu.icount);
+        rig_pair_same_cpu(&a, &b);
         assert_int_equal(a.mem->ram[0x3000], b.mem->ram[0x3000]);
         assert_int_equal(a.mem->ram[0x3040], b.mem->ram[0x3040]);
     }
     assert_int_equal(b.cpu.r[R_EBX], 0);
     assert_true(b.cpu.eip == 0x100b || b.cpu.eip == 0x100d); /* in the second loop */
-    rig_free(&a);
-    rig_free(&b);
+    rig_pair_free(&a, &b);
 }
 
 static void self_loops(void **state)

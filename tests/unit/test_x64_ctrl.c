@@ -6,36 +6,19 @@
  * between a CALL and its RET, deep recursion, and the faults these
  * instructions raise, which must leave the state as it was.
  */
-#include "rig.h"
-#include "cpu/segment.h"
-#include "translate/x64.h"
+#include "x64_rig.h"
 
-/* 32-bit protected mode without paging (flat CS; DS, ES, SS flat or with
- * base 0x40 and a 1 MiB limit) and no IDT: a fault ends in a shutdown
- * with the registers as the faulting instruction found them. */
-static void set_pm32(Rig *r, bool flat)
+/* rig_set_pm32 with no IDT: a fault ends in a shutdown with the
+ * registers as the faulting instruction found them. */
+static void set_pm32_noidt(Rig *r, bool flat)
 {
-    Cpu *c = &r->cpu;
-    c->cr0 |= X86_CR0_PE;
-    for (int s = 0; s < 6; s++) {
-        SegReg *sr = &c->seg[s];
-        bool code = s == SEG_CS;
-        sr->sel = code ? 0x08 : 0x10;
-        sr->base = code || flat ? 0 : 0x40;
-        sr->limit = code || flat ? 0xffffffffu : 0x000fffffu;
-        sr->attr = SEG_ATTR_P | SEG_ATTR_S | SEG_ATTR_DB | SEG_ATTR_G | (code ? 0xbu : 0x3u);
-        seg_update_access(c, s);
-    }
-    c->idtr.limit = 0;
-    cpu_update_mode(c);
+    rig_set_pm32(r, flat);
+    r->cpu.idtr.limit = 0;
 }
 
 static void same_state(const Rig *a, const Rig *b)
 {
-    assert_memory_equal(a->cpu.r, b->cpu.r, sizeof(a->cpu.r));
-    assert_int_equal(a->cpu.eip, b->cpu.eip);
-    assert_int_equal(a->cpu.eflags, b->cpu.eflags);
-    assert_int_equal(a->cpu.icount, b->cpu.icount);
+    rig_pair_same_cpu(a, b);
     assert_memory_equal(a->mem->ram, b->mem->ram, 0x10000);
 }
 
@@ -76,12 +59,10 @@ static void indirect_calls(void **state)
     for (int v = 0; v < 4; v++) {
         bool smc = v & 1, flat = v & 2;
         Rig a, b;
+        rig_pair_init(&a, &b);
         Rig *rs[2] = { &a, &b };
         for (int k = 0; k < 2; k++) {
-            rig_init(rs[k]);
-            if (k)
-                assert_true(tc_set_backend(rs[k]->tc, BACKEND_X64, false));
-            set_pm32(rs[k], flat);
+            set_pm32_noidt(rs[k], flat);
             rig_load(rs[k], 0x1000, calls_prog, sizeof(calls_prog));
             if (!smc)
                 rs[k]->mem->ram[F4] = 0xc3;
@@ -100,8 +81,7 @@ static void indirect_calls(void **state)
         if (smc && flat)
             assert_true(b.mem->ram[0x1035] != 0x01); /* the ADD was rewritten */
         assert_true(b.tc->xbuf->bytes_emitted > 0);
-        rig_free(&a);
-        rig_free(&b);
+        rig_pair_free(&a, &b);
     }
 }
 
@@ -139,13 +119,11 @@ static void indirect_faults(void **state)
     };
     for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
         Rig a, b;
+        rig_pair_init(&a, &b);
         Rig *rs[2] = { &a, &b };
         for (int k = 0; k < 2; k++) {
             Rig *r = rs[k];
-            rig_init(r);
-            if (k)
-                assert_true(tc_set_backend(r->tc, BACKEND_X64, false));
-            set_pm32(r, cases[t].flat);
+            set_pm32_noidt(r, cases[t].flat);
             r->cpu.seg[SEG_CS].limit = cases[t].cs_limit;
             seg_update_access(&r->cpu, SEG_CS);
             uint8_t code[16] = { 0x89, 0xc9 }; /* mov ecx, ecx */
@@ -168,8 +146,7 @@ static void indirect_faults(void **state)
             }
         }
         same_state(&a, &b);
-        rig_free(&a);
-        rig_free(&b);
+        rig_pair_free(&a, &b);
     }
 }
 
