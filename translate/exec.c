@@ -241,6 +241,9 @@ static int exec_loop(Cpu *c, TCache *tc)
         else if (tc->backend == BACKEND_X64 && b->code && n == b->ninsn && !c->exit_req) {
             x64_link(tc->xbuf, b, c->eip, c->seg[SEG_CS].base + c->eip,
                      c->mem->tlb_flushes); /* chain the exit that led here */
+            /* what a chained exit would otherwise test one by one; a
+             * change while the code runs sets exit_req */
+            c->chain_stop = c->dbg_slow | c->intr | !tc->xbuf->chaining;
             ((X64Code)b->code)(c);
         }
         else
