@@ -215,6 +215,10 @@ struct Cpu {
 
     uint64_t icount;   /* instructions retired */
     uint64_t deadline; /* stop once icount reaches this */
+    /* deadline - 64, 0 below 64: set by the dispatcher before it runs x64
+     * host code (the deadline only moves with an exit request), so a
+     * chained exit compares icount with it without adding 64 */
+    uint64_t chain_limit;
     uint64_t tsc_offset;
     uint64_t msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
     /* MTRRs (SDM vol. 3, 11.11), kept as registers only: memory types

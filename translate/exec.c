@@ -244,6 +244,7 @@ static int exec_loop(Cpu *c, TCache *tc)
             /* what a chained exit would otherwise test one by one; a
              * change while the code runs sets exit_req */
             c->chain_stop = c->dbg_slow | c->intr | !tc->xbuf->chaining;
+            c->chain_limit = c->deadline >= BLOCK_MAX_INSNS ? c->deadline - BLOCK_MAX_INSNS : 0;
             ((X64Code)b->code)(c);
         }
         else

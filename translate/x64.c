@@ -78,9 +78,7 @@ static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
 {
     Emit *e = &j->e;
     em_mov64_load(e, HR_AX, OFF(icount));
-    em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);                       /* add rax, 64 */
-    em8(e, BLOCK_MAX_INSNS);
-    em_op_mem(e, 0, 0x48, 0x3b, HR_AX, OFF(deadline));
+    em_op_mem(e, 0, 0x48, 0x3b, HR_AX, OFF(chain_limit));      /* 64 left before the deadline? */
     xj_to_exit(j, em_jcc32(e, HCC_A));
     em_op_mem(e, 0, 0x48, 0x83, 7, OFF(exit_req));  /* and exit_reason, chain_stop */
     em8(e, 0);
@@ -368,9 +366,7 @@ static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool 
     em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);          /* add rax, ic */
     em8(e, (uint8_t)ic);
     em_op_mem(e, 0, 0x48, 0x89, HR_AX, OFF(icount)); /* mov [icount], rax */
-    em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);          /* add rax, 64 */
-    em8(e, BLOCK_MAX_INSNS);
-    em_op_mem(e, 0, 0x48, 0x3b, HR_AX, OFF(deadline)); /* cmp rax, [deadline] */
+    em_op_mem(e, 0, 0x48, 0x3b, HR_AX, OFF(chain_limit)); /* 64 left before the deadline? */
     unl[nu++] = em_jcc32(e, HCC_A);
     /* cmp qword [exit_req], 0: and exit_reason, chain_stop (dbg_slow,
      * INTR, chaining off) */

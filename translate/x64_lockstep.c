@@ -350,6 +350,7 @@ void lockstep_block(Lockstep *ls, Cpu *c, Block *b, uint32_t n)
     r1 = setjmp(jb);
     if (r1 == 0) {
         c->chain_stop = 1; /* one block, even a self-loop: one round */
+        c->chain_limit = 0;
         ((X64Code)b->code)(c);
     }
     for (int i = 0; i < ls->m->nmmio; i++)
