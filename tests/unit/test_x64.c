@@ -682,6 +682,52 @@ static void self_loops(void **state)
     self_loop_case(false);
 }
 
+/* A chained jump into a long block needs room for the whole block
+ * before the deadline (chain_limit: the deadline less 64): A is 40 ADDs
+ * and a JMP to B, B decrements and loops back; cut every 97 instructions,
+ * each run must stop on the deadline exactly (rig_run checks) with the
+ * threaded backend's state. */
+static void chain_long_block(void **state)
+{
+    (void)state;
+    uint8_t prog[0x100];
+    memset(prog, 0x90, sizeof(prog));
+    for (int k = 0; k < 40; k++) {
+        prog[2 * k] = 0x01;
+        prog[2 * k + 1] = 0xc8;                   /* add eax, ecx */
+    }
+    static const uint8_t tail[] = {
+        0xe9, 0x1b, 0x00, 0x00, 0x00,             /* 0x1050: jmp 0x1070 */
+    };
+    static const uint8_t loop[] = {
+        0x4b, 0x0f, 0x85, 0x89, 0xff, 0xff, 0xff, /* 0x1070: dec ebx; jnz 0x1000 */
+        0xf4,
+    };
+    memcpy(prog + 0x50, tail, sizeof(tail));
+    memcpy(prog + 0x70, loop, sizeof(loop));
+    Rig a, b;
+    Rig *rs[2] = { &a, &b };
+    for (int k = 0; k < 2; k++) {
+        Rig *r = rs[k];
+        rig_init(r);
+        if (k)
+            assert_true(tc_set_backend(r->tc, BACKEND_X64, false));
+        set_pm32(r, true);
+        rig_load(r, 0x1000, prog, sizeof(prog));
+        r->cpu.r[R_EBX] = 1000;
+        r->cpu.r[R_ECX] = 0x9e3779b9u;
+    }
+    for (int step = 0; step < 400; step++) { /* 38800 instructions: 900 rounds */
+        rig_run(&a, 97);
+        rig_run(&b, 97);
+        assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
+        assert_int_equal(a.cpu.eip, b.cpu.eip);
+    }
+    assert_true(b.tc->xbuf->links >= 2);
+    rig_free(&a);
+    rig_free(&b);
+}
+
 /* A rig whose OUT raises INTR every fifth time (as the PIC's line does:
  * intr and exit_req) and whose acknowledgements record the instruction
  * count they came at. */
@@ -876,6 +922,7 @@ int main(void)
         cmocka_unit_test(chain_across_pages),
         cmocka_unit_test(chain_flags),
         cmocka_unit_test(self_loops),
+        cmocka_unit_test(chain_long_block),
         cmocka_unit_test(chain_interrupts),
         cmocka_unit_test(chain_off_traced),
     };
