@@ -110,8 +110,10 @@ void cpu_set_eflags(Cpu *c, uint32_t val, uint32_t mask)
     c->eflags = ((c->eflags & ~mask) | (val & mask) | X86_EFLAGS_FIXED) & (writable | X86_EFLAGS_FIXED);
     if (mask & X86_EFLAGS_AC)
         debug_update(c);
-    if (c->eflags & (X86_EFLAGS_TF | X86_EFLAGS_RF))
+    if ((c->eflags & (X86_EFLAGS_TF | X86_EFLAGS_RF)) && !(c->dbg_slow & DBG_SLOW_EFLAGS)) {
         c->dbg_slow |= DBG_SLOW_EFLAGS; /* the dispatcher's one test */
+        c->exit_req = 1;                /* a chained x64 exit tests this one */
+    }
 }
 
 void cpu_set_cr0(Cpu *c, uint32_t val)

@@ -215,6 +215,10 @@ struct Cpu {
 
     uint64_t icount;   /* instructions retired */
     uint64_t deadline; /* stop once icount reaches this */
+    /* deadline - 64, 0 below 64: set by the dispatcher before it runs x64
+     * host code (the deadline only moves with an exit request), so a
+     * chained exit compares icount with it without adding 64 */
+    uint64_t chain_limit;
     uint64_t tsc_offset;
     uint64_t msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
     /* MTRRs (SDM vol. 3, 11.11), kept as registers only: memory types
@@ -231,7 +235,15 @@ struct Cpu {
      * after the current instruction (a write hit translated code, a mode
      * changed, an interrupt became deliverable). */
     volatile int exit_req;
-    int exit_reason;
+    int16_t exit_reason;
+    /* Non-zero: a chained exit of the x64 backend leaves to the dispatcher
+     * (which sets it before running host code: dbg_slow or INTR pending,
+     * or chaining off). It shares a 64-bit word with exit_req and
+     * exit_reason, so the exit tests all three with one compare; what
+     * makes dbg_slow or intr non-zero while host code runs also sets
+     * exit_req (cpu_set_eflags, debug_update, the INTR line). */
+    uint8_t chain_stop;
+    uint8_t exit_pad;
     bool halted;
     bool irq_shadow; /* interrupts inhibited for one instruction (MOV SS, STI) */
     bool a20_enabled;

@@ -59,6 +59,8 @@ void debug_update(Cpu *c)
         slow |= DBG_SLOW_NMI;
     if (c->eflags & (X86_EFLAGS_TF | X86_EFLAGS_RF))
         slow |= DBG_SLOW_EFLAGS;
+    if (slow & ~c->dbg_slow)
+        c->exit_req = 1; /* a chained x64 exit tests exit_req, not dbg_slow */
     c->dbg_slow = slow;
     bool mem = align_armed(c) || data_bp_armed(c);
     if (mem != c->mem_checks) {

@@ -242,6 +242,10 @@ static int exec_loop(Cpu *c, TCache *tc)
             uint32_t lin = c->seg[SEG_CS].base + c->eip;
             x64_link(tc->xbuf, b, c->eip, lin, c->mem->tlb_flushes,
                      tc->xbuf->chain_from && tc_found_global(tc, b, lin)); /* chain the exit that led here */
+            /* what a chained exit would otherwise test one by one; a
+             * change while the code runs sets exit_req */
+            c->chain_stop = c->dbg_slow | c->intr | !tc->xbuf->chaining;
+            c->chain_limit = c->deadline >= BLOCK_MAX_INSNS ? c->deadline - BLOCK_MAX_INSNS : 0;
             ((X64Code)b->code)(c);
         }
         else

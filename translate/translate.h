@@ -17,7 +17,7 @@
 #include "cpu/cpu.h"
 
 #define BLOCK_MAX_INSNS 64
-#define TC_HASH_BITS 16
+#define TC_HASH_BITS 18
 #define TC_JC_BITS 16 /* 12 to 16: cache.c's jc_run and jc_used */
 #define TC_JC_PAGE_BITS 12
 #define TC_JC_USED 2048

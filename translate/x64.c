@@ -79,21 +79,10 @@ static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
     Emit *e = &j->e;
     uint8_t *miss[8];
     int nm = 0;
-    em_mov64_imm(e, HR_SI, (uint64_t)(uintptr_t)&j->xb->chaining);
-    em8(e, 0x80); em8(e, 0x3e); em8(e, 0);                     /* cmp byte [rsi], 0 */
-    xj_to_exit(j, em_jcc32(e, HCC_E));
     em_mov64_load(e, HR_AX, OFF(icount));
-    em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);                       /* add rax, 64 */
-    em8(e, BLOCK_MAX_INSNS);
-    em_op_mem(e, 0, 0x48, 0x3b, HR_AX, OFF(deadline));
+    em_op_mem(e, 0, 0x48, 0x3b, HR_AX, OFF(chain_limit));      /* 64 left before the deadline? */
     xj_to_exit(j, em_jcc32(e, HCC_A));
-    em_op_mem(e, 0, 0x48, 0x83, 7, OFF(exit_req));              /* and exit_reason */
-    em8(e, 0);
-    xj_to_exit(j, em_jcc32(e, HCC_NE));
-    em_op_mem(e, 0, 0, 0x80, 7, OFF(dbg_slow));
-    em8(e, 0);
-    xj_to_exit(j, em_jcc32(e, HCC_NE));
-    em_op_mem(e, 0, 0, 0x80, 7, OFF(intr));
+    em_op_mem(e, 0, 0x48, 0x83, 7, OFF(exit_req));  /* and exit_reason, chain_stop */
     em8(e, 0);
     xj_to_exit(j, em_jcc32(e, HCC_NE));
     if (!ecx_eip) {
@@ -408,7 +397,8 @@ static void store_flags_si(Emit *e, uint32_t have)
  * A target on the same page gets a patchable jump, taken only when the
  * dispatcher would run the next block whole without looking at anything
  * first: enough instructions before the deadline for a whole block, no
- * exit request, no pending interrupt or debug event, EIP within CS. */
+ * exit request, no pending interrupt or debug event (exit_req, exit_reason
+ * and chain_stop: one 64-bit compare), EIP within CS. */
 static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool eip_in_ecx,
                             uint32_t have)
 {
@@ -430,17 +420,11 @@ static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool 
     em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);          /* add rax, ic */
     em8(e, (uint8_t)ic);
     em_op_mem(e, 0, 0x48, 0x89, HR_AX, OFF(icount)); /* mov [icount], rax */
-    em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);          /* add rax, 64 */
-    em8(e, BLOCK_MAX_INSNS);
-    em_op_mem(e, 0, 0x48, 0x3b, HR_AX, OFF(deadline)); /* cmp rax, [deadline] */
+    em_op_mem(e, 0, 0x48, 0x3b, HR_AX, OFF(chain_limit)); /* 64 left before the deadline? */
     unl[nu++] = em_jcc32(e, HCC_A);
-    em_op_mem(e, 0, 0x48, 0x83, 7, OFF(exit_req)); /* cmp qword [exit_req], 0: and exit_reason */
-    em8(e, 0);
-    unl[nu++] = em_jcc32(e, HCC_NE);
-    em_op_mem(e, 0, 0, 0x80, 7, OFF(dbg_slow));
-    em8(e, 0);
-    unl[nu++] = em_jcc32(e, HCC_NE);
-    em_op_mem(e, 0, 0, 0x80, 7, OFF(intr));
+    /* cmp qword [exit_req], 0: and exit_reason, chain_stop (dbg_slow,
+     * INTR, chaining off) */
+    em_op_mem(e, 0, 0x48, 0x83, 7, OFF(exit_req));
     em8(e, 0);
     unl[nu++] = em_jcc32(e, HCC_NE);
     if (eip_in_ecx) {
@@ -517,19 +501,11 @@ static void emit_self_loop(Jit *j, uint32_t ic)
     em8(e, 0x48); em8(e, 0x83); em8(e, 0x2c); em8(e, 0x24); /* sub qword [rsp], ic */
     em8(e, (uint8_t)ic);
     leave[nl++] = em_jcc32(e, HCC_B);
-    em_op_mem(e, 0, 0x48, 0x83, 7, OFF(exit_req)); /* and exit_reason */
+    /* and exit_reason, chain_stop (dbg_slow, INTR, chaining off: traces
+     * and lockstep run one round per dispatch) */
+    em_op_mem(e, 0, 0x48, 0x83, 7, OFF(exit_req));
     em8(e, 0);
     leave[nl++] = em_jcc32(e, HCC_NE);
-    em_op_mem(e, 0, 0, 0x80, 7, OFF(dbg_slow));
-    em8(e, 0);
-    leave[nl++] = em_jcc32(e, HCC_NE);
-    em_op_mem(e, 0, 0, 0x80, 7, OFF(intr));
-    em8(e, 0);
-    leave[nl++] = em_jcc32(e, HCC_NE);
-    /* chaining goes off at run time (traces): one block per dispatch */
-    em_mov64_imm(e, HR_SI, (uint64_t)(uintptr_t)&j->xb->chaining);
-    em8(e, 0x80); em8(e, 0x3e); em8(e, 0);         /* cmp byte [rsi], 0 */
-    leave[nl++] = em_jcc32(e, HCC_E);
     if ((j->self_regs & j->rloaded) != j->self_regs)
         j->self_bad = true;
     xj_writeback_regs(j, j->rdirty & ~j->self_regs);

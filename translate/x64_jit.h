@@ -23,9 +23,12 @@
 
 /* The flat-segment test compares base and limit as one 64-bit value. */
 _Static_assert(offsetof(SegReg, limit) == offsetof(SegReg, base) + 4, "SegReg: limit follows base");
-/* A chained exit tests exit_req and exit_reason with one 64-bit compare. */
-_Static_assert(offsetof(Cpu, exit_reason) == offsetof(Cpu, exit_req) + 4 && sizeof(int) == 4,
-               "exit_req and exit_reason are adjacent");
+/* A chained exit tests exit_req, exit_reason and chain_stop with one
+ * 64-bit compare. */
+_Static_assert(offsetof(Cpu, exit_reason) == offsetof(Cpu, exit_req) + 4 && sizeof(int) == 4 &&
+               offsetof(Cpu, chain_stop) == offsetof(Cpu, exit_req) + 6 &&
+               offsetof(Cpu, exit_pad) == offsetof(Cpu, exit_req) + 7,
+               "exit_req, exit_reason and chain_stop share a 64-bit word");
 
 /* Jit.seg_ok: the segment was checked to be flat (base 0, limit 4 GiB) */
 #define SEG_OK_FLAT 0x80

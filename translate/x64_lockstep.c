@@ -348,8 +348,11 @@ void lockstep_block(Lockstep *ls, Cpu *c, Block *b, uint32_t n)
     }
     c->fault_jmp = &jb;
     r1 = setjmp(jb);
-    if (r1 == 0)
+    if (r1 == 0) {
+        c->chain_stop = 1; /* one block, even a self-loop: one round */
+        c->chain_limit = 0;
         ((X64Code)b->code)(c);
+    }
     for (int i = 0; i < ls->m->nmmio; i++)
         ls->m->mmio[i].ops = saved_ops[i];
     s1 = *c;

@@ -547,9 +547,7 @@ static void random_blocks(void **state)
 {
     (void)state;
     Rig a, b;
-    rig_init(&a);
-    rig_init(&b);
-    assert_true(tc_set_backend(b.tc, BACKEND_X64, false));
+    rig_pair_init(&a, &b);
     run_random(&a, &b, 3000, false);
     printf("3000 random blocks: threaded and x64 agree\n");
     rig_pair_free(&a, &b);
@@ -563,9 +561,7 @@ static void random_blocks_pm32(void **state)
 {
     (void)state;
     Rig a, b;
-    rig_init(&a);
-    rig_init(&b);
-    assert_true(tc_set_backend(b.tc, BACKEND_X64, false));
+    rig_pair_init(&a, &b);
     pm32 = true;
     run_random(&a, &b, 3000, false);
     pm32 = false;
@@ -579,9 +575,7 @@ static void small_buffer(void **state)
 {
     (void)state;
     Rig a, b;
-    rig_init(&a);
-    rig_init(&b);
-    assert_true(tc_set_backend(b.tc, BACKEND_X64, false));
+    rig_pair_init(&a, &b);
     X64Buf *xb = b.tc->xbuf;
     x64_buf_free(xb);
     assert_true(x64_buf_init(xb, 16u << 10));
@@ -828,6 +822,201 @@ static void self_loops(void **state)
     self_loop_case(false);
 }
 
+/* A chained jump into a long block needs room for the whole block
+ * before the deadline (chain_limit: the deadline less 64): A is 40 ADDs
+ * and a JMP to B, B decrements and loops back; cut every 97 instructions,
+ * each run must stop on the deadline exactly (rig_run checks) with the
+ * threaded backend's state. */
+static void chain_long_block(void **state)
+{
+    (void)state;
+    uint8_t prog[0x100];
+    memset(prog, 0x90, sizeof(prog));
+    for (int k = 0; k < 40; k++) {
+        prog[2 * k] = 0x01;
+        prog[2 * k + 1] = 0xc8;                   /* add eax, ecx */
+    }
+    static const uint8_t tail[] = {
+        0xe9, 0x1b, 0x00, 0x00, 0x00,             /* 0x1050: jmp 0x1070 */
+    };
+    static const uint8_t loop[] = {
+        0x4b, 0x0f, 0x85, 0x89, 0xff, 0xff, 0xff, /* 0x1070: dec ebx; jnz 0x1000 */
+        0xf4,
+    };
+    memcpy(prog + 0x50, tail, sizeof(tail));
+    memcpy(prog + 0x70, loop, sizeof(loop));
+    Rig a, b;
+    rig_pair_init(&a, &b);
+    Rig *rs[2] = { &a, &b };
+    for (int k = 0; k < 2; k++) {
+        Rig *r = rs[k];
+        rig_set_pm32(r, true);
+        rig_load(r, 0x1000, prog, sizeof(prog));
+        r->cpu.r[R_EBX] = 1000;
+        r->cpu.r[R_ECX] = 0x9e3779b9u;
+    }
+    for (int step = 0; step < 400; step++) { /* 38800 instructions: 900 rounds */
+        rig_run(&a, 97);
+        rig_run(&b, 97);
+        assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
+        assert_int_equal(a.cpu.eip, b.cpu.eip);
+    }
+    assert_true(b.tc->xbuf->links >= 2);
+    rig_pair_free(&a, &b);
+}
+
+/* A rig whose OUT raises INTR every fifth time (as the PIC's line does:
+ * intr and exit_req) and whose acknowledgements record the instruction
+ * count they came at. */
+typedef struct IntrRig {
+    Rig r;
+    int nout, nack;
+    uint64_t at[8192];
+} IntrRig;
+
+static void intr_out(void *opaque, uint16_t port, uint32_t val, int size)
+{
+    IntrRig *ir = opaque;
+    (void)port; (void)val; (void)size;
+    if (++ir->nout % 5 == 0) {
+        ir->r.cpu.intr = true;
+        ir->r.cpu.exit_req = 1;
+    }
+}
+
+static int intr_ack(void *opaque)
+{
+    IntrRig *ir = opaque;
+    if (ir->nack < (int)(sizeof(ir->at) / sizeof(ir->at[0])))
+        ir->at[ir->nack] = ir->r.cpu.icount;
+    ir->nack++;
+    ir->r.cpu.intr = false;
+    return 0x20;
+}
+
+/* Flat 32-bit descriptors at 0x500 and an interrupt gate for vector 0x20
+ * (handler at 0x2000: inc ebp; iret). */
+static void set_intr_tables(Rig *r)
+{
+    static const uint8_t handler[] = { 0x45, 0xcf };
+    wr32(r, 0x508, 0x0000ffffu); wr32(r, 0x50c, 0x00cf9b00u);
+    wr32(r, 0x510, 0x0000ffffu); wr32(r, 0x514, 0x00cf9300u);
+    r->cpu.gdtr.base = 0x500; r->cpu.gdtr.limit = 0x17;
+    wr32(r, 0x600 + 0x20 * 8, 0x00082000u); wr32(r, 0x604 + 0x20 * 8, 0x00008e00u);
+    r->cpu.idtr.base = 0x600; r->cpu.idtr.limit = 0x7ff;
+    memcpy(r->mem->ram + 0x2000, handler, sizeof(handler));
+}
+
+/* Interrupts raised while a chained loop spins (by an OUT in either
+ * block, one of them in a CLI/STI window, and at the deadline as the
+ * timer does) are taken at the same instruction counts as with the
+ * threaded backend: the chained exit's one test of exit_req, exit_reason
+ * and chain_stop stands for the dispatcher's checks. A: add eax, ecx;
+ * out 0x80, al; jmp B. B: cli; dec ebx; out 0x80, al; sti; nop; jnz A. */
+static void chain_interrupts(void **state)
+{
+    (void)state;
+    static const uint8_t prog[] = {
+        0x01, 0xc8, 0xe6, 0x80, 0xe9, 0x07, 0x00, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, /* 0x1000 */
+        0xfa, 0x4b, 0xe6, 0x80, 0xfb, 0x90, 0x0f, 0x85, 0xe4, 0xff, 0xff, 0xff,   /* 0x1010 */
+        0xf4,
+    };
+    static IntrRig a, b;
+    IntrRig *rs[2] = { &a, &b };
+    for (int k = 0; k < 2; k++) {
+        IntrRig *ir = rs[k];
+        Rig *r = &ir->r;
+        memset(ir, 0, sizeof(*ir));
+        rig_init(r);
+        if (k)
+            assert_true(tc_set_backend(r->tc, BACKEND_X64, false));
+        rig_set_pm32(r, true);
+        set_intr_tables(r);
+        rig_load(r, 0x1000, prog, sizeof(prog));
+        r->cpu.io.opaque = ir;
+        r->cpu.io.out = intr_out;
+        r->cpu.irq_ack = intr_ack;
+        r->cpu.irq_opaque = ir;
+        r->cpu.eflags |= X86_EFLAGS_IF;
+        r->cpu.r[R_EBX] = 4000;
+        r->cpu.r[R_ECX] = 0x9e3779b9u;
+    }
+    for (int step = 0; step < 400; step++) { /* 38800 instructions */
+        if (step % 3 == 0)
+            a.r.cpu.intr = b.r.cpu.intr = true; /* the timer, at the deadline */
+        rig_run(&a.r, 97);
+        rig_run(&b.r, 97);
+        assert_memory_equal(a.r.cpu.r, b.r.cpu.r, sizeof(a.r.cpu.r));
+        assert_int_equal(a.r.cpu.eflags, b.r.cpu.eflags);
+        assert_int_equal(a.r.cpu.eip, b.r.cpu.eip);
+        assert_int_equal(a.nack, b.nack);
+    }
+    assert_true(b.nack > 1000 && b.nack <= 8192);
+    assert_int_equal(b.r.cpu.r[R_EBP], b.nack); /* every one reached the handler */
+    assert_memory_equal(a.at, b.at, sizeof(a.at[0]) * (size_t)b.nack);
+    assert_true(b.r.tc->xbuf->links >= 2);
+    rig_free(&a.r);
+    rig_free(&b.r);
+}
+
+static int trace_blocks[2];
+
+static void count_block(void *opaque, Cpu *c, const Block *blk)
+{
+    (void)c; (void)blk;
+    trace_blocks[*(int *)opaque]++;
+}
+
+/* A trace of executed blocks turned on at run time turns chaining off:
+ * from then on every block, every round of a self-loop and every block
+ * reached through a RET or a linked jump goes back to the dispatcher and
+ * is traced, as with the threaded backend (the dispatcher's chain_stop
+ * stops what was linked before). 0x1000: mov esi, 20; 0x1005: add eax,
+ * ecx; dec esi; jnz 0x1005 (a self-loop); call 0x1020; dec ebx; jnz
+ * 0x1000. 0x1020: add edx, eax; ret. */
+static void chain_off_traced(void **state)
+{
+    (void)state;
+    static const uint8_t prog[] = {
+        0xbe, 0x14, 0x00, 0x00, 0x00, 0x01, 0xc8, 0x4e, 0x75, 0xfb,      /* 0x1000 */
+        0xe8, 0x11, 0x00, 0x00, 0x00, 0x4b, 0x0f, 0x85, 0xea, 0xff, 0xff, 0xff, /* 0x100a */
+        0xf4, 0, 0, 0, 0, 0, 0, 0, 0, 0,                                 /* 0x1016 */
+        0x01, 0xc2, 0xc3,                                               /* 0x1020 */
+    };
+    static int ids[2] = { 0, 1 };
+    Rig a, b;
+    Rig *rs[2] = { &a, &b };
+    trace_blocks[0] = trace_blocks[1] = 0;
+    for (int k = 0; k < 2; k++) {
+        Rig *r = rs[k];
+        rig_init(r);
+        if (k)
+            assert_true(tc_set_backend(r->tc, BACKEND_X64, false));
+        rig_set_pm32(r, true);
+        rig_load(r, 0x1000, prog, sizeof(prog));
+        r->cpu.r[R_EBX] = 600;
+        r->cpu.r[R_ECX] = 0x9e3779b9u;
+    }
+    for (int step = 0; step < 400; step++) {
+        if (step == 100) {
+            assert_true(b.tc->xbuf->links >= 2);
+            for (int k = 0; k < 2; k++) {
+                rs[k]->tc->trace.opaque = &ids[k];
+                rs[k]->tc->trace.executing = count_block;
+            }
+            assert_true(tc_set_backend(b.tc, BACKEND_X64, false));
+            assert_false(b.tc->xbuf->chaining);
+        }
+        rig_run(&a, 97);
+        rig_run(&b, 97);
+        assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
+        assert_int_equal(a.cpu.eip, b.cpu.eip);
+        assert_int_equal(trace_blocks[0], trace_blocks[1]);
+    }
+    assert_true(trace_blocks[1] > 8000); /* one per self-loop round */
+    rig_pair_free(&a, &b);
+}
+
 /* The emitter's encodings, checked by running them. */
 static void emitter_runs(void **state)
 {
@@ -870,6 +1059,9 @@ int main(void)
         cmocka_unit_test(chain_across_pages),
         cmocka_unit_test(chain_flags),
         cmocka_unit_test(self_loops),
+        cmocka_unit_test(chain_long_block),
+        cmocka_unit_test(chain_interrupts),
+        cmocka_unit_test(chain_off_traced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
