@@ -241,8 +241,6 @@ static void jc_clear_nonglobal(TCache *tc)
 static void jc_sync(TCache *tc, const PhysMem *m)
 {
     bool keep = tc->jc_gen_global == m->tlb_flushes_global;
-    if (keep && tc->xbuf)
-        x64_keep_global_links(tc->xbuf, tc->jc_gen, m->tlb_flushes);
     if (!keep && tc->jc_any_global) {
         memset(tc->jc, 0, sizeof(tc->jc));
         memset(tc->jc_global, 0, sizeof(tc->jc_global));
@@ -612,7 +610,8 @@ static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
             break;
     }
 
-    Block *b = malloc(sizeof(Block) + (size_t)n * sizeof(Insn) + (size_t)pos);
+    size_t size = (sizeof(Block) + (size_t)n * sizeof(Insn) + (size_t)pos + 63) & ~(size_t)63;
+    Block *b = aligned_alloc(64, size); /* its header in one cache line */
     if (!b)
         abort();
     memset(b, 0, sizeof(*b));

@@ -240,7 +240,7 @@ static int exec_loop(Cpu *c, TCache *tc)
          * short, or one asked to stop already, runs threaded. */
         else if (tc->backend == BACKEND_X64 && b->code && n == b->ninsn && !c->exit_req) {
             uint32_t lin = c->seg[SEG_CS].base + c->eip;
-            x64_link(tc->xbuf, b, c->eip, lin, c->mem->tlb_flushes,
+            x64_link(tc->xbuf, b, c->eip, lin, c->mem,
                      tc->xbuf->chain_from && tc_found_global(tc, b, lin)); /* chain the exit that led here */
             /* what a chained exit would otherwise test one by one; a
              * change while the code runs sets exit_req */

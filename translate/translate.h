@@ -37,13 +37,17 @@ struct Block {
     uint32_t cs_base; /* key */
     uint32_t mode;    /* key: BLOCK_MODE_* */
     uint32_t lin;     /* linear address it was translated at (for traces) */
+    /* What a hash-chain step and a jump-cache hit read sits in the first
+     * 32 bytes, one host cache line (blocks are 64-byte aligned): a chain
+     * step loaded two (hash_next was 64 bytes in), and those misses were
+     * most of tc_find's time in fork-exec. */
+    Block *hash_next;
+    void *code;       /* x64 backend: host code for the whole block, or NULL */
     uint16_t ninsn;
     uint16_t bytes;
     uint8_t npages;
     bool valid;
     BlockPage pages[2];
-    void *code;       /* x64 backend: host code for the whole block, or NULL */
-    Block *hash_next;
     Block *zombie_next;
     Insn insn[];
 };

@@ -437,9 +437,10 @@ static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool 
         /* the link holds while the EIP and the linear-to-physical map are
          * those it was made for (an INVLPG of the target unlinks it) */
         em_mov64_imm(e, HR_DX, (uint64_t)(uintptr_t)s);
-        em_mov64_load(e, HR_AX, OFF(mem));
         em8(e, 0x48); em8(e, 0x8b);
-        em_base_disp(e, HR_AX, HR_AX, (int32_t)offsetof(PhysMem, tlb_flushes));
+        em_base_disp(e, HR_AX, HR_DX, (int32_t)offsetof(X64Site, genp)); /* mov rax, [rdx+genp] */
+        em8(e, 0x48); em8(e, 0x8b);
+        em_base_disp(e, HR_AX, HR_AX, 0);                                /* mov rax, [rax] */
         em8(e, 0x48); em8(e, 0x3b);
         em_base_disp(e, HR_AX, HR_DX, (int32_t)offsetof(X64Site, gen)); /* cmp rax, [rdx+gen] */
         unl[nu++] = em_jcc32(e, HCC_NE);
@@ -477,6 +478,7 @@ static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool 
     s->linked = false;
     s->cross = cross;
     s->gen = UINT64_MAX;
+    s->genp = &x64_gen_unlinked;
     s->eip = 0;
     em_mov64_imm(e, HR_AX, (uint64_t)(uintptr_t)s);
     em_mov64_imm(e, HR_CX, (uint64_t)(uintptr_t)&xb->chain_from);

@@ -24,10 +24,13 @@ typedef void (*X64Code)(Cpu *c);
  * (another page, 16-bit code) is a "cross" site: keyed by the EIP and the
  * memory map's generation (PhysMem.tlb_flushes) it was linked under, both
  * checked at run time (the code at that EIP is the linked block only while
- * the linear-to-physical map is the same), and unlinked by an INVLPG of the
- * target's pages (x64_lin_flush). */
+ * the linear-to-physical map is the same: a link into a block found through
+ * global translations compares PhysMem.tlb_flushes_global instead, as
+ * those outlive CR3 loads), and unlinked by an INVLPG of the target's
+ * pages (x64_lin_flush). */
 typedef struct X64Site {
-    uint64_t gen;         /* cross: tlb_flushes when linked */
+    uint64_t gen;         /* cross: *genp when linked */
+    const uint64_t *genp; /* cross: the generation the link depends on (see x64_link) */
     uint32_t eip;         /* cross: the EIP linked for */
     uint8_t *rel;         /* writable address of the patchable rel32 */
     uint8_t *unlinked;    /* what it points to while unlinked */
@@ -37,7 +40,6 @@ typedef struct X64Site {
     uint32_t cs_base, mode;
     bool linked;
     bool cross;
-    bool global;          /* cross: the target was found through global translations */
 } X64Site;
 
 typedef struct X64Buf {
@@ -56,8 +58,6 @@ typedef struct X64Buf {
     bool chaining;       /* off for traces, coverage and lockstep */
     uint64_t links, unlinks;
     uint8_t *xpages;     /* filter of the linear pages cross sites are linked into */
-    uint32_t *glinked;   /* indexes of cross sites linked to global targets (may be stale) */
-    uint32_t nglinked;
     bool any_cross;      /* a cross site was linked since the filter was cleared */
 } X64Buf;
 
@@ -81,14 +81,11 @@ static inline uint8_t *x64_rx(const X64Buf *xb, const uint8_t *rw)
 bool x64_compile(X64Buf *xb, Block *b);
 void x64_buf_reset(X64Buf *xb);
 /* Link the exit that last left host code to b if b is its target; b is
- * the block the dispatcher found at linear address lin (CS base + EIP) with
- * the memory map at generation gen (PhysMem.tlb_flushes), through global
- * translations or not. */
-void x64_link(X64Buf *xb, const Block *b, uint32_t eip, uint32_t lin, uint64_t gen, bool global);
-/* The map went from generation gen to now by flushes that kept global
- * translations (CR3 loads): cross sites linked at gen to global targets
- * stay linked. */
-void x64_keep_global_links(X64Buf *xb, uint64_t gen, uint64_t now);
+ * the block the dispatcher found at linear address lin (CS base + EIP) in
+ * memory map m, through global translations or not. */
+void x64_link(X64Buf *xb, const Block *b, uint32_t eip, uint32_t lin, const PhysMem *m, bool global);
+/* What an unlinked cross site's generation check reads (never matches). */
+extern const uint64_t x64_gen_unlinked;
 /* The linear range's mappings changed (INVLPG): no cross site may jump
  * into a block of it any more. */
 void x64_lin_flush(X64Buf *xb, uint32_t lin, uint32_t len);

@@ -50,8 +50,6 @@ void x64_buf_free(X64Buf *xb)
 {
     free(xb->sites);
     free(xb->linked);
-    free(xb->glinked);
-    xb->glinked = NULL;
     free(xb->xpages);
     xb->xpages = NULL;
     xb->sites = NULL;
@@ -70,12 +68,13 @@ void x64_buf_reset(X64Buf *xb)
     xb->resets++;
     xb->nsites = 0;
     xb->nlinked = 0;
-    xb->nglinked = 0;
     xb->chain_from = NULL;
     if (xb->any_cross)
         memset(xb->xpages, 0, (1u << X64_XPAGE_BITS) / 8);
     xb->any_cross = false;
 }
+
+const uint64_t x64_gen_unlinked = UINT64_MAX - 1; /* sites start at gen UINT64_MAX */
 
 static void set_rel(uint8_t *rel, const uint8_t *target)
 {
@@ -89,7 +88,7 @@ static void xpage_set(X64Buf *xb, uint32_t page)
     xb->xpages[page >> 3] |= (uint8_t)(1u << (page & 7));
 }
 
-void x64_link(X64Buf *xb, const Block *b, uint32_t eip, uint32_t lin, uint64_t gen, bool global)
+void x64_link(X64Buf *xb, const Block *b, uint32_t eip, uint32_t lin, const PhysMem *m, bool global)
 {
     X64Site *s = xb->chain_from;
     xb->chain_from = NULL;
@@ -109,22 +108,19 @@ void x64_link(X64Buf *xb, const Block *b, uint32_t eip, uint32_t lin, uint64_t g
     }
     if (!xb->linked) {
         xb->linked = malloc(xb->cap_sites * sizeof(uint32_t));
-        xb->glinked = malloc(xb->cap_sites * sizeof(uint32_t));
-        if (!xb->linked || !xb->glinked) {
-            free(xb->linked);
-            free(xb->glinked);
-            xb->linked = xb->glinked = NULL;
+        if (!xb->linked)
             return;
-        }
     }
     if (s->cross) {
+        /* A block found through global translations stays right while
+         * those are cached, as a TLB keeps them across CR3 loads: such a
+         * link checks the count of flushes that drop global translations,
+         * so a process switch neither unlinks it nor costs a pass over
+         * the links (an INVLPG of the target still does, x64_lin_flush).
+         * Any other link holds until the next flush of any kind. */
         s->eip = eip;
-        s->gen = gen;
-        s->global = global;
-        /* Full, the list only keeps fewer links across CR3 loads. A site
-         * on it twice is kept once (x64_keep_global_links). */
-        if (global && xb->nglinked < xb->cap_sites)
-            xb->glinked[xb->nglinked++] = (uint32_t)(s - xb->sites);
+        s->genp = global ? &m->tlb_flushes_global : &m->tlb_flushes;
+        s->gen = *s->genp;
         xpage_set(xb, lin >> PAGE_SHIFT);
         if (b->npages > 1)
             xpage_set(xb, (lin >> PAGE_SHIFT) + 1);
@@ -156,7 +152,6 @@ void x64_unlink_all(X64Buf *xb)
     }
     xb->unlinks += xb->nlinked;
     xb->nlinked = 0;
-    xb->nglinked = 0;
     xb->chain_from = NULL;
     if (xb->any_cross)
         memset(xb->xpages, 0, (1u << X64_XPAGE_BITS) / 8);
@@ -189,29 +184,8 @@ void x64_lin_flush(X64Buf *xb, uint32_t lin, uint32_t len)
         }
     }
     xb->nlinked = n;
-    xb->nglinked = 0;
     memset(xb->xpages, 0, (1u << X64_XPAGE_BITS) / 8);
     xb->any_cross = false;
-}
-
-/* A cross site linked to a block found through global translations stays
- * right while those translations are cached, as a TLB keeps them across
- * CR3 loads: moving its generation on saves the exit to the dispatcher
- * and the relink after every process switch. An INVLPG of its target
- * (x64_lin_flush) or any flush of global translations (the generation is
- * not moved on) still unlinks it. Sites relinked since, not global now or
- * listed twice no longer match gen and leave the list. */
-void x64_keep_global_links(X64Buf *xb, uint64_t gen, uint64_t now)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < xb->nglinked; i++) {
-        X64Site *s = &xb->sites[xb->glinked[i]];
-        if (s->linked && s->global && s->gen == gen) {
-            s->gen = now;
-            xb->glinked[n++] = xb->glinked[i];
-        }
-    }
-    xb->nglinked = n;
 }
 
 int x64_backend_by_name(const char *name)

@@ -2,7 +2,8 @@
  * test_jcache.c - the code cache's jump cache across TLB flushes
  * (translate/cache.c, jc_sync): a CR3 load with CR4.PGE keeps the blocks
  * found through global translations and forgets the others (and the x64
- * backend keeps its cross-page links into the global ones), INVLPG and a
+ * backend keeps its cross-page links into the global ones, until a flush
+ * of global translations), INVLPG and a
  * full flush forget global ones too, and code remapped behind a flush
  * runs as mapped now. Each case runs under the threaded and the x64
  * backend, which must end in the same state.
@@ -137,6 +138,40 @@ static void cr3_keeps_global(void **state)
     rig_free(&rigs[1]);
 }
 
+/* The x64 backend's link into a global block checks the count of flushes
+ * that drop global translations: a CR3 load keeps it (page 1 remapped
+ * without INVLPG still runs its old code, as the TLB may keep a global
+ * translation), a flush of global translations (CR4.PGE cleared) must
+ * not, so the new code runs. The same layout as cr3_keeps_global. */
+static void global_link_full_flush(void **state)
+{
+    (void)state;
+    Rig rigs[2];
+    for (int k = 0; k < 2; k++) {
+        Rig *r = &rigs[k];
+        setup(r, k == 1, 1, 2);
+        put_inc_jmp(r, 0x1000, 0x1000, R_EAX, 0x5000);
+        put_inc_jmp(r, 0x5000, 0x5000, R_EBX, 0x1000);
+        put_inc_jmp(r, 0x7000, 0x1000, R_ESI, 0x5000);
+        r->cpu.eip = 0x1000;
+        rig_run(r, 400);
+        wr32(r, PT + 4 * 1, 0x7000 | 3 | PTE_G);
+        cpu_set_cr3(&r->cpu, PD);
+        rig_run(r, 400);
+        assert_int_equal(r->cpu.r[R_EAX], 200);
+        assert_int_equal(r->cpu.r[R_ESI], 0);
+        cpu_set_cr4(&r->cpu, r->cpu.cr4 & ~X86_CR4_PGE);
+        rig_run(r, 400);
+        assert_int_equal(r->cpu.r[R_EAX], 200);
+        assert_int_equal(r->cpu.r[R_ESI], 100);
+        assert_int_equal(r->cpu.r[R_EBX], 300);
+    }
+    assert_memory_equal(rigs[0].cpu.r, rigs[1].cpu.r, sizeof(rigs[0].cpu.r));
+    assert_int_equal(rigs[0].cpu.icount, rigs[1].cpu.icount);
+    rig_free(&rigs[0]);
+    rig_free(&rigs[1]);
+}
+
 /* More non-global blocks than the jump cache's list of filled slots holds
  * (TC_JC_USED): the clear after a CR3 load scans every slot instead, and
  * still keeps the global ones, twice in a row; a full flush (CR4.PGE
@@ -218,6 +253,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cr3_keeps_global),
+        cmocka_unit_test(global_link_full_flush),
         cmocka_unit_test(cr3_keeps_many),
         cmocka_unit_test(invlpg_second_page),
     };
