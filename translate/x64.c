@@ -384,12 +384,7 @@ static bool plan_may_exit(const Plan *p, const Insn *in)
  * hold the EIP a chained exit still checks). */
 static void store_flags_si(Emit *e, uint32_t have)
 {
-    if (!have)
-        return;
-    em_mov32_load(e, HR_SI, OFF(eflags));
-    em_alu32_imm(e, 4, HR_SI, ~have);
-    em_op_rr(e, 0, 0x44, 0x09, 0, HR_SI);          /* or esi, r8d */
-    em_mov32_store(e, HR_SI, OFF(eflags));
+    xj_store_flags_via(e, have, HR_SI);
 }
 
 /* Leave the block after a direct branch whose target is `delta` bytes
@@ -842,11 +837,8 @@ static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_
         memcpy(j->seg_ok, self_seg, sizeof(j->seg_ok));
         j->rdirty = self_regs;
         j->self_head_f = e->p;
-        if (self_have) {
-            em_op_mem(e, 0, 0x44, 0x8b, 0, OFF(eflags)); /* mov r8d, [eflags] */
-            em_op_rr(e, 0, 0x41, 0x81, 4, 0);            /* and r8d, have */
-            em32(e, self_have);
-        }
+        if (self_have)
+            xj_load_raw_flags(e, self_have, 8);          /* r8d */
         j->fl_have = self_have;
         j->self_head = e->p;
     }
@@ -959,7 +951,7 @@ static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_
         em_add32_mem_imm(e, OFF(eip), -(int32_t)(s->eip_pend + s->in->len));
         em_add64_mem_imm(e, OFF(icount), -(int32_t)(s->ic_pend + 1));
         if (s->join_have)
-            em_op_mem(e, 0, 0x44, 0x8b, 0, OFF(eflags)); /* mov r8d, [eflags] */
+            xj_load_raw_flags(e, s->join_have, 8);       /* r8d */
         xj_reload_regs(j, s->rjoin);
         if (s->fuse_cc >= 0) {
             /* the fused Jcc tests DL: take it from the handler's flags */

@@ -376,11 +376,8 @@ static void flags_all_in_r8(Jit *j)
     Emit *e = &j->e;
     if (j->fl_have == FL_ARITH)
         return;
-    em_mov32_load(e, HR_CX, OFF(eflags));
-    em_alu32_imm(e, 4, HR_CX, FL_ARITH & ~j->fl_have);
+    xj_load_raw_flags(e, FL_ARITH & ~j->fl_have, HR_CX);
     if (j->fl_have) {
-        em_op_rr(e, 0, 0x41, 0x81, 4, 0);                  /* and r8d, have */
-        em32(e, j->fl_have);
         em_op_rr(e, 0, 0x41, 0x09, HR_CX, 0);              /* or r8d, ecx */
     } else {
         em_op_rr(e, 0, 0x41, 0x89, HR_CX, 0);              /* mov r8d, ecx */
@@ -463,8 +460,8 @@ void xj_emit_cf_in(Jit *j)
 {
     Emit *e = &j->e;
     if (j->fl_have & X86_EFLAGS_CF) {
-        em8(e, 0x41); em8(e, 0x0f); em8(e, 0xba); em8(e, 0xe0); /* bt r8d, 0 */
-        em8(e, 0);
+        em8(e, 0x41); em8(e, 0x0f); em8(e, 0xba); em8(e, 0xe0); /* bt r8d, 8 */
+        em8(e, 8);
     } else {
         em8(e, 0x0f); em8(e, 0xba); em_rbx_disp(e, 4, OFF(eflags)); /* bt [eflags], 0 */
         em8(e, 0);

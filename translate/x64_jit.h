@@ -54,7 +54,7 @@ typedef struct Jit {
     X64Buf *xb;
     uint32_t start_delta; /* bytes from the block's start to where eip_pend counts from */
     int fuse_cc;    /* >= 0: the next instruction is a Jcc on this condition */
-    uint32_t fl_have; /* arithmetic flags held in R8D, newer than c->eflags */
+    uint32_t fl_have; /* arithmetic flags held in R8D (raw layout), newer than c->eflags */
     uint8_t rloaded, rdirty; /* guest registers held in host ones; newer than c->r[] */
     uint8_t seg_ok[6]; /* SEG_ACC_* and SEG_OK_FLAT tested already (since the last handler) */
     bool flat_segs;    /* 32-bit protected-mode code: DS, ES and SS expected flat */
@@ -130,7 +130,11 @@ void xj_ld_mem(Jit *j, int w, int hr);
 void xj_st_mem(Jit *j, int w, int hr);
 
 /* x64_ops.c: flags */
+uint32_t xj_fl_raw(uint32_t m);
 void xj_merge_flags(Jit *j, uint32_t mask);
+void xj_flags_to(Emit *e, uint32_t have, int hr);
+void xj_store_flags_via(Emit *e, uint32_t have, int hr);
+void xj_load_raw_flags(Emit *e, uint32_t mask, int hr);
 void xj_emit_flags(Jit *j, uint32_t take, uint32_t mask);
 void xj_store_flags_of(Jit *j, uint32_t have);
 void xj_store_flags(Jit *j);

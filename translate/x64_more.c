@@ -318,8 +318,10 @@ void xj_emit_pushf(Jit *j, const Insn *in, const Plan *p)
     xj_stub_from(j, s, em_jcc32(e, HCC_NE));
     em_mov32_load(e, HR_DI, OFF(eflags));
     em_alu32_imm(e, 4, HR_DI, ~(j->fl_have | X86_EFLAGS_VM | X86_EFLAGS_RF));
-    if (j->fl_have)
-        em_op_rr(e, 0, 0x44, 0x09, 0, HR_DI);            /* or edi, r8d */
+    if (j->fl_have) {
+        xj_flags_to(e, j->fl_have, HR_CX);
+        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);           /* or edi, ecx */
+    }
     push_edi(j, s, p->w);
     xj_stub_join(j, s);
 }

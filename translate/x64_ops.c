@@ -416,13 +416,49 @@ static bool have_lahf(void)
     return known;
 }
 
-/* R8D's flags in mask = EDI's (EDI holds nothing outside mask). */
-void xj_merge_flags(Jit *j, uint32_t mask)
+/* R8D keeps the flags it holds in a raw layout that is cheap to capture:
+ * bits 8-15 are EFLAGS' low byte (SF ZF AF PF CF, as LAHF leaves it in
+ * AH), bit 0 is OF (as SETO leaves it in AL), every other bit is clear.
+ * A 16-bit rotate by 8 and a 3-bit shift of the low byte convert between
+ * it and EFLAGS' layout. */
+uint32_t xj_fl_raw(uint32_t m)
+{
+    return ((m & 0xff) << 8) | ((m >> 11) & 1);
+}
+
+static int rex_b(int hr, bool byte)
+{
+    return hr >= 8 ? 0x41 : byte && hr >= 4 ? 0x40 : 0;
+}
+
+/* hr (holding only bits of FL_ARITH and bit 1) in the raw layout */
+static void em_eflags_to_raw(Emit *e, int hr)
+{
+    em_op_rr(e, 0x66, rex_b(hr, false), 0xc1, 0, hr & 7); /* rol hr16, 8 */
+    em8(e, 8);
+    em_op_rr(e, 0, rex_b(hr, true), 0xc0, 5, hr & 7);     /* shr hr8, 3: OF */
+    em8(e, 3);
+}
+
+/* hr (raw layout) in EFLAGS' layout; of: the raw bit 0 may be set */
+static void em_raw_to_eflags(Emit *e, int hr, bool of)
+{
+    if (of) {
+        em_op_rr(e, 0, rex_b(hr, true), 0xc0, 4, hr & 7); /* shl hr8, 3: OF */
+        em8(e, 3);
+    }
+    em_op_rr(e, 0x66, rex_b(hr, false), 0xc1, 0, hr & 7); /* rol hr16, 8 */
+    em8(e, 8);
+}
+
+/* R8D's flags in mask = EDI's, raw (EDI holds nothing outside
+ * xj_fl_raw(mask) but bit 9, EFLAGS' fixed bit 1). */
+static void merge_raw(Jit *j, uint32_t mask)
 {
     Emit *e = &j->e;
     if (j->fl_have & ~mask) {
-        em_op_rr(e, 0, 0x41, 0x81, 4, 0);              /* and r8d, ~mask */
-        em32(e, ~mask);
+        em_op_rr(e, 0, 0x41, 0x81, 4, 0);              /* and r8d, ~raw */
+        em32(e, ~xj_fl_raw(mask));
         em_op_rr(e, 0, 0x41, 0x09, HR_DI, 0);          /* or r8d, edi */
     } else {
         em_op_rr(e, 0, 0x41, 0x89, HR_DI, 0);          /* mov r8d, edi */
@@ -430,55 +466,86 @@ void xj_merge_flags(Jit *j, uint32_t mask)
     j->fl_have |= mask;
 }
 
+/* R8D's flags in mask = EDI's, in EFLAGS' layout (EDI holds nothing
+ * outside mask but bit 1). Clobbers EDI. */
+void xj_merge_flags(Jit *j, uint32_t mask)
+{
+    em_eflags_to_raw(&j->e, HR_DI);
+    merge_raw(j, mask);
+}
+
 /* After a flag-setting host instruction: the host's flags become the
  * guest's in R8D (take: bits taken from the host; mask: bits replaced, the
  * rest of mask is cleared). c->eflags is updated only by store_flags, so
  * a block keeps its flags in a register instead of a chain of
- * read-modify-writes in memory. Clobbers EAX (AH), ECX and EDI; DL (a
- * fused condition) is kept. */
+ * read-modify-writes in memory: LAHF, SETO AL and a MOVZX of AX are the
+ * raw layout. Clobbers EAX and EDI; DL (a fused condition) is kept. */
 void xj_emit_flags(Jit *j, uint32_t take, uint32_t mask)
 {
     Emit *e = &j->e;
     if (have_lahf()) {
         em8(e, 0x9f);                                  /* lahf */
         if (take & X86_EFLAGS_OF) {
-            em8(e, 0x0f); em8(e, 0x90); em8(e, 0xc1);  /* seto cl */
+            em8(e, 0x0f); em8(e, 0x90); em8(e, 0xc0);  /* seto al */
         }
-        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);      /* movzx edi, ah */
         /* AH is the low byte of EFLAGS with its fixed bits (1 is set, as
-         * in the guest's, 3 and 5 clear): mask only to drop flags */
-        if ((take & 0xff) != (FL_ARITH & 0xff))
-            em_alu32_imm(e, 4, HR_DI, take & 0xff);
-        if (take & X86_EFLAGS_OF) {
-            em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xc9);  /* movzx ecx, cl */
-            em_op_rr(e, 0, 0, 0xc1, 4, HR_CX);         /* shl ecx, 11 */
-            em8(e, 11);
-            em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);     /* or edi, ecx */
+         * in the guest's, 3 and 5 clear): mask only to drop flags (and
+         * AL when it holds no OF) */
+        if (take == FL_ARITH && !(j->fl_have & ~mask)) {
+            em8(e, 0x44); em8(e, 0x0f); em8(e, 0xb7); em8(e, 0xc0); /* movzx r8d, ax */
+            j->fl_have |= mask;
+            return;
         }
+        em8(e, 0x0f); em8(e, 0xb7); em8(e, 0xf8);      /* movzx edi, ax */
+        if (take != FL_ARITH)
+            em_alu32_imm(e, 4, HR_DI, xj_fl_raw(take));
+        merge_raw(j, mask);
     } else {
         em8(e, 0x9c);                                  /* pushfq */
         em8(e, 0x58 + HR_DI);                          /* pop rdi */
         em_alu32_imm(e, 4, HR_DI, take);
+        xj_merge_flags(j, mask);
     }
-    xj_merge_flags(j, mask);
+}
+
+/* hr = the flags R8D holds (`have`, not 0), in EFLAGS' layout. */
+void xj_flags_to(Emit *e, uint32_t have, int hr)
+{
+    em_op_rr(e, 0, 0x44, 0x89, 0, hr);                 /* mov hr, r8d */
+    em_raw_to_eflags(e, hr, have & X86_EFLAGS_OF);
+}
+
+/* c->eflags = the flags held in R8D (those in `have`), through host
+ * register hr (ECX, or ESI where ECX holds an EIP a chained exit checks). */
+void xj_store_flags_via(Emit *e, uint32_t have, int hr)
+{
+    if (!have)
+        return;
+    xj_flags_to(e, have, hr);
+    em_op_mem(e, 0, 0, 0x81, 4, OFF(eflags));         /* and [eflags], ~have */
+    em32(e, ~have);
+    em_op_mem(e, 0, 0, 0x09, hr, OFF(eflags));        /* or [eflags], hr */
 }
 
 /* c->eflags = the flags held in R8D (those in `have`). Clobbers ECX. */
 void xj_store_flags_of(Jit *j, uint32_t have)
 {
-    Emit *e = &j->e;
-    if (!have)
-        return;
-    em_mov32_load(e, HR_CX, OFF(eflags));
-    em_alu32_imm(e, 4, HR_CX, ~have);
-    em_op_rr(e, 0, 0x44, 0x09, 0, HR_CX);              /* or ecx, r8d */
-    em_mov32_store(e, HR_CX, OFF(eflags));
+    xj_store_flags_via(&j->e, have, HR_CX);
 }
 
 void xj_store_flags(Jit *j)
 {
     xj_store_flags_of(j, j->fl_have);
     j->fl_have = 0;
+}
+
+/* hr = the flags of c->eflags in mask, raw. */
+void xj_load_raw_flags(Emit *e, uint32_t mask, int hr)
+{
+    em_op_mem(e, 0, hr >= 8 ? 0x44 : 0, 0x8b, hr & 7, OFF(eflags)); /* mov hr, [eflags] */
+    em_op_rr(e, 0, rex_b(hr, false), 0x81, 4, hr & 7);             /* and hr, mask */
+    em32(e, mask);
+    em_eflags_to_raw(e, hr);
 }
 
 /* Host flags = the guest's arithmetic flags from c->eflags, as far as
