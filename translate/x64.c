@@ -52,18 +52,6 @@ static bool indirect_exit(const Insn *in)
     }
 }
 
-/* ModRM for [base + disp] with base one of RAX-RDI but RSP/RBP. */
-static void em_base_disp(Emit *e, int reg, int base, int32_t disp)
-{
-    if (disp >= -128 && disp <= 127) {
-        em8(e, (uint8_t)(0x40 | (reg << 3) | base));
-        em8(e, (uint8_t)disp);
-    } else {
-        em8(e, (uint8_t)(0x80 | (reg << 3) | base));
-        em32(e, (uint32_t)disp);
-    }
-}
-
 #define OFF_TC(f) ((int32_t)offsetof(TCache, f))
 #define OFF_B(f) ((int32_t)offsetof(Block, f))
 

@@ -49,16 +49,23 @@ static inline void em8(Emit *e, uint8_t v) { em_bytes(e, &v, 1); }
 static inline void em32(Emit *e, uint32_t v) { em_bytes(e, &v, 4); }
 static inline void em64(Emit *e, uint64_t v) { em_bytes(e, &v, 8); }
 
-/* ModRM for [RBX + disp] (disp8 when it fits). */
-static inline void em_rbx_disp(Emit *e, int reg, int32_t disp)
+/* ModRM for [base + disp] (disp8 when it fits), base one of RAX-RDI
+ * but RSP and RBP (which need a SIB byte or mean RIP-relative). */
+static inline void em_base_disp(Emit *e, int reg, int base, int32_t disp)
 {
     if (disp >= -128 && disp <= 127) {
-        em8(e, (uint8_t)(0x40 | (reg << 3) | HR_BX));
+        em8(e, (uint8_t)(0x40 | (reg << 3) | base));
         em8(e, (uint8_t)disp);
     } else {
-        em8(e, (uint8_t)(0x80 | (reg << 3) | HR_BX));
+        em8(e, (uint8_t)(0x80 | (reg << 3) | base));
         em32(e, (uint32_t)disp);
     }
+}
+
+/* ModRM for [RBX + disp]: a Cpu field. */
+static inline void em_rbx_disp(Emit *e, int reg, int32_t disp)
+{
+    em_base_disp(e, reg, HR_BX, disp);
 }
 
 /* ModRM + SIB for [base + index] (base is not RBP). */
