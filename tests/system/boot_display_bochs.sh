@@ -47,42 +47,15 @@ visit() {
 visit bochs || exit 1
 echo "modules: ${order[*]}"
 
-# The initramfs: static busybox, the modules, an /init that loads them and
-# reports the framebuffer.
-bb=$(fetch_deb busybox-static:i386)/bin/busybox || { echo "SKIP: no busybox-static:i386"; exit 77; }
-st=$work/rd
-mkdir -p "$st/bin" "$st/dev" "$st/proc" "$st/sys" "$st/mod"
-cp "$bb" "$st/bin/busybox"
-ln -s busybox "$st/bin/sh"
-for m in "${order[@]}"; do
-    cp "${kofile[$m]}" "$st/mod/$m.ko"
-    echo "$m" >>"$st/mod/order"
-done
-cat >"$st/init" <<'INIT'
-#!/bin/sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-while read -r m; do
-    insmod /mod/$m.ko || echo "RS-INSMOD-FAILED $m" >/dev/ttyS0
-done </mod/order
-i=0
-while [ ! -e /sys/class/graphics/fb0/virtual_size ] && [ $i -lt 100 ]; do usleep 100000; i=$((i + 1)); done
-echo "RS-FB $(cat /proc/fb | tr '\n' ' ')" >/dev/ttyS0
-echo "RS-FB-SIZE $(cat /sys/class/graphics/fb0/virtual_size) $(cat /sys/class/graphics/fb0/bits_per_pixel)" >/dev/ttyS0
-i=0
-while [ $i -lt 60 ]; do echo "Ringside framebuffer console line $i" >/dev/tty1; i=$((i + 1)); done
-echo "RS-FB-READY" >/dev/ttyS0
-while true; do sleep 3600; done
-INIT
-chmod 755 "$st/init"
-(cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1n >"$work/rd.gz"
+# The initramfs: display-lib.sh's, with the modules; rs.mode=fb reports
+# the framebuffer.
+files=()
+for m in "${order[@]}"; do files+=("${kofile[$m]}"); done
+display_initrd "$work/rd.gz" "${files[@]}" || { echo "SKIP: no busybox-static:i386"; exit 77; }
 
 fail=0
 common=(-m 128 -kernel "$kernel" -initrd "$work/rd.gz" --max-insns 60000000000
-    -append "console=tty0 console=ttyS0 quiet cryptomgr.notests")
+    -append "console=tty0 console=ttyS0 quiet cryptomgr.notests rs.mode=fb")
 
 check_fb() {
     local name=$1

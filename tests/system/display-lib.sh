@@ -76,21 +76,29 @@ linux_kernel() {
     [ -f "$k" ] && echo "$k"
 }
 
-# display_initrd OUT: a small initramfs (newc, gzip) for the display tests:
-# static busybox and an /init that does what rs.mode= on the kernel command
-# line says:
-#   fb      prints /proc/fb and the framebuffer's size on the serial port,
+# display_initrd OUT [MODULE.ko...]: a small initramfs (newc, gzip) for the
+# display tests: static busybox, the kernel modules given (loaded in that
+# order; "RS-INSMOD-FAILED NAME" on the serial port when one fails) and an
+# /init that does what rs.mode= on the kernel command line says:
+#   fb      waits up to 10 s for fb0 (a module's driver probes it later),
+#           prints /proc/fb and the framebuffer's size on the serial port,
 #           "RS-FB-READY", and fills the console with text
 #   shell   an interactive busybox sh on tty1 (the screen and the PS/2
 #           keyboard); "RS-SHELL-READY" on the serial port when it starts
 display_initrd() {
     source "$dl_here/../images/lib.sh"
-    local out=$1 bb st
+    local out=$1 bb st ko
+    shift
     bb=$(fetch_deb busybox-static:i386)/bin/busybox || return 1
     st=$(mktemp -d)
-    mkdir -p "$st/bin" "$st/dev" "$st/proc" "$st/sys" "$st/tmp"
+    mkdir -p "$st/bin" "$st/dev" "$st/proc" "$st/sys" "$st/tmp" "$st/mod"
     cp "$bb" "$st/bin/busybox"
     ln -s busybox "$st/bin/sh"
+    : >"$st/mod/order"
+    for ko in "$@"; do
+        cp "$ko" "$st/mod/"
+        basename "$ko" .ko >>"$st/mod/order"
+    done
     cat >"$st/init" <<'INIT'
 #!/bin/sh
 /bin/busybox --install -s /bin
@@ -98,12 +106,17 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+while read -r m; do
+    insmod /mod/$m.ko || echo "RS-INSMOD-FAILED $m" >/dev/ttyS0
+done </mod/order
 mode=
 for a in $(cat /proc/cmdline); do
     case $a in rs.mode=*) mode=${a#rs.mode=} ;; esac
 done
 case $mode in
 fb)
+    i=0
+    while [ ! -e /sys/class/graphics/fb0/virtual_size ] && [ $i -lt 100 ]; do usleep 100000; i=$((i + 1)); done
     echo "RS-FB $(cat /proc/fb | tr '\n' ' ')" >/dev/ttyS0
     echo "RS-FB-SIZE $(cat /sys/class/graphics/fb0/virtual_size) $(cat /sys/class/graphics/fb0/bits_per_pixel)" >/dev/ttyS0
     i=0
