@@ -140,9 +140,9 @@ class XClientMessage(ctypes.Structure):
                 ('format', ctypes.c_int), ('data', ctypes.c_long * 5), ('pad', ctypes.c_long * 12)]
 
 
-def xlib_call(fn):
-    """fn(libX11, display) on a connection of our own (no window manager
-    runs under Xvfb, so what a WM would do is done by hand)."""
+def libx11():
+    """libX11 with the prototypes both of its users need (ctypes would
+    otherwise pass and return pointers and atoms as 32-bit ints)."""
     x = ctypes.CDLL('libX11.so.6')
     x.XOpenDisplay.restype = ctypes.c_void_p
     x.XOpenDisplay.argtypes = [ctypes.c_char_p]
@@ -150,6 +150,13 @@ def xlib_call(fn):
     x.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
     x.XInternAtom.restype = ctypes.c_ulong
     x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    return x
+
+
+def xlib_call(fn):
+    """fn(libX11, display) on a connection of our own (no window manager
+    runs under Xvfb, so what a WM would do is done by hand)."""
+    x = libx11()
     x.XSetInputFocus.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_ulong]
     x.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
     x.XFlush.argtypes = [ctypes.c_void_p]
@@ -172,13 +179,7 @@ class WmWatch(threading.Thread):
 
     def __init__(self):
         super().__init__(daemon=True)
-        x = self.x = ctypes.CDLL('libX11.so.6')
-        x.XOpenDisplay.restype = ctypes.c_void_p
-        x.XOpenDisplay.argtypes = [ctypes.c_char_p]
-        x.XDefaultRootWindow.restype = ctypes.c_ulong
-        x.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
-        x.XInternAtom.restype = ctypes.c_ulong
-        x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+        x = self.x = libx11()
         x.XSelectInput.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_long]
         x.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
         x.XPending.argtypes = [ctypes.c_void_p]
