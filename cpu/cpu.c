@@ -80,6 +80,7 @@ void cpu_update_mode(Cpu *c)
     int old_cpl = c->cpl;
     c->code32 = (c->seg[SEG_CS].attr & SEG_ATTR_DB) != 0;
     c->stack32 = (c->seg[SEG_SS].attr & SEG_ATTR_DB) != 0;
+    seg_update_flat(c); /* a caller may have written the caches directly */
     if (!(c->cr0 & X86_CR0_PE))
         c->cpl = 0;
     else if (c->eflags & X86_EFLAGS_VM)

@@ -212,6 +212,11 @@ struct Cpu {
     bool code32;  /* CS.D */
     bool stack32; /* SS.B */
     uint8_t cpl;
+    /* CS, DS, ES and SS have base 0 and limit 4 GiB, and DS, ES and SS
+     * may be read and written on the fast path (SegReg.acc): kept by
+     * seg_update_flat, which sets exit_req when it changes (the x64
+     * backend compiles blocks without segment checks in this state). */
+    bool flat;
 
     uint64_t icount;   /* instructions retired */
     uint64_t deadline; /* stop once icount reaches this */

@@ -13,26 +13,47 @@
 
 #include "cpu/access.h"
 
-void seg_update_access(Cpu *c, int s)
+static uint8_t seg_access(const Cpu *c, const SegReg *r)
 {
-    SegReg *r = &c->seg[s];
     if (!(c->cr0 & X86_CR0_PE) || (c->eflags & X86_EFLAGS_VM)) {
         /* data breakpoints or #AC armed (debug.c): every access checked */
-        r->acc = c->mem_checks ? 0 : SEG_ACC_RD | SEG_ACC_WR;
-        return;
+        return c->mem_checks ? 0 : SEG_ACC_RD | SEG_ACC_WR;
     }
-    r->acc = 0;
-    if (!(r->attr & SEG_ATTR_P) || !(r->attr & SEG_ATTR_S))
-        return;
+    if (!(r->attr & SEG_ATTR_P) || !(r->attr & SEG_ATTR_S) || c->mem_checks)
+        return 0;
     uint16_t type = r->attr & SEG_ATTR_TYPE;
-    if (type & 0x08) { /* code */
-        if (type & 0x02)
-            r->acc = SEG_ACC_RD;
-    } else if (!(type & 0x04)) { /* expand-up data */
-        r->acc = SEG_ACC_RD | ((type & 0x02) ? SEG_ACC_WR : 0);
+    if (type & 0x08) /* code */
+        return (type & 0x02) ? SEG_ACC_RD : 0;
+    if (!(type & 0x04)) /* expand-up data */
+        return SEG_ACC_RD | ((type & 0x02) ? SEG_ACC_WR : 0);
+    return 0;
+}
+
+void seg_update_access(Cpu *c, int s)
+{
+    c->seg[s].acc = seg_access(c, &c->seg[s]);
+    seg_update_flat(c);
+}
+
+/* The x64 backend's blocks made while Cpu.flat holds skip the segment
+ * checks of DS, ES and SS and the CS limit (BLOCK_MODE_FLAT); chained
+ * exits reach only blocks of the same mode, so a change must end the
+ * running block right after the instruction that made it (a handler's:
+ * the inline code changes no segment). */
+void seg_update_flat(Cpu *c)
+{
+    static const int segs[] = { SEG_DS, SEG_ES, SEG_SS, SEG_CS };
+    bool flat = true;
+    for (int i = 0; i < 4; i++) {
+        const SegReg *r = &c->seg[segs[i]];
+        if (r->base != 0 || r->limit != 0xffffffffu ||
+            (segs[i] != SEG_CS && (r->acc & (SEG_ACC_RD | SEG_ACC_WR)) != (SEG_ACC_RD | SEG_ACC_WR)))
+            flat = false;
     }
-    if (c->mem_checks)
-        r->acc = 0;
+    if (flat != c->flat) {
+        c->flat = flat;
+        c->exit_req = 1;
+    }
 }
 
 bool seg_fetch_desc(Cpu *c, uint16_t sel, Descriptor *d)

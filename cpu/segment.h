@@ -34,6 +34,9 @@ static inline uint16_t desc_attr(Descriptor d)
 
 /* Recompute what the access fast path may do with segment s. */
 void seg_update_access(Cpu *c, int s);
+/* Cpu.flat from the segment caches (seg_update_access and cpu_update_mode
+ * call it; so must whatever else writes a SegReg's base, limit or attr). */
+void seg_update_flat(Cpu *c);
 /* Read the descriptor `sel` names from the GDT or LDT; raises #GP(sel) if
  * it lies outside the table. */
 Descriptor seg_read_desc(Cpu *c, uint16_t sel);

@@ -485,9 +485,12 @@ static bool block_user(const Cpu *c)
 
 static uint32_t block_mode(const Cpu *c)
 {
-    return (c->code32 ? BLOCK_MODE_CODE32 : 0) | ((c->cr0 & X86_CR0_PE) ? BLOCK_MODE_PE : 0) |
-           ((c->eflags & X86_EFLAGS_VM) ? BLOCK_MODE_VM : 0) |
-           (c->cpl == 3 && (c->cr0 & X86_CR0_PG) ? BLOCK_MODE_USER : 0);
+    uint32_t m = (c->code32 ? BLOCK_MODE_CODE32 : 0) | ((c->cr0 & X86_CR0_PE) ? BLOCK_MODE_PE : 0) |
+                 ((c->eflags & X86_EFLAGS_VM) ? BLOCK_MODE_VM : 0) |
+                 (c->cpl == 3 && (c->cr0 & X86_CR0_PG) ? BLOCK_MODE_USER : 0);
+    if (c->flat && (m & (BLOCK_MODE_CODE32 | BLOCK_MODE_PE | BLOCK_MODE_VM)) == (BLOCK_MODE_CODE32 | BLOCK_MODE_PE))
+        m |= BLOCK_MODE_FLAT;
+    return m;
 }
 
 /* Copy up to `want` code bytes starting at linear address lin into buf,

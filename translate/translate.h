@@ -56,6 +56,12 @@ struct Block {
 #define BLOCK_MODE_PE 0x2
 #define BLOCK_MODE_VM 0x4
 #define BLOCK_MODE_USER 0x8 /* CPL 3 with paging: the fetch was checked for a user */
+/* 32-bit protected mode (not VM86) with Cpu.flat: CS, DS, ES and SS have
+ * base 0 and limit 4 GiB, DS, ES and SS are readable and writable. The
+ * x64 backend's code skips their checks (and the CS limit's); a change of
+ * Cpu.flat sets exit_req, and chained exits reach blocks of the same mode
+ * only. The threaded backend ignores it. */
+#define BLOCK_MODE_FLAT 0x10
 
 typedef struct TCache TCache;
 

@@ -75,8 +75,10 @@ static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
     xj_to_exit(j, em_jcc32(e, HCC_NE));
     if (!ecx_eip) {
         em_mov32_load(e, HR_CX, OFF(eip));
-        em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
-        xj_to_exit(j, em_jcc32(e, HCC_A));
+        if (!(j->b->mode & BLOCK_MODE_FLAT)) { /* flat: the CS limit is 4 GiB */
+            em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
+            xj_to_exit(j, em_jcc32(e, HCC_A));
+        }
     }
     /* the jump cache is valid for the current mappings only */
     em_mov64_load(e, HR_SI, OFF(tcache));
@@ -410,8 +412,9 @@ static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool 
     em_op_mem(e, 0, 0x48, 0x83, 7, OFF(exit_req));
     em8(e, 0);
     unl[nu++] = em_jcc32(e, HCC_NE);
-    if (eip_in_ecx) {
-        /* a fall-through EIP not checked yet (a taken branch's was) */
+    if (eip_in_ecx && !(j->b->mode & BLOCK_MODE_FLAT)) {
+        /* a fall-through EIP not checked yet (a taken branch's was; a
+         * flat block's CS limit is 4 GiB) */
         em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
         unl[nu++] = em_jcc32(e, HCC_A);
     }
@@ -585,8 +588,10 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
     if (p->w == 16) {
         em8(e, 0x0f); em8(e, 0xb7); em8(e, 0xc0); /* movzx eax, ax */
     }
-    em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(SEG_CS, limit)); /* cmp eax, [cs.limit] */
-    xj_stub_from(j, s, em_jcc32(e, HCC_A));
+    if (!(j->b->mode & BLOCK_MODE_FLAT)) {
+        em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(SEG_CS, limit)); /* cmp eax, [cs.limit] */
+        xj_stub_from(j, s, em_jcc32(e, HCC_A));
+    }
     em_mov32_store(e, HR_AX, OFF(eip));
     emit_chain_exit(j, (int32_t)(j->start_delta + next + in->imm), p->w == 32, ic, false, have);
     j->eip_pend = j->ic_pend = 0;
@@ -617,6 +622,7 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
     Emit *e = &j->e;
     uint32_t next = j->eip_pend + in->len;
     uint32_t ic = j->ic_pend + 1;
+    bool flat_cs = (j->b->mode & BLOCK_MODE_FLAT) != 0; /* the CS limit is 4 GiB */
     xj_store_flags(j);
     xj_sync_regs(j, true);
     Stub *s = xj_new_stub(j, in);
@@ -628,8 +634,10 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
     if (p->kind == K_JMPI) {
         emit_target_Ed(j, in, s);
         em_op_rr(e, 0, 0, 0x89, HR_AX, HR_CX);           /* mov ecx, eax */
-        em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
-        xj_stub_from(j, s, em_jcc32(e, HCC_A));
+        if (!flat_cs) {
+            em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
+            xj_stub_from(j, s, em_jcc32(e, HCC_A));
+        }
         em_mov32_store(e, HR_CX, OFF(eip));
         em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
         emit_indirect_exit_x(j, true); /* ECX: the new EIP, checked against the limit */
@@ -642,8 +650,10 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
         }
         em_mov32_load(e, HR_DI, OFF(eip));
         em_alu32_imm(e, 0, HR_DI, next);                /* edi = return address */
-        em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(SEG_CS, limit));
-        xj_stub_from(j, s, em_jcc32(e, HCC_A));
+        if (!flat_cs) {
+            em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(SEG_CS, limit));
+            xj_stub_from(j, s, em_jcc32(e, HCC_A));
+        }
         em8(e, 0x50);                                   /* push rax (target) */
         em_mov32_load(e, HR_AX, OFF_R(R_ESP));
         em_alu32_imm(e, 5, HR_AX, 4);
@@ -674,8 +684,10 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
         em_mov32_load(e, HR_AX, OFF_R(R_ESP));
         xj_emit_fast(j, s, SEG_SS, 4, false);
         xj_ld_mem(j, 32, HR_CX);                           /* ecx = return address */
-        em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
-        xj_stub_from(j, s, em_jcc32(e, HCC_A));
+        if (!flat_cs) {
+            em_op_mem(e, 0, 0, 0x3b, HR_CX, OFF_SEG(SEG_CS, limit));
+            xj_stub_from(j, s, em_jcc32(e, HCC_A));
+        }
         em_alu32_imm(e, 0, HR_AX, 4);
         em_mov32_store(e, HR_AX, OFF_R(R_ESP));
         em_mov32_store(e, HR_CX, OFF(eip));

@@ -274,7 +274,10 @@ void xj_emit_ea(Jit *j, const Insn *in)
     if ((in->flags & INSN_ADDR32) && (in->base != R_NONE || in->index != R_NONE)) {
         int base = in->base != R_NONE ? xj_greg(j, in->base) : -1;
         int index = in->index != R_NONE ? xj_greg(j, in->index) : -1;
-        em_lea32(e, base, index, in->scale, (int32_t)in->disp);
+        if (index < 0 && in->disp == 0)
+            xj_em_rrx(e, 0, false, false, 0x8b, HR_AX, base); /* mov eax, r: no add needed */
+        else
+            em_lea32(e, base, index, in->scale, (int32_t)in->disp);
         return;
     }
     if (in->base != R_NONE) {
@@ -307,14 +310,19 @@ void xj_emit_fast_x(Jit *j, Stub *s, int seg, int size, bool write, bool once)
 {
     Emit *e = &j->e;
     uint8_t bit = write ? SEG_ACC_WR : SEG_ACC_RD;
-    /* In 32-bit protected-mode code DS, ES and SS are expected flat: the
-     * block checks that once (with the access bits) and then skips the
-     * limit test and the base. A flat segment's offset is the linear
-     * address, and an access that wraps past 4 GiB crosses a page, which
-     * the page test sends to the stub. */
-    bool flat = once && j->flat_segs && (seg == SEG_DS || seg == SEG_ES || seg == SEG_SS);
+    bool data = seg == SEG_DS || seg == SEG_ES || seg == SEG_SS;
+    /* A BLOCK_MODE_FLAT block runs only while DS, ES and SS are flat and
+     * readable and writable (translate.h): no test at all. */
+    bool mode_flat = data && (j->b->mode & BLOCK_MODE_FLAT);
+    /* Other 32-bit protected-mode code expects them flat too: the block
+     * checks that once (with the access bits) and then skips the limit
+     * test and the base. A flat segment's offset is the linear address,
+     * and an access that wraps past 4 GiB crosses a page, which the page
+     * test sends to the stub. */
+    bool flat = mode_flat || (once && j->flat_segs && data);
     uint8_t need = (uint8_t)(bit | (flat ? SEG_OK_FLAT : 0));
-    if (!once) {
+    if (mode_flat) {
+    } else if (!once) {
         em_op_mem(e, 0, 0, 0xf6, 0, OFF_SEG(seg, acc)); /* test byte [acc], bit */
         em8(e, bit);
         xj_stub_from(j, s, em_jcc32(e, HCC_E));
@@ -344,9 +352,9 @@ void xj_emit_fast_x(Jit *j, Stub *s, int seg, int size, bool write, bool once)
         }
         j->seg_ok[seg] |= need;
     }
-    if (flat) {
-        em_op_rr(e, 0, 0, 0x89, HR_AX, HR_DX);             /* mov edx, eax: linear */
-    } else {
+    /* lin: the linear address, EAX itself for a flat segment */
+    int lin = HR_AX;
+    if (!flat) {
         /* limit and base */
         if (size == 1) {
             em_op_mem(e, 0, 0, 0x3b, HR_AX, OFF_SEG(seg, limit)); /* cmp eax, [limit] */
@@ -360,15 +368,18 @@ void xj_emit_fast_x(Jit *j, Stub *s, int seg, int size, bool write, bool once)
         xj_stub_from(j, s, em_jcc32(e, HCC_A));
         em_op_rr(e, 0, 0, 0x89, HR_AX, HR_DX);             /* mov edx, eax */
         em_op_mem(e, 0, 0, 0x03, HR_DX, OFF_SEG(seg, base)); /* add edx, [base] */
+        lin = HR_DX;
     }
-    em_op_rr(e, 0, 0, 0x89, HR_DX, HR_CX);
+    em_op_rr(e, 0, 0, 0x89, lin, HR_CX);                   /* mov ecx, lin */
     em_op_rr(e, 0, 0, 0xc1, 5, HR_CX);                     /* shr ecx, 12 */
     em8(e, PAGE_SHIFT);
     em_mov64_load(e, HR_SI, write ? OFF(tlb_wr) : OFF(tlb_rd));
     em8(e, 0x48); em8(e, 0x8b); em8(e, 0x34); em8(e, 0xce); /* mov rsi, [rsi+rcx*8] */
     em_op_rr(e, 0, 0x48, 0x85, HR_SI, HR_SI);              /* test rsi, rsi */
     xj_stub_from(j, s, em_jcc32(e, HCC_E));
-    em_alu32_imm(e, 4, HR_DX, PAGE_MASK);
+    if (lin != HR_DX)
+        em_op_rr(e, 0, 0, 0x89, lin, HR_DX);               /* mov edx, lin */
+    em_alu32_imm(e, 4, HR_DX, PAGE_MASK);                  /* edx = offset in the page */
     if (size > 1) {
         /* crossing into the next page: the slow path */
         em_alu32_imm(e, 7, HR_DX, PAGE_SIZE - (uint32_t)size);
