@@ -86,7 +86,9 @@ static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
     em8(e, 0x48); em8(e, 0x8b); em_base_disp(e, HR_AX, HR_SI, OFF_TC(jc_gen));
     em8(e, 0x48); em8(e, 0x3b); em_base_disp(e, HR_AX, HR_DX, (int32_t)offsetof(PhysMem, tlb_flushes));
     miss[nm++] = em_jcc32(e, HCC_NE);
-    em_op_mem(e, 0, 0, 0x03, HR_CX, OFF_SEG(SEG_CS, base));    /* ecx = lin */
+    bool flat = (j->b->mode & BLOCK_MODE_FLAT) != 0; /* CS base 0 here and in the target */
+    if (!flat)
+        em_op_mem(e, 0, 0, 0x03, HR_CX, OFF_SEG(SEG_CS, base)); /* ecx = lin */
     em_op_rr(e, 0, 0, 0x89, HR_CX, HR_AX);                      /* eax = jc_index(lin) */
     em_op_rr(e, 0, 0, 0xc1, 5, HR_AX);
     em8(e, TC_JC_BITS);
@@ -98,9 +100,11 @@ static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
     miss[nm++] = em_jcc32(e, HCC_E);
     em8(e, 0x3b); em_base_disp(e, HR_CX, HR_DI, OFF_B(lin));   /* cmp ecx, [rdi+lin] */
     miss[nm++] = em_jcc32(e, HCC_NE);
-    em_mov32_load(e, HR_AX, OFF_SEG(SEG_CS, base));
-    em8(e, 0x3b); em_base_disp(e, HR_AX, HR_DI, OFF_B(cs_base));
-    miss[nm++] = em_jcc32(e, HCC_NE);
+    if (!flat) {
+        em_mov32_load(e, HR_AX, OFF_SEG(SEG_CS, base));
+        em8(e, 0x3b); em_base_disp(e, HR_AX, HR_DI, OFF_B(cs_base));
+        miss[nm++] = em_jcc32(e, HCC_NE);
+    }
     em8(e, 0x81); em_base_disp(e, 7, HR_DI, OFF_B(mode));      /* cmp dword [rdi+mode], imm */
     em32(e, j->b->mode);
     miss[nm++] = em_jcc32(e, HCC_NE);
