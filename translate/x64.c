@@ -55,6 +55,9 @@ static bool indirect_exit(const Insn *in)
 #define OFF_TC(f) ((int32_t)offsetof(TCache, f))
 #define OFF_B(f) ((int32_t)offsetof(Block, f))
 
+/* The prologue's register loads use disp8 (CHAIN_ENTRY counts on it). */
+_Static_assert(offsetof(Cpu, r) + 7 * 4 <= 127, "Cpu.r within disp8 of RBX");
+
 /* After a near RET, CALL, indirect JMP or LOOP (EIP and icount exact, the
  * registers and flags in the Cpu): jump straight to the code of the block
  * at the new EIP, found the way tc_find's jump cache finds it, if the
@@ -67,6 +70,7 @@ static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
     Emit *e = &j->e;
     uint8_t *miss[8];
     int nm = 0;
+    xj_writeback_regs(j, j->rdirty); /* (the callers synced: none) */
     em_mov64_load(e, HR_AX, OFF(icount));
     em_op_mem(e, 0, 0x48, 0x3b, HR_AX, OFF(chain_limit));      /* 64 left before the deadline? */
     xj_to_exit(j, em_jcc32(e, HCC_A));
@@ -114,6 +118,7 @@ static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
     em8(e, 0x48); em8(e, 0x8b); em_base_disp(e, HR_AX, HR_DI, OFF_B(code));
     em_op_rr(e, 0, 0x48, 0x85, HR_AX, HR_AX);                   /* test rax, rax */
     miss[nm++] = em_jcc32(e, HCC_E);
+    xj_chain_regs(j);                   /* (R9-R15, RBP: the probe's are free) */
     em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);                       /* add rax, CHAIN_ENTRY */
     em8(e, CHAIN_ENTRY);
     em8(e, 0xff);
@@ -405,6 +410,7 @@ static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool 
     bool cross = !op32 || off < 0 || off >= PAGE_SIZE;
     uint8_t *unl[8];
     int nu = 0;
+    xj_writeback_regs(j, j->rdirty); /* (the callers synced: none) */
     em_mov64_load(e, HR_AX, OFF(icount));
     em_op_rr(e, 0, 0x48, 0x83, 0, HR_AX);          /* add rax, ic */
     em8(e, (uint8_t)ic);
@@ -441,7 +447,9 @@ static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool 
     }
     /* Linked straight to the target when it overwrites the flags R8D
      * holds before anything can see them, else to the flags store and a
-     * second patched jump (x64_link chooses). */
+     * second patched jump (x64_link chooses). Either way the target
+     * finds every guest register in its host register. */
+    xj_chain_regs(j);
     uint8_t *rel = em_jmp32(e);
     uint8_t *rel2 = NULL;
     if (have) {
@@ -480,7 +488,8 @@ static void emit_chain_exit(Jit *j, int32_t delta, bool op32, uint32_t ic, bool 
  * the Cpu but for ic): the chained exit's checks, then straight back to
  * the head with the guest registers and flags still in host registers
  * (EIP is the block's start already: without handler calls nothing
- * moved it). When a check fails, the block leaves to the dispatcher with
+ * moved it). The head holds all 8 registers, c->r[] current but for
+ * self_regs. When a check fails, the block leaves to the dispatcher with
  * the state stored. */
 static void emit_self_loop(Jit *j, uint32_t ic)
 {
@@ -498,9 +507,10 @@ static void emit_self_loop(Jit *j, uint32_t ic)
     em_op_mem(e, 0, 0x48, 0x83, 7, OFF(exit_req));
     em8(e, 0);
     leave[nl++] = em_jcc32(e, HCC_NE);
-    if ((j->self_regs & j->rloaded) != j->self_regs)
-        j->self_bad = true;
+    /* a register dirty here but not at the head goes to c->r[]; one not
+     * held (an AH-BH store dropped it) comes back from there */
     xj_writeback_regs(j, j->rdirty & ~j->self_regs);
+    xj_chain_regs(j);
     uint32_t have = j->fl_have;
     if (have == j->self_have) {
         em_patch(em_jmp32(e), j->self_head);
@@ -531,7 +541,7 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
     if (p->w == 32 && j->start_delta + next + in->imm == 0 && j->self_pass) {
         if (j->self_pass == 1) {
             j->self_seen = true;
-            j->self_regs = j->rloaded;
+            j->self_regs = j->rdirty;
             j->self_have = j->fl_have;
             memcpy(j->self_seg, j->seg_ok, sizeof(j->self_seg));
         } else if (p->kind == K_JMP) {
@@ -556,7 +566,7 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
             j->rdirty = rdirty;
             em_patch(fall, e->p);
             /* not taken: the fall-through's chained exit, as below */
-            xj_sync_regs(j, true);
+            xj_sync_regs(j, false);
             have = j->fl_have;
             j->fl_have = 0;
             em_mov32_load(e, HR_CX, OFF(eip));
@@ -567,7 +577,7 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
             return;
         }
     }
-    xj_sync_regs(j, true);
+    xj_sync_regs(j, false); /* the chained exits keep them */
     /* A target beyond the CS limit is the handler's #GP at the branch. */
     Stub *s = xj_new_stub(j, in);
     uint32_t have = j->fl_have;
@@ -757,7 +767,7 @@ static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_
     j->nstubs = 0;
     j->nexits = 0;
     j->self_pass = (uint8_t)self_pass;
-    j->self_seen = j->self_bad = false;
+    j->self_seen = false;
     j->self_regs = self_regs;
     j->self_have = self_have;
     j->b = b;
@@ -796,12 +806,16 @@ static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_
     em_op_rr(e, 0, 0x48, 0x83, 5, HR_SP);           /* sub rsp, 8 */
     em8(e, 8);
     em_op_rr(e, 0, 0x48, 0x89, HR_DI, HR_BX);      /* mov rbx, rdi */
+    /* every guest register in its host register (disp8 each: a fixed
+     * size), where a chained jump arrives with them too */
+    xj_reload_regs(j, 0xff);
+    if (e->p != start + CHAIN_ENTRY)
+        e->overflow = true; /* cannot happen (the _Static_assert) */
+    j->rloaded = 0xff;
     if (self_pass == 1 && !self_loop_ok(plans, n))
         j->self_pass = 0;
     if (self_pass == 2) {
         /* the loop's head (after CHAIN_ENTRY: every entry runs it) */
-        xj_reload_regs(j, self_regs);
-        j->rloaded = self_regs;
         /* [rsp] (the frame's padding) = instructions a round may still
          * start with: deadline - icount - 64, 0 when fewer are left (the
          * dispatcher or a chained exit let this block run whole, so
@@ -884,7 +898,13 @@ static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_
         case K_CALL: case K_RET: case K_CALLI: case K_JMPI:
             if (last) {
                 j->start_delta = pos - j->eip_pend;
+                /* no handler runs on its main line, which writes only
+                 * c->r[ESP] behind the host registers */
+                j->rkeep = true;
+                j->rstale = 1u << R_ESP;
                 emit_call_ret(j, in, p);
+                j->rkeep = false;
+                j->rstale = 0;
                 continue;
             }
             xj_store_flags(j);
@@ -981,15 +1001,14 @@ bool x64_compile(X64Buf *xb, Block *b)
     static const uint8_t no_segs[6];
     uint8_t *start = compile_pass(j, xb, b, 1, 0, 0, no_segs);
     if (start && j->self_seen) {
-        /* again as a loop; a third time as before if the branch does not
-         * hold what the head assumes */
+        /* again as a loop (a third time as before if it overflows) */
         uint8_t regs = j->self_regs;
         uint32_t have = j->self_have;
         uint8_t segs[6];
         memcpy(segs, j->self_seg, sizeof(segs));
         xb->nsites = nsites;
         start = compile_pass(j, xb, b, 2, regs, have, segs);
-        if (!start || j->self_bad) {
+        if (!start) {
             xb->nsites = nsites;
             start = compile_pass(j, xb, b, 0, 0, 0, no_segs);
         }

@@ -92,8 +92,12 @@ void x64_lin_flush(X64Buf *xb, uint32_t lin, uint32_t len);
 /* A block was invalidated: every chain goes back through the dispatcher. */
 void x64_unlink_all(X64Buf *xb);
 /* The byte a chained jump enters a block at: past the prologue (push
- * rbx, rbp, r12-r15; sub rsp, 8; mov rbx, rdi), as the frame is the same. */
-#define CHAIN_ENTRY 17
+ * rbx, rbp, r12-r15; sub rsp, 8; mov rbx, rdi: 17 bytes, the frame is
+ * the same in every block; then the 8 guest registers loaded into their
+ * host registers, 7 * 4 + 3 bytes). A chained jump arrives with all 8
+ * guest registers in their host registers and equal to c->r[] (docs/jit.md,
+ * "Guest registers across chained exits"). */
+#define CHAIN_ENTRY 48
 /* Bytes before a block's code: its flags read before written (uint32_t). */
 #define X64_HDR 4
 

@@ -56,6 +56,12 @@ typedef struct Jit {
     int fuse_cc;    /* >= 0: the next instruction is a Jcc on this condition */
     uint32_t fl_have; /* arithmetic flags held in R8D (raw layout), newer than c->eflags */
     uint8_t rloaded, rdirty; /* guest registers held in host ones; newer than c->r[] */
+    /* Set by compile_pass around emit_call_ret, whose handler-free main
+     * line keeps the host registers valid but for rstale (ESP, written
+     * straight to c->r[]): its sync drops nothing, its chained exits
+     * reload rstale. */
+    bool rkeep;
+    uint8_t rstale;
     uint8_t seg_ok[6]; /* SEG_ACC_* and SEG_OK_FLAT tested already (since the last handler) */
     bool flat_segs;    /* 32-bit protected-mode code: DS, ES and SS expected flat */
     bool fused;     /* DL holds that condition, set right after the host op */
@@ -67,14 +73,13 @@ typedef struct Jit {
     int nexits;
     bool last;
     /* A block whose branch jumps back to its own start (a self-loop) is
-     * compiled twice: the first pass notes which guest registers and
-     * flags the host registers hold at that branch; the second loads
-     * those at the block's start (self_head_f, self_head) and jumps back
-     * there with them still in host registers. */
+     * compiled twice: the first pass notes which guest registers are
+     * dirty and which flags R8D holds at that branch; the second starts
+     * the loop (self_head_f, self_head) with those registers dirty and
+     * jumps back there with everything still in host registers. */
     uint8_t self_pass;   /* 0 off, 1 noting, 2 emitting the loop */
     bool self_seen;      /* pass 1: the block branches to its start */
-    bool self_bad;       /* pass 2: the branch did not hold what the head assumes */
-    uint8_t self_regs;   /* guest registers held at the branch (and at the head) */
+    uint8_t self_regs;   /* guest registers dirty at the branch (and at the head) */
     uint32_t self_have;  /* flags R8D holds at the branch (and at the head) */
     uint8_t self_seg[6]; /* seg_ok at the branch: tested once, before the head */
     uint8_t *self_head_f, *self_head; /* reload R8D, then the loop's first instruction */
@@ -118,6 +123,7 @@ int xj_greg(Jit *j, int n);
 void xj_writeback_regs(Jit *j, uint8_t dirty);
 void xj_sync_regs(Jit *j, bool drop);
 void xj_reload_regs(Jit *j, uint8_t loaded);
+void xj_chain_regs(Jit *j);
 void xj_em_alu_imm_any(Emit *e, int op, int r, uint32_t v);
 void xj_ld_reg(Jit *j, int w, int n, int hr);
 void xj_st_reg(Jit *j, int w, int n, int hr);

@@ -101,15 +101,21 @@ void xj_emit_fuse(Jit *j)
 
 /* ---- guest registers in host registers ----------------------------------
  *
- * Within a block guest register n lives in host register xj_hreg[n] from its
- * first use (rloaded) and is written back to c->r[] (if rdirty) before
- * anything that may look at c->r[]: a handler call (which may also clobber
- * R9-R11, so every register is dropped), a stub (which stores the
- * registers dirty when the instruction started, runs the handler and
- * reloads what the main line holds at the join), a branch and the block's
- * end. The main line changes a register only after its instruction's last
- * possible branch to the stub, so a fault never sees a half-done
- * instruction. Scratch: RAX RCX RDX RSI RDI; R8D holds flags. */
+ * Guest register n lives in host register xj_hreg[n]. A block starts with
+ * all 8 loaded and clean: the prologue loads them, and a chained jump (to
+ * CHAIN_ENTRY, past the prologue) arrives with them so. A register is
+ * written back to c->r[] (if rdirty) before anything that may look at
+ * c->r[]: a handler call (which may also clobber R9-R11 or change any
+ * register, so every register is dropped and reloaded on its next use,
+ * rloaded), a stub (which stores the registers dirty when the instruction
+ * started, runs the handler and reloads what the main line holds at the
+ * join), a branch and the block's end. A chained exit (a linked jump, the
+ * jump cache's hit, the self-loop) also loads the registers not held
+ * (xj_chain_regs), so the next block finds them in host registers: a
+ * guest dependency crossing blocks does not go through memory. The main
+ * line changes a register only after its instruction's last possible
+ * branch to the stub, so a fault never sees a half-done instruction.
+ * Scratch: RAX RCX RDX RSI RDI; R8D holds flags. */
 const uint8_t xj_hreg[8] = { 9, 10, 11, 12, 13, 14, 15, HR_BP };
 
 /* opcode bytes (1 or 2, 0x0f first) with register-direct ModRM, any of
@@ -162,12 +168,12 @@ void xj_writeback_regs(Jit *j, uint8_t dirty)
             em_st_any(&j->e, xj_hreg[n], OFF_R(n));
 }
 
-/* c->r[] up to date; with drop, nothing held any more. */
+/* c->r[] up to date; with drop, nothing held any more (unless rkeep). */
 void xj_sync_regs(Jit *j, bool drop)
 {
     xj_writeback_regs(j, j->rdirty);
     j->rdirty = 0;
-    if (drop)
+    if (drop && !j->rkeep)
         j->rloaded = 0;
 }
 
@@ -176,6 +182,14 @@ void xj_reload_regs(Jit *j, uint8_t loaded)
     for (int n = 0; n < 8; n++)
         if (loaded & (1u << n))
             em_ld_any(&j->e, xj_hreg[n], OFF_R(n));
+}
+
+/* On the way into another block's CHAIN_ENTRY (c->r[] up to date): load
+ * the guest registers not held or stale, without changing the compile
+ * state (the code is one path of several). */
+void xj_chain_regs(Jit *j)
+{
+    xj_reload_regs(j, (uint8_t)(~j->rloaded | j->rstale));
 }
 
 /* ALU op (group-1 number, 8 = TEST) r32, imm32 for any register */
