@@ -900,6 +900,20 @@ static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_
         j->ic_pend++;
         pos += in->len;
     }
+    if (n > 0 && !(decode_row(&b->insn[n - 1])->flags & (F_BR | F_END))) {
+        /* The block ended at its page's end, at BLOCK_MAX_INSNS or before
+         * an often-rewritten instruction: on to the next one through a
+         * chained exit, as a Jcc not taken (the same page or a cross
+         * site) instead of back to the dispatcher every time. */
+        xj_sync_regs(j, true);
+        uint32_t have = j->fl_have;
+        j->fl_have = 0;
+        em_mov32_load(e, HR_CX, OFF(eip));
+        em_alu32_imm(e, 0, HR_CX, j->eip_pend);
+        em_mov32_store(e, HR_CX, OFF(eip));
+        emit_chain_exit(j, (int32_t)pos, (b->mode & BLOCK_MODE_CODE32) != 0, j->ic_pend, true, have);
+        j->eip_pend = j->ic_pend = 0;
+    }
     xj_store_flags(j);
     xj_sync_regs(j, true);
     xj_flush_pending(j);
