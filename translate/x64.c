@@ -230,6 +230,18 @@ static Plan plan_insn(const Insn *in)
     case 0x1b0: case 0x1b1:
         p.kind = K_CMPXCHG; p.w = (uint8_t)(op == 0x1b0 ? 8 : wv);
         return p;
+    case 0x1a4: case 0x1a5: case 0x1ac: case 0x1ad:
+        /* SHLD, SHRD by imm8 (a count of 0 is the handler's) or CL */
+        p.kind = K_SHXD; p.w = (uint8_t)wv; p.aluop = op >= 0x1ac;
+        p.count = (op & 1) ? 0 : (uint8_t)(in->imm & 31);
+        if (!(op & 1) && p.count == 0)
+            p.kind = K_NONE;
+        return p;
+    case 0x1c7:
+        if (in->reg != 1 || in->mod == 3)
+            return p;
+        p.kind = K_CMPXCHG8B;
+        return p;
     case 0xfe: case 0xff:
         if (op == 0xff && (in->reg == 2 || in->reg == 4) && wv == 32) {
             p.kind = in->reg == 2 ? K_CALLI : K_JMPI; p.w = 32;
@@ -330,6 +342,10 @@ static uint32_t plan_writes(const Plan *p)
         return FL_ARITH;
     if (p->kind == K_BT)
         return X86_EFLAGS_CF;
+    if (p->kind == K_SHXD)
+        return FL_ARITH;
+    if (p->kind == K_CMPXCHG8B)
+        return X86_EFLAGS_ZF;
     if (p->kind == K_SHCL)
         return p->aluop <= 1 ? X86_EFLAGS_CF | X86_EFLAGS_OF : FL_ARITH;
     if (p->kind == K_UNARY)
@@ -340,7 +356,7 @@ static uint32_t plan_writes(const Plan *p)
 /* Flags the instruction always overwrites (a shift by CL of 0 keeps them) */
 static uint32_t plan_kills(const Plan *p)
 {
-    return p->kind == K_SHCL ? 0 : plan_writes(p);
+    return p->kind == K_SHCL || (p->kind == K_SHXD && p->count == 0) ? 0 : plan_writes(p);
 }
 
 /* Flags the instruction reads (inline kinds only) */
@@ -865,6 +881,8 @@ static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_
         case K_STR: xj_emit_string(j, in, p); break;
         case K_PUSHF: xj_emit_pushf(j, in, p); break;
         case K_DIV: xj_emit_div(j, in, p); break;
+        case K_SHXD: xj_emit_shxd(j, in, p, fl); break;
+        case K_CMPXCHG8B: xj_emit_cmpxchg8b(j, in, fl); break;
         case K_CALL: case K_RET: case K_CALLI: case K_JMPI:
             if (last) {
                 j->start_delta = pos - j->eip_pend;
