@@ -957,6 +957,85 @@ static void chain_long_block(void **state)
     rig_pair_free(&a, &b);
 }
 
+/* A block that ends at its page's end without a branch leaves through a
+ * chain site: a loop of such a block (0x1ff0-0x1fff) and one on the next
+ * page (dec; jnz back) runs its 1000 rounds chained, not back through the
+ * dispatcher at every page end (1000 returns before the site existed). */
+static void chain_page_end(void **state)
+{
+    (void)state;
+    uint8_t prog[0x20];
+    for (int k = 0; k < 8; k++) {
+        prog[2 * k] = 0x01;
+        prog[2 * k + 1] = 0xc8;                   /* 0x1ff0: add eax, ecx (8 times) */
+    }
+    static const uint8_t loop[] = {
+        0x4b, 0x0f, 0x85, 0xe9, 0xff, 0xff, 0xff, /* 0x2000: dec ebx; jnz 0x1ff0 */
+        0xf4,
+    };
+    memcpy(prog + 0x10, loop, sizeof(loop));
+    Rig a, b;
+    rig_pair_init(&a, &b);
+    Rig *rs[2] = { &a, &b };
+    for (int k = 0; k < 2; k++) {
+        Rig *r = rs[k];
+        rig_set_pm32(r, true);
+        rig_load(r, 0x1ff0, prog, 0x10 + sizeof(loop));
+        r->cpu.r[R_EBX] = 1000;
+        r->cpu.r[R_ECX] = 0x9e3779b9u;
+        rig_run(r, 10 * 1000 - 1); /* every round but the last's JNZ */
+    }
+    assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
+    assert_int_equal(a.cpu.eip, b.cpu.eip);
+    assert_int_equal(a.cpu.eip, 0x2001);
+    const uint64_t *ret = b.tc->xbuf->returns;
+    uint64_t n = ret[X64_RET_REQ] + ret[X64_RET_DEADLINE] + ret[X64_RET_SITE] + ret[X64_RET_OTHER];
+    printf("chain at a page end: %llu returns to the dispatcher\n", (unsigned long long)n);
+    assert_true(n < 100);
+    rig_pair_free(&a, &b);
+}
+
+/* REP MOVSB and PUSHF; CLI; POPF (IF set again, no interrupt pending)
+ * far from the deadline neither end their block nor ask it to stop: a
+ * loop of them runs its 500 rounds chained (each of the three sent every
+ * round back through the dispatcher before), ending where the threaded
+ * backend does. */
+static void chain_rep_cli_popf(void **state)
+{
+    (void)state;
+    static const uint8_t prog[] = {
+        0xbe, 0x00, 0x30, 0x00, 0x00,             /* 0x1000: mov esi, 0x3000 */
+        0xbf, 0x00, 0x31, 0x00, 0x00,             /* mov edi, 0x3100 */
+        0xb9, 0x04, 0x00, 0x00, 0x00,             /* mov ecx, 4 */
+        0xf3, 0xa4,                               /* rep movsb */
+        0x9c, 0xfa, 0x9d,                         /* pushf; cli; popf */
+        0x4b, 0x0f, 0x85, 0xe5, 0xff, 0xff, 0xff, /* dec ebx; jnz 0x1000 */
+        0xf4,
+    };
+    Rig a, b;
+    rig_pair_init(&a, &b);
+    Rig *rs[2] = { &a, &b };
+    for (int k = 0; k < 2; k++) {
+        Rig *r = rs[k];
+        rig_set_pm32(r, true);
+        rig_load(r, 0x1000, prog, sizeof(prog));
+        r->cpu.r[R_EBX] = 500;
+        r->cpu.eflags |= X86_EFLAGS_IF;
+        memcpy(r->mem->ram + 0x3000, "ring", 4);
+        rig_run(r, 12 * 500); /* 3 MOVs, 4 MOVSB, PUSHF, CLI, POPF, DEC, JNZ */
+    }
+    assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
+    assert_int_equal(a.cpu.eip, b.cpu.eip);
+    assert_int_equal(a.cpu.eip, 0x1000 + sizeof(prog) - 1);
+    assert_memory_equal(b.mem->ram + 0x3100, "ring", 4);
+    assert_true(b.cpu.eflags & X86_EFLAGS_IF);
+    const uint64_t *ret = b.tc->xbuf->returns;
+    uint64_t n = ret[X64_RET_REQ] + ret[X64_RET_DEADLINE] + ret[X64_RET_SITE] + ret[X64_RET_OTHER];
+    printf("REP, CLI, POPF in a loop: %llu returns to the dispatcher\n", (unsigned long long)n);
+    assert_true(n < 100);
+    rig_pair_free(&a, &b);
+}
+
 /* A rig whose OUT raises INTR every fifth time (as the PIC's line does:
  * intr and exit_req) and whose acknowledgements record the instruction
  * count they came at. */
@@ -1146,6 +1225,8 @@ int main(void)
         cmocka_unit_test(random_blocks),
         cmocka_unit_test(random_blocks_pm32),
         cmocka_unit_test(cmpxchg8b_fault),
+        cmocka_unit_test(chain_page_end),
+        cmocka_unit_test(chain_rep_cli_popf),
         cmocka_unit_test(small_buffer),
         cmocka_unit_test(branch_beyond_limit),
         cmocka_unit_test(divide_error),
