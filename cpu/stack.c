@@ -257,10 +257,16 @@ static inline void popf_w(Cpu *c, const Insn *in, int w)
             mask &= ~X86_EFLAGS_IF;
     }
     uint32_t v = pop_w(c, w);
+    uint32_t old = c->eflags;
     cpu_set_eflags(c, v, mask);
     if (w == 32)
         c->eflags &= ~X86_EFLAGS_RF;
-    c->exit_req = 1; /* IF or TF may have changed */
+    /* IF set lets a pending interrupt in (a later one sets exit_req as
+     * the line rises); TF or RF set, cpu_set_eflags ends the block
+     * itself. Otherwise the block goes on (Linux's irq-restore POPF
+     * ended one on every system call). */
+    if ((c->eflags & ~old & X86_EFLAGS_IF) && c->intr)
+        c->exit_req = 1;
 }
 ALU_DEFINE_OPV(popf)
 

@@ -205,8 +205,11 @@ static inline __attribute__((always_inline)) void str_run(Cpu *c, const Insn *in
     }
     /* The dispatcher sized the block by instructions, one count each; having
      * retired more than one, end the block so it looks at the deadline
-     * again. */
-    if (c->icount - start > 1)
+     * again, unless the rest of any block (64 instructions at most,
+     * translate.h's BLOCK_MAX_INSNS) still fits before it: ending it
+     * regardless sent every REP MOVS of the Linux guest's copies back
+     * through the dispatcher. */
+    if (c->icount - start > 1 && c->icount + 64 > c->deadline)
         c->exit_req = 1;
     c->icount--; /* the dispatcher counts one more */
 }

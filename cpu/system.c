@@ -60,10 +60,9 @@ void op_cli(Cpu *c, const Insn *in)
         c->eflags &= ~X86_EFLAGS_VIF;
         return;
     }
-    if (c->eflags & X86_EFLAGS_IF) {
-        c->eflags &= ~X86_EFLAGS_IF;
-        c->exit_req = 1;
-    }
+    /* nothing to look at: clearing IF only masks interrupts (the block
+     * goes on, translate/cache.c) */
+    c->eflags &= ~X86_EFLAGS_IF;
 }
 
 /* STI delays interrupts by one instruction when it sets IF, so that

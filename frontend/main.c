@@ -812,6 +812,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "ringside: x64 code buffer %zu KiB, %zu KiB in use, %llu flushes when full\n",
                         m->tc->xbuf->size >> 10, m->tc->xbuf->used >> 10,
                         (unsigned long long)m->tc->xbuf->resets);
+            if (m->tc->xbuf) {
+                const uint64_t *r = m->tc->xbuf->returns;
+                fprintf(stderr, "ringside: x64 returns to the dispatcher: %llu exit requests, %llu deadline, "
+                        "%llu unlinked chain sites, %llu other\n", (unsigned long long)r[X64_RET_REQ],
+                        (unsigned long long)r[X64_RET_DEADLINE], (unsigned long long)r[X64_RET_SITE],
+                        (unsigned long long)r[X64_RET_OTHER]);
+            }
             if (m->cpu.jc_misses)
                 fprintf(stderr, "ringside: x64 indirect branches that missed the jump cache: %llu\n",
                         (unsigned long long)m->cpu.jc_misses);

@@ -483,6 +483,20 @@ static bool block_user(const Cpu *c)
     return c->cpl == 3 && (c->cr0 & X86_CR0_PG);
 }
 
+/* F_END instructions that need not end the block after all: MOV to DS,
+ * ES, FS or GS (only MOV SS holds interrupts off, and no segment but CS
+ * is part of the block's key), CLI (clearing IF only masks interrupts)
+ * and POPF (its handler sets exit_req when it lets a pending interrupt
+ * in, cpu_set_eflags when TF or RF appears). The Linux guest's
+ * system-call path loads DS and ES, and runs CLI and POPF, on every
+ * call; ending the block at each sent every call back through the
+ * dispatcher several times more. */
+static bool end_ok_inside(const Insn *in)
+{
+    return (in->op == 0x8e && in->reg != SEG_SS && in->reg != SEG_CS) || in->op == 0xfa ||
+           in->op == 0x9d;
+}
+
 static uint32_t block_mode(const Cpu *c)
 {
     uint32_t m = (c->code32 ? BLOCK_MODE_CODE32 : 0) | ((c->cr0 & X86_CR0_PE) ? BLOCK_MODE_PE : 0) |
@@ -609,7 +623,7 @@ static Block *translate(TCache *tc, Cpu *c, uint32_t phys, uint32_t mode)
         pos += len;
         n++;
         const OpRow *row = decode_row(in);
-        if (row->flags & (F_BR | F_END))
+        if ((row->flags & F_BR) || ((row->flags & F_END) && !end_ok_inside(in)))
             break;
     }
 

@@ -247,6 +247,10 @@ static int exec_loop(Cpu *c, TCache *tc)
             c->chain_stop = c->dbg_slow | c->intr | !tc->xbuf->chaining;
             c->chain_limit = c->deadline >= BLOCK_MAX_INSNS ? c->deadline - BLOCK_MAX_INSNS : 0;
             ((X64Code)b->code)(c);
+            X64Buf *xb = tc->xbuf;
+            xb->returns[c->exit_req || c->exit_reason ? X64_RET_REQ
+                        : c->icount > c->chain_limit ? X64_RET_DEADLINE
+                        : xb->chain_from ? X64_RET_SITE : X64_RET_OTHER]++;
         }
         else
             run_block(c, b, n);

@@ -241,6 +241,18 @@ static Plan plan_insn(const Insn *in)
     case 0x1b0: case 0x1b1:
         p.kind = K_CMPXCHG; p.w = (uint8_t)(op == 0x1b0 ? 8 : wv);
         return p;
+    case 0x1a4: case 0x1a5: case 0x1ac: case 0x1ad:
+        /* SHLD, SHRD by imm8 (a count of 0 is the handler's) or CL */
+        p.kind = K_SHXD; p.w = (uint8_t)wv; p.aluop = op >= 0x1ac;
+        p.count = (op & 1) ? 0 : (uint8_t)(in->imm & 31);
+        if (!(op & 1) && p.count == 0)
+            p.kind = K_NONE;
+        return p;
+    case 0x1c7:
+        if (in->reg != 1 || in->mod == 3)
+            return p;
+        p.kind = K_CMPXCHG8B;
+        return p;
     case 0xfe: case 0xff:
         if (op == 0xff && (in->reg == 2 || in->reg == 4) && wv == 32) {
             p.kind = in->reg == 2 ? K_CALLI : K_JMPI; p.w = 32;
@@ -341,6 +353,10 @@ static uint32_t plan_writes(const Plan *p)
         return FL_ARITH;
     if (p->kind == K_BT)
         return X86_EFLAGS_CF;
+    if (p->kind == K_SHXD)
+        return FL_ARITH;
+    if (p->kind == K_CMPXCHG8B)
+        return X86_EFLAGS_ZF;
     if (p->kind == K_SHCL)
         return p->aluop <= 1 ? X86_EFLAGS_CF | X86_EFLAGS_OF : FL_ARITH;
     if (p->kind == K_UNARY)
@@ -351,7 +367,7 @@ static uint32_t plan_writes(const Plan *p)
 /* Flags the instruction always overwrites (a shift by CL of 0 keeps them) */
 static uint32_t plan_kills(const Plan *p)
 {
-    return p->kind == K_SHCL ? 0 : plan_writes(p);
+    return p->kind == K_SHCL || (p->kind == K_SHXD && p->count == 0) ? 0 : plan_writes(p);
 }
 
 /* Flags the instruction reads (inline kinds only) */
@@ -895,6 +911,8 @@ static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_
         case K_STR: xj_emit_string(j, in, p); break;
         case K_PUSHF: xj_emit_pushf(j, in, p); break;
         case K_DIV: xj_emit_div(j, in, p); break;
+        case K_SHXD: xj_emit_shxd(j, in, p, fl); break;
+        case K_CMPXCHG8B: xj_emit_cmpxchg8b(j, in, fl); break;
         case K_CALL: case K_RET: case K_CALLI: case K_JMPI:
             if (last) {
                 j->start_delta = pos - j->eip_pend;
@@ -935,6 +953,20 @@ static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_
         j->eip_pend += in->len;
         j->ic_pend++;
         pos += in->len;
+    }
+    if (n > 0 && !(decode_row(&b->insn[n - 1])->flags & (F_BR | F_END))) {
+        /* The block ended at its page's end, at BLOCK_MAX_INSNS or before
+         * an often-rewritten instruction: on to the next one through a
+         * chained exit, as a Jcc not taken (the same page or a cross
+         * site) instead of back to the dispatcher every time. */
+        xj_sync_regs(j, true);
+        uint32_t have = j->fl_have;
+        j->fl_have = 0;
+        em_mov32_load(e, HR_CX, OFF(eip));
+        em_alu32_imm(e, 0, HR_CX, j->eip_pend);
+        em_mov32_store(e, HR_CX, OFF(eip));
+        emit_chain_exit(j, (int32_t)pos, (b->mode & BLOCK_MODE_CODE32) != 0, j->ic_pend, true, have);
+        j->eip_pend = j->ic_pend = 0;
     }
     xj_store_flags(j);
     xj_sync_regs(j, true);

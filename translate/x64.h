@@ -57,9 +57,17 @@ typedef struct X64Buf {
     X64Site *chain_from; /* set by a block's unlinked exit: link it to what runs next */
     bool chaining;       /* off for traces, coverage and lockstep */
     uint64_t links, unlinks;
+    uint64_t returns[4]; /* host code's returns to the dispatcher, by X64_RET_* (--stats) */
     uint8_t *xpages;     /* filter of the linear pages cross sites are linked into */
     bool any_cross;      /* a cross site was linked since the filter was cleared */
 } X64Buf;
+
+/* Why host code returned to the dispatcher: an exit request (a handler's,
+ * an interrupt line's, an exit reason), the deadline less than a block
+ * away, a chain site not linked (yet) to what runs next, or anything else
+ * (a jump-cache miss, an instruction that ends blocks, e.g. STI, SYSENTER,
+ * IRET, a far branch). */
+enum { X64_RET_REQ, X64_RET_DEADLINE, X64_RET_SITE, X64_RET_OTHER };
 
 /* Bits of the cross sites' page filter (the linear page number hashed). */
 #define X64_XPAGE_BITS 16

@@ -371,7 +371,7 @@ void xj_emit_stack(Jit *j, const Insn *in, const Plan *p)
 /* R8D holds every arithmetic flag (fl_have = all): the ones it lacks come
  * from c->eflags. For an instruction that may leave the flags as they
  * were (a shift by CL of 0) on one path and set them on the other. */
-static void flags_all_in_r8(Jit *j)
+void xj_flags_all_in_r8(Jit *j)
 {
     Emit *e = &j->e;
     if (j->fl_have == FL_ARITH)
@@ -404,7 +404,7 @@ void xj_emit_shift_cl(Jit *j, const Insn *in, const Plan *p, bool flags_live)
     Emit *e = &j->e;
     int op = p->aluop;
     if (flags_live)
-        flags_all_in_r8(j); /* both paths end with every flag in R8D */
+        xj_flags_all_in_r8(j); /* both paths end with every flag in R8D */
     Stub *s = NULL;
     int hv;
     if (in->mod != 3) {

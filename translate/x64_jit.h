@@ -90,19 +90,22 @@ enum {
     K_CALL, K_RET, K_IMUL, K_SHCL, K_CMOV, K_SETCC, K_UNARY, K_CONV, K_XCHG, K_MUL,
     K_CALLI, K_JMPI, /* CALL and JMP r/m32 */
     K_PUSHOP, K_POPOP, K_LEAVE, K_BT, K_XADD, K_CMPXCHG, K_STR, K_PUSHF, K_DIV,
+    K_SHXD, K_CMPXCHG8B,
 };
 
 typedef struct Plan {
     uint8_t kind;
     uint8_t w;        /* operand width 8/16/32 */
     uint8_t aluop;    /* K_ALU: group-1 number (0 add 1 or 2 adc 3 sbb 4 and 5 sub 6 xor 7 cmp), 8 test;
-                       * K_SHIFT/K_SHCL: group-2 number; K_UNARY: 2 NOT, 3 NEG */
+                       * K_SHIFT/K_SHCL: group-2 number; K_UNARY: 2 NOT, 3 NEG;
+                       * K_SHXD: 0 SHLD, 1 SHRD */
     uint8_t form;     /* K_ALU/K_MOV: 0 E<-G, 1 G<-E, 2 E<-imm, 3 reg(in->reg)<-imm */
     uint8_t sext;     /* K_EXT: sign-extend; src width in srcw */
     uint8_t srcw;
     uint8_t dec;      /* K_INCDEC */
     uint8_t incform;  /* K_INCDEC: 1 = E operand, 0 = Zv */
-    uint8_t count;    /* K_SHIFT: 1..w-1; aluop holds the group-2 number */
+    uint8_t count;    /* K_SHIFT: 1..w-1; aluop holds the group-2 number;
+                       * K_SHXD: 1..31, or 0 for CL */
 } Plan;
 
 /* Host register of each guest register within a block (x64_ops.c). */
@@ -157,6 +160,7 @@ void xj_emit_imul(Jit *j, const Insn *in, bool flags_live);
 void xj_emit_stack(Jit *j, const Insn *in, const Plan *p);
 void xj_emit_shift_cl(Jit *j, const Insn *in, const Plan *p, bool flags_live);
 void xj_emit_cf_in(Jit *j);
+void xj_flags_all_in_r8(Jit *j);
 void xj_emit_cmov(Jit *j, const Insn *in, const Plan *p);
 void xj_emit_setcc(Jit *j, const Insn *in);
 void xj_emit_unary(Jit *j, const Insn *in, const Plan *p, bool flags_live);
@@ -165,7 +169,7 @@ void xj_emit_xchg(Jit *j, const Insn *in, const Plan *p);
 void xj_emit_mul(Jit *j, const Insn *in, const Plan *p, bool flags_live);
 void xj_emit_div(Jit *j, const Insn *in, const Plan *p);
 
-/* x64_more.c: stack, bit test, XADD, CMPXCHG */
+/* x64_more.c: stack, bit test, XADD, CMPXCHG, SHLD/SHRD, CMPXCHG8B */
 void xj_emit_push_op(Jit *j, const Insn *in, const Plan *p);
 void xj_emit_pop_op(Jit *j, const Insn *in, const Plan *p);
 void xj_emit_leave(Jit *j, const Insn *in, const Plan *p);
@@ -174,5 +178,7 @@ void xj_emit_xadd(Jit *j, const Insn *in, const Plan *p, bool flags_live);
 void xj_emit_cmpxchg(Jit *j, const Insn *in, const Plan *p, bool flags_live);
 void xj_emit_string(Jit *j, const Insn *in, const Plan *p);
 void xj_emit_pushf(Jit *j, const Insn *in, const Plan *p);
+void xj_emit_shxd(Jit *j, const Insn *in, const Plan *p, bool flags_live);
+void xj_emit_cmpxchg8b(Jit *j, const Insn *in, bool flags_live);
 
 #endif

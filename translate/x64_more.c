@@ -325,3 +325,162 @@ void xj_emit_pushf(Jit *j, const Insn *in, const Plan *p)
     push_edi(j, s, p->w);
     xj_stub_join(j, s);
 }
+
+/* ---- SHLD, SHRD ------------------------------------------------------- */
+
+/*
+ * SHLD/SHRD r/m, r, imm8 or CL (0F A4/A5, AC/AD) as cpu/shift.c's
+ * shxd_calc: one wide value shifted in a 64-bit host register, so that
+ * 16-bit counts of 17-31 give the handler's (P6) result, where the host's
+ * own 16-bit SHLD is undefined:
+ *   32-bit SHLD  t = dest:src << n, result t >> 32
+ *   32-bit SHRD  t = src:dest >> n, result the low half
+ *   16-bit       t = dest:src:dest (48 bits): SHLD (t << 16) << n, result
+ *                bits 48-63; SHRD t >> n, result the low 16 bits
+ * CF is the host's (the last bit shifted out of t). SF, ZF and PF are
+ * the result's, AF is 0, OF is MSB ^ CF for SHLD and the result's two
+ * top bits' XOR for SHRD, whatever the count (the handler's choice for
+ * the undefined cases). A count of 0 (CL) changes nothing; the memory
+ * form then still goes through the write check, as SHL by CL does.
+ */
+void xj_emit_shxd(Jit *j, const Insn *in, const Plan *p, bool flags_live)
+{
+    Emit *e = &j->e;
+    int w = p->w;
+    bool left = p->aluop == 0;
+    bool by_cl = p->count == 0;
+    if (by_cl && flags_live)
+        xj_flags_all_in_r8(j); /* both paths end with every flag in R8D */
+    Stub *s = NULL;
+    if (in->mod != 3) {
+        s = xj_new_stub(j, in);
+        xj_emit_ea(j, in);
+        xj_emit_fast(j, s, in->seg, w / 8, true);
+    }
+    /* every guest register this reads is loaded before the count test,
+     * so both paths agree on what the host registers hold */
+    xj_ld_reg(j, w, in->reg, HR_DI);                      /* edi = src */
+    if (!s)
+        xj_ld_reg(j, w, in->rm, HR_AX);                   /* eax = dest */
+    uint8_t *skip = NULL;
+    if (by_cl) {
+        xj_ld_reg(j, 32, R_ECX, HR_CX);
+        em_alu32_imm(e, 4, HR_CX, 31);                    /* and ecx, 31 */
+        skip = em_jcc32(e, HCC_E);
+    }
+    if (s)
+        xj_ld_mem(j, w, HR_AX);
+    if (w == 16) {
+        em_op_rr(e, 0, 0, 0xc1, 4, HR_DI);                /* shl edi, 16 */
+        em8(e, 16);
+        em_op_rr(e, 0, 0, 0x09, HR_AX, HR_DI);            /* or edi, eax: src:dest */
+        em_op_rr(e, 0, 0x48, 0xc1, 4, HR_AX);             /* shl rax, 32 */
+        em8(e, 32);
+        em_op_rr(e, 0, 0x48, 0x09, HR_DI, HR_AX);         /* or rax, rdi: dest:src:dest */
+        if (left) {
+            em_op_rr(e, 0, 0x48, 0xc1, 4, HR_AX);         /* shl rax, 16 */
+            em8(e, 16);
+        }
+    } else if (left) {
+        em_op_rr(e, 0, 0x48, 0xc1, 4, HR_AX);             /* shl rax, 32 */
+        em8(e, 32);
+        em_op_rr(e, 0, 0x48, 0x09, HR_DI, HR_AX);         /* or rax, rdi: dest:src */
+    } else {
+        em_op_rr(e, 0, 0x48, 0xc1, 4, HR_DI);             /* shl rdi, 32 */
+        em8(e, 32);
+        em_op_rr(e, 0, 0x48, 0x09, HR_DI, HR_AX);         /* or rax, rdi: src:dest */
+    }
+    int sh = left ? 4 : 5;
+    if (by_cl) {
+        em_op_rr(e, 0, 0x48, 0xd3, sh, HR_AX);            /* shl/shr rax, cl */
+    } else {
+        em_op_rr(e, 0, 0x48, 0xc1, sh, HR_AX);            /* shl/shr rax, n */
+        em8(e, p->count);
+    }
+    em8(e, 0x0f); em8(e, 0x92); em8(e, 0xc1);             /* setc cl */
+    if (left) {
+        em_op_rr(e, 0, 0x48, 0xc1, 5, HR_AX);             /* shr rax, 64 - w */
+        em8(e, (uint8_t)(64 - w));
+    }
+    if (s)
+        xj_st_mem(j, w, HR_AX);
+    else
+        xj_st_reg(j, w, in->rm, HR_AX);
+    if (flags_live) {
+        em_op_rr(e, 0, 0, 0x89, HR_AX, HR_SI);            /* mov esi, eax (LAHF writes AH) */
+        xj_em_rrx(e, w == 16 ? 0x66 : 0, false, false, 0x85, HR_AX, HR_AX); /* test r, r */
+        em8(e, 0x9f);                                     /* lahf */
+        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xfc);         /* movzx edi, ah */
+        em_alu32_imm(e, 4, HR_DI, 0xc4);                  /* SF ZF PF; AF = 0 */
+        em8(e, 0x0f); em8(e, 0xb6); em8(e, 0xc9);         /* movzx ecx, cl */
+        em_op_rr(e, 0, 0, 0x09, HR_CX, HR_DI);            /* or edi, ecx: CF */
+        /* OF: bit w-1 ^ CF (SHLD), bit w-1 ^ bit w-2 (SHRD) */
+        em_op_rr(e, 0, 0, 0xc1, 5, HR_SI);                /* shr esi, w-2 */
+        em8(e, (uint8_t)(w - 2));
+        if (left) {
+            em_op_rr(e, 0, 0, 0xd1, 5, HR_SI);            /* shr esi, 1: bit w-1 */
+            em_op_rr(e, 0, 0, 0x31, HR_CX, HR_SI);        /* xor esi, ecx */
+        } else {
+            em_op_rr(e, 0, 0, 0x89, HR_SI, HR_CX);        /* mov ecx, esi */
+            em_op_rr(e, 0, 0, 0xd1, 5, HR_CX);            /* shr ecx, 1 */
+            em_op_rr(e, 0, 0, 0x31, HR_CX, HR_SI);        /* xor esi, ecx */
+        }
+        em_alu32_imm(e, 4, HR_SI, 1);
+        em_op_rr(e, 0, 0, 0xc1, 4, HR_SI);                /* shl esi, 11: OF */
+        em8(e, 11);
+        em_op_rr(e, 0, 0, 0x09, HR_SI, HR_DI);            /* or edi, esi */
+        xj_merge_flags(j, FL_ARITH);
+    }
+    if (skip)
+        em_patch(skip, e->p);
+    if (s)
+        xj_stub_join(j, s);
+}
+
+/* ---- CMPXCHG8B ---------------------------------------------------------- */
+
+/*
+ * CMPXCHG8B m64 (0F C7 /1) as cpu/datamov.c's handler, on one CPU: the
+ * quadword through the fast path checked for a write (a miss, a page
+ * crossing or a fault runs the handler, before anything changes), then
+ * compared with EDX:EAX; equal, ECX:EBX is stored and ZF set; not equal,
+ * EDX:EAX takes the quadword (the handler's write-back of the same value
+ * changes nothing) and ZF is clear. No other flag changes.
+ */
+void xj_emit_cmpxchg8b(Jit *j, const Insn *in, bool flags_live)
+{
+    Emit *e = &j->e;
+    Stub *s = xj_new_stub(j, in);
+    xj_emit_ea(j, in);
+    xj_emit_fast(j, s, in->seg, 8, true);
+    int ha = xj_greg(j, R_EAX), hd = xj_greg(j, R_EDX);
+    int hc = xj_greg(j, R_ECX), hb = xj_greg(j, R_EBX);
+    em8(e, 0x48); em8(e, 0x8b); em_bi(e, HR_AX, HR_SI, HR_DX);  /* mov rax, [rsi+rdx] */
+    xj_em_rrx(e, 0, false, false, 0x8b, HR_CX, hd);              /* ecx = EDX */
+    em_op_rr(e, 0, 0x48, 0xc1, 4, HR_CX);                        /* shl rcx, 32 */
+    em8(e, 32);
+    xj_em_rrx(e, 0, false, false, 0x8b, HR_DI, ha);              /* edi = EAX */
+    em_op_rr(e, 0, 0x48, 0x09, HR_DI, HR_CX);                    /* or rcx, rdi */
+    em_op_rr(e, 0, 0x48, 0x39, HR_CX, HR_AX);                    /* cmp rax, rcx */
+    uint8_t *ne = em_jcc32(e, HCC_NE);
+    xj_em_rrx(e, 0, false, false, 0x8b, HR_CX, hc);              /* ecx = ECX */
+    em_op_rr(e, 0, 0x48, 0xc1, 4, HR_CX);                        /* shl rcx, 32 */
+    em8(e, 32);
+    xj_em_rrx(e, 0, false, false, 0x8b, HR_DI, hb);              /* edi = EBX */
+    em_op_rr(e, 0, 0x48, 0x09, HR_DI, HR_CX);                    /* or rcx, rdi */
+    em8(e, 0x48); em8(e, 0x89); em_bi(e, HR_CX, HR_SI, HR_DX);  /* mov [rsi+rdx], rcx */
+    em_op_rr(e, 0, 0, 0x31, HR_CX, HR_CX);                       /* xor ecx, ecx: ZF = 1 */
+    uint8_t *done = em_jmp32(e);
+    em_patch(ne, e->p);
+    xj_em_rrx(e, 0, false, false, 0x8b, ha, HR_AX);              /* EAX = low half */
+    em_op_rr(e, 0, 0x48, 0xc1, 5, HR_AX);                        /* shr rax, 32 */
+    em8(e, 32);
+    xj_em_rrx(e, 0, false, false, 0x8b, hd, HR_AX);              /* EDX = high half */
+    em_op_rr(e, 0, 0, 0x83, 1, HR_CX);                           /* or ecx, 1: ZF = 0 */
+    em8(e, 1);
+    em_patch(done, e->p);
+    j->rdirty |= (uint8_t)(1u << R_EAX | 1u << R_EDX);
+    if (flags_live)
+        xj_emit_flags(j, X86_EFLAGS_ZF, X86_EFLAGS_ZF);
+    xj_stub_join(j, s);
+}

@@ -79,13 +79,14 @@ static int gen_insn(uint8_t *p)
     bool o32 = rnd() & 1;      /* a 0x66 prefix */
     bool op32 = o32 != pm32;   /* the operand size it gives */
     static const int alu[] = { 0, 1, 2, 3, 4, 5, 6, 7 }; /* ADC/SBB too: handlers */
-    int kind = (int)(rnd() % 24);
-    bool mem = (rnd() % 3) == 0;
+    int kind = (int)(rnd() % 26);
+    bool mem = kind == 25 || (rnd() % 3) == 0; /* CMPXCHG8B: memory only */
     int disp = (int)(rnd() % 120);
-    if (kind == 13) {
-        /* a shift by CL: the count first, 0..33 (masked to 5 bits) */
+    if (kind == 13 || (kind == 24 && (rnd() & 1))) {
+        /* a shift by CL: the count first, 0..33 (masked to 5 bits); for
+         * SHLD/SHRD 0..40 (0, 1, 16, 17-31 on a 16-bit operand, 32) */
         p[n++] = 0xb1;
-        p[n++] = (uint8_t)(rnd() % 34);
+        p[n++] = (uint8_t)(rnd() % (kind == 13 ? 34 : 41));
     }
     if (o32 && kind != 11)
         p[n++] = 0x66;
@@ -435,6 +436,43 @@ static int gen_insn(uint8_t *p)
             p[n++] = 0xf1; /* div cl/cx/ecx */
         break;
     }
+    case 24: { /* SHLD/SHRD r/m, r, imm8 (0..40) or CL (set above, or as it is) */
+        bool by_cl = rnd() & 1;
+        p[n++] = 0x0f;
+        p[n++] = (uint8_t)((rnd() & 1 ? 0xa4 : 0xac) + by_cl);
+        int reg = (int)(rnd() % 8);
+        if (mem)
+            n += mem_op(p + n, reg, disp, a32);
+        else
+            p[n++] = (uint8_t)(0xc0 | (reg << 3) | dst16());
+        if (!by_cl)
+            p[n++] = (uint8_t)(rnd() % 41);
+        break;
+    }
+    case 25: { /* CMPXCHG8B [m] (LOCK or not): half the time EDX:EAX loaded
+                * from the operand first (equal when the loads are 32-bit) */
+        bool load = rnd() & 1;
+        if (load) {
+            p[n++] = 0x8b; /* mov eAX, [m] (with the prefixes above) */
+            n += mem_op(p + n, R_EAX, disp, a32);
+            if (o32)
+                p[n++] = 0x66;
+            if (a32 && !pm32)
+                p[n++] = 0x67;
+            p[n++] = 0x8b; /* mov eDX, [m + 4] */
+            n += mem_op(p + n, R_EDX, disp + 4, a32);
+            if (rnd() & 1)
+                p[n++] = 0x66;
+            if (a32 && !pm32)
+                p[n++] = 0x67;
+        }
+        if (rnd() & 1)
+            p[n++] = 0xf0;
+        p[n++] = 0x0f;
+        p[n++] = 0xc7;
+        n += mem_op(p + n, 1, disp, a32);
+        break;
+    }
     default: /* a handler-only instruction between inline ones */
         p[n++] = (uint8_t)((int[]){ 0xf5, 0xf8, 0xf9, 0x98, 0x99 }[rnd() % 5]); /* CMC CLC STC CBW CWD */
         break;
@@ -636,6 +674,60 @@ static void divide_error(void **state)
         assert_int_equal(a.cpu.icount, b.cpu.icount);
         rig_pair_free(&a, &b);
     }
+}
+
+/* CMPXCHG8B whose operand runs past DS's limit (offset 0xfffc, real
+ * mode): #GP at the instruction with nothing changed, under both backends
+ * (the x64 fast path's limit test sends it to the handler), after an
+ * inline CMPXCHG8B that succeeded and one that failed. */
+static void cmpxchg8b_fault(void **state)
+{
+    (void)state;
+    static const uint8_t code[] = {
+        0x66, 0xb8, 0x11, 0x22, 0x33, 0x44,       /* mov eax, 0x44332211 */
+        0x66, 0xba, 0x55, 0x66, 0x77, 0x88,       /* mov edx, 0x88776655 */
+        0x66, 0xb9, 0x01, 0x02, 0x03, 0x04,       /* mov ecx, 0x04030201 */
+        0x0f, 0xc7, 0x0f,                         /* cmpxchg8b [bx]: equal */
+        0x0f, 0xc7, 0x0f,                         /* cmpxchg8b [bx]: not equal now */
+        0xbe, 0xfc, 0xff,                         /* mov si, 0xfffc */
+        0x0f, 0xc7, 0x0c,                         /* cmpxchg8b [si]: #GP */
+    };
+    Rig a, b;
+    rig_pair_init(&a, &b);
+    Rig *rs[2] = { &a, &b };
+    for (int k = 0; k < 2; k++) {
+        Rig *r = rs[k];
+        r->mem->ram[13 * 4 + 0] = 0x00; /* #GP's IVT entry: 0:0500, a NOP and a HLT */
+        r->mem->ram[13 * 4 + 1] = 0x05;
+        r->mem->ram[0x500] = 0x90;
+        r->mem->ram[0x501] = 0xf4;
+        r->cpu.r[R_EBX] = DATA;
+        r->cpu.r[R_ESP] = 0x8000;
+        static const uint32_t q[2] = { 0x44332211, 0x88776655 };
+        memcpy(r->mem->ram + DATA, q, 8);
+        r->cpu.eflags = X86_EFLAGS_FIXED;
+        rig_load(r, CODE, code, sizeof(code));
+        rig_run(r, 7); /* three MOVs, two CMPXCHG8B, a MOV, the fault, the NOP */
+        assert_int_equal(r->cpu.eip, 0x501);
+        uint16_t ip;
+        memcpy(&ip, r->mem->ram + r->cpu.r[R_ESP], 2);
+        assert_int_equal(ip, CODE + sizeof(code) - 3);
+        /* the first stored ECX:EBX, the second loaded it into EDX:EAX */
+        uint32_t lo, hi;
+        memcpy(&lo, r->mem->ram + DATA, 4);
+        memcpy(&hi, r->mem->ram + DATA + 4, 4);
+        assert_int_equal(lo, DATA);
+        assert_int_equal(hi, 0x04030201);
+        assert_int_equal(r->cpu.r[R_EAX], DATA);
+        assert_int_equal(r->cpu.r[R_EDX], 0x04030201);
+        uint16_t fl;
+        memcpy(&fl, r->mem->ram + r->cpu.r[R_ESP] + 4, 2);
+        assert_int_equal(fl & X86_EFLAGS_ZF, 0); /* the failed compare's ZF */
+    }
+    assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
+    assert_int_equal(a.cpu.eflags, b.cpu.eflags);
+    assert_int_equal(a.cpu.icount, b.cpu.icount);
+    rig_pair_free(&a, &b);
 }
 
 static void branch_beyond_limit(void **state)
@@ -865,6 +957,85 @@ static void chain_long_block(void **state)
     rig_pair_free(&a, &b);
 }
 
+/* A block that ends at its page's end without a branch leaves through a
+ * chain site: a loop of such a block (0x1ff0-0x1fff) and one on the next
+ * page (dec; jnz back) runs its 1000 rounds chained, not back through the
+ * dispatcher at every page end (1000 returns before the site existed). */
+static void chain_page_end(void **state)
+{
+    (void)state;
+    uint8_t prog[0x20];
+    for (int k = 0; k < 8; k++) {
+        prog[2 * k] = 0x01;
+        prog[2 * k + 1] = 0xc8;                   /* 0x1ff0: add eax, ecx (8 times) */
+    }
+    static const uint8_t loop[] = {
+        0x4b, 0x0f, 0x85, 0xe9, 0xff, 0xff, 0xff, /* 0x2000: dec ebx; jnz 0x1ff0 */
+        0xf4,
+    };
+    memcpy(prog + 0x10, loop, sizeof(loop));
+    Rig a, b;
+    rig_pair_init(&a, &b);
+    Rig *rs[2] = { &a, &b };
+    for (int k = 0; k < 2; k++) {
+        Rig *r = rs[k];
+        rig_set_pm32(r, true);
+        rig_load(r, 0x1ff0, prog, 0x10 + sizeof(loop));
+        r->cpu.r[R_EBX] = 1000;
+        r->cpu.r[R_ECX] = 0x9e3779b9u;
+        rig_run(r, 10 * 1000 - 1); /* every round but the last's JNZ */
+    }
+    assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
+    assert_int_equal(a.cpu.eip, b.cpu.eip);
+    assert_int_equal(a.cpu.eip, 0x2001);
+    const uint64_t *ret = b.tc->xbuf->returns;
+    uint64_t n = ret[X64_RET_REQ] + ret[X64_RET_DEADLINE] + ret[X64_RET_SITE] + ret[X64_RET_OTHER];
+    printf("chain at a page end: %llu returns to the dispatcher\n", (unsigned long long)n);
+    assert_true(n < 100);
+    rig_pair_free(&a, &b);
+}
+
+/* REP MOVSB and PUSHF; CLI; POPF (IF set again, no interrupt pending)
+ * far from the deadline neither end their block nor ask it to stop: a
+ * loop of them runs its 500 rounds chained (each of the three sent every
+ * round back through the dispatcher before), ending where the threaded
+ * backend does. */
+static void chain_rep_cli_popf(void **state)
+{
+    (void)state;
+    static const uint8_t prog[] = {
+        0xbe, 0x00, 0x30, 0x00, 0x00,             /* 0x1000: mov esi, 0x3000 */
+        0xbf, 0x00, 0x31, 0x00, 0x00,             /* mov edi, 0x3100 */
+        0xb9, 0x04, 0x00, 0x00, 0x00,             /* mov ecx, 4 */
+        0xf3, 0xa4,                               /* rep movsb */
+        0x9c, 0xfa, 0x9d,                         /* pushf; cli; popf */
+        0x4b, 0x0f, 0x85, 0xe5, 0xff, 0xff, 0xff, /* dec ebx; jnz 0x1000 */
+        0xf4,
+    };
+    Rig a, b;
+    rig_pair_init(&a, &b);
+    Rig *rs[2] = { &a, &b };
+    for (int k = 0; k < 2; k++) {
+        Rig *r = rs[k];
+        rig_set_pm32(r, true);
+        rig_load(r, 0x1000, prog, sizeof(prog));
+        r->cpu.r[R_EBX] = 500;
+        r->cpu.eflags |= X86_EFLAGS_IF;
+        memcpy(r->mem->ram + 0x3000, "ring", 4);
+        rig_run(r, 12 * 500); /* 3 MOVs, 4 MOVSB, PUSHF, CLI, POPF, DEC, JNZ */
+    }
+    assert_memory_equal(a.cpu.r, b.cpu.r, sizeof(a.cpu.r));
+    assert_int_equal(a.cpu.eip, b.cpu.eip);
+    assert_int_equal(a.cpu.eip, 0x1000 + sizeof(prog) - 1);
+    assert_memory_equal(b.mem->ram + 0x3100, "ring", 4);
+    assert_true(b.cpu.eflags & X86_EFLAGS_IF);
+    const uint64_t *ret = b.tc->xbuf->returns;
+    uint64_t n = ret[X64_RET_REQ] + ret[X64_RET_DEADLINE] + ret[X64_RET_SITE] + ret[X64_RET_OTHER];
+    printf("REP, CLI, POPF in a loop: %llu returns to the dispatcher\n", (unsigned long long)n);
+    assert_true(n < 100);
+    rig_pair_free(&a, &b);
+}
+
 /* A rig whose OUT raises INTR every fifth time (as the PIC's line does:
  * intr and exit_req) and whose acknowledgements record the instruction
  * count they came at. */
@@ -1053,6 +1224,9 @@ int main(void)
         cmocka_unit_test(emitter_runs),
         cmocka_unit_test(random_blocks),
         cmocka_unit_test(random_blocks_pm32),
+        cmocka_unit_test(cmpxchg8b_fault),
+        cmocka_unit_test(chain_page_end),
+        cmocka_unit_test(chain_rep_cli_popf),
         cmocka_unit_test(small_buffer),
         cmocka_unit_test(branch_beyond_limit),
         cmocka_unit_test(divide_error),
