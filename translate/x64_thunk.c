@@ -73,9 +73,10 @@ void x64_thunk_learn(Cpu *c, ThunkSite *ts)
             em_patch(ts->rel, ts->norm);
         return;
     }
-    uint32_t v;
-    memcpy(&v, &b->insn[b->ninsn], 4);
-    bool thunk = b->ninsn == 2 && (v & THUNK_MASK) == THUNK_BYTES && ((v >> 11) & 7) != R_ESP;
+    uint32_t v = 0;
+    if (b->ninsn == 2 && b->bytes == 4)
+        memcpy(&v, &b->insn[2], 4);
+    bool thunk = (v & THUNK_MASK) == THUNK_BYTES && ((v >> 11) & 7) != R_ESP;
     em_patch(ts->rel, thunk ? ts->fold : ts->norm);
 }
 
@@ -205,8 +206,10 @@ int xj_emit_thunk_fold(Jit *j, const Insn *in, uint32_t next, uint32_t ic, Stub 
     disp_from[nd++] = em_jcc32(e, HCC_E);
     for (int k = 0; k < nd; k++)
         em_patch(disp_from[k], dispatch);
-    /* a thunk block: two instructions from 8b MODRM 24 c3, REG not ESP */
-    em8(e, 0x66); em8(e, 0x81); em_base_disp(e, 7, HR_DI, OFF_B(ninsn)); em8(e, 2); em8(e, 0);
+    /* a thunk block: two instructions from the four bytes 8b MODRM 24
+     * c3, REG not ESP (ninsn and bytes: one compare) */
+    _Static_assert(offsetof(Block, bytes) == offsetof(Block, ninsn) + 2, "Block: bytes follows ninsn");
+    em8(e, 0x81); em_base_disp(e, 7, HR_DI, OFF_B(ninsn)); em32(e, 2u | 4u << 16);
     to_normal(tn, &n, em_jcc32(e, HCC_NE));
     em8(e, 0x8b); em_base_disp(e, HR_AX, HR_DI, OFF_SRC2);  /* mov eax, [rdi + src] */
     em_op_rr(e, 0, 0, 0x89, HR_AX, HR_CX);

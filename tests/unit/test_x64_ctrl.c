@@ -378,6 +378,40 @@ static void thunk_not_thunks(void **state)
     rig_pair_free(&a, &b);
 }
 
+/* A CALL whose last byte is CS's last: the thunk's RET returns beyond the
+ * limit, a #GP at the RET (EIP 0xf03, EBX and the stack written). The
+ * site folded before CS's limit was cut (0x1000: call 0xf00; jmp 0x1000;
+ * 0xf00: mov ebx, [esp]; ret). */
+static void thunk_cs_limit(void **state)
+{
+    (void)state;
+    static const uint8_t prog[] = { 0xe8, 0xfb, 0xfe, 0xff, 0xff, 0xeb, 0xf9 };
+    static const uint8_t thunk[] = { 0x8b, 0x1c, 0x24, 0xc3 };
+    Rig a, b;
+    rig_pair_init(&a, &b);
+    Rig *rs[2] = { &a, &b };
+    for (int k = 0; k < 2; k++) {
+        Rig *r = rs[k];
+        set_pm32_noidt(r, true);
+        rig_load(r, 0x1000, prog, sizeof(prog));
+        memcpy(r->mem->ram + 0xf00, thunk, sizeof(thunk));
+        r->cpu.eip = 0x1000;
+        rig_run(r, 990);
+        while (r->cpu.eip != 0x1000)
+            rig_run(r, 1);
+        assert_int_equal(r->cpu.r[R_EBX], 0x1005);
+        r->cpu.r[R_EBX] = 0;
+        r->cpu.seg[SEG_CS].limit = 0x1004;
+        seg_update_access(&r->cpu, SEG_CS);
+        run_to_shutdown(r, 1000);
+        assert_int_equal(r->cpu.insn_eip, 0xf03);
+        assert_int_equal(r->cpu.r[R_EBX], 0x1005);
+        assert_int_equal(r->cpu.r[R_ESP], 0x7ffc);
+    }
+    same_state(&a, &b);
+    rig_pair_free(&a, &b);
+}
+
 static int th_traced[2];
 
 static void th_count(void *opaque, Cpu *c, const Block *blk)
@@ -425,6 +459,7 @@ int main(void)
         cmocka_unit_test(thunk_page_faults),
         cmocka_unit_test(thunk_not_thunks),
         cmocka_unit_test(thunk_traced),
+        cmocka_unit_test(thunk_cs_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
