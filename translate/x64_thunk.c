@@ -49,10 +49,18 @@
  * site's code (writable view). */
 typedef struct ThunkSite {
     uint8_t *rel;         /* the site's jump (rel32) */
-    uint8_t *fold, *norm; /* its two destinations */
+    uint8_t *fold;        /* the fold */
     uint32_t lin, cs_base, mode;
     uint32_t tries;
+    int32_t norm;         /* the plain CALL, as a rel32 from the next field */
+    uint32_t pad;
 } ThunkSite;
+
+/* The plain CALL (patched into norm as the compiler patches its jumps) */
+static uint8_t *site_norm(ThunkSite *ts)
+{
+    return (uint8_t *)&ts->norm + 4 + ts->norm;
+}
 
 /* cache.c's jc_index */
 static uint32_t thunk_jc_index(uint32_t lin)
@@ -70,14 +78,14 @@ void x64_thunk_learn(Cpu *c, ThunkSite *ts)
     if (tc->jc_gen != c->mem->tlb_flushes || !b || b->lin != ts->lin || b->cs_base != ts->cs_base ||
         b->mode != ts->mode || !b->valid) {
         if (++ts->tries >= THUNK_TRIES)
-            em_patch(ts->rel, ts->norm);
+            em_patch(ts->rel, site_norm(ts));
         return;
     }
     uint32_t v = 0;
     if (b->ninsn == 2 && b->bytes == 4)
         memcpy(&v, &b->insn[2], 4);
     bool thunk = (v & THUNK_MASK) == THUNK_BYTES && ((v >> 11) & 7) != R_ESP;
-    em_patch(ts->rel, thunk ? ts->fold : ts->norm);
+    em_patch(ts->rel, thunk ? ts->fold : site_norm(ts));
 }
 
 /* mov dword [rbx + disp32], imm32 */
@@ -117,10 +125,8 @@ int xj_emit_thunk_fold(Jit *j, const Insn *in, uint32_t next, uint32_t ic, Stub 
         return 0;
     int n = 0;
 
-    /* the site's jump: to LEARN first, then to FOLD or NORM */
+    /* the site's jump: to LEARN first, then to FOLD or the plain CALL */
     uint8_t *site = em_jmp32(e);
-    uint8_t *norm = e->p;
-    to_normal(tn, &n, em_jmp32(e));
 
     /* LEARN: at the site's address (else the constants are wrong) */
     em_patch(site, e->p);
@@ -158,10 +164,12 @@ int xj_emit_thunk_fold(Jit *j, const Insn *in, uint32_t next, uint32_t ic, Stub 
     while ((uintptr_t)e->p & 7)
         em8(e, 0xcc);
     uint8_t *rec = e->p;
-    ThunkSite ts = { site, rec + sizeof(ThunkSite), norm, lin, b->cs_base, b->mode, 0 };
+    ThunkSite ts = { site, rec + sizeof(ThunkSite), lin, b->cs_base, b->mode, 0, 0, 0 };
     em_bytes(e, &ts, sizeof(ts));
-    if (!e->overflow)
+    if (!e->overflow) {
         memcpy(rec_imm, &rec, sizeof(rec));
+        to_normal(tn, &n, rec + offsetof(ThunkSite, norm));
+    }
 
     /* FOLD: the checks of the chained exits with the thunk's three
      * instructions counted (the deadline lands after them; no exit
