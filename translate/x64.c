@@ -672,6 +672,19 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
         em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
         emit_indirect_exit_x(j, true); /* ECX: the new EIP, checked against the limit */
     } else if (p->kind == K_CALL || p->kind == K_CALLI) {
+        /* a CALL to a PIC thunk: its effect, then the fall-through */
+        uint8_t *tn[12];
+        int ntn = p->kind == K_CALL ? xj_emit_thunk_fold(j, in, next, ic, s, tn) : 0;
+        if (ntn) {
+            /* the fold wrote c->r[REG], REG known only at run time: the
+             * chained exit loads every register again */
+            uint8_t stale = j->rstale;
+            j->rstale = 0xff;
+            emit_chain_exit(j, (int32_t)(j->start_delta + next), true, ic + 2, false, 0);
+            j->rstale = stale;
+            for (int k = 0; k < ntn; k++)
+                em_patch(tn[k], e->p);
+        }
         if (p->kind == K_CALLI) {
             emit_target_Ed(j, in, s);                   /* eax = target */
         } else {

@@ -181,4 +181,7 @@ void xj_emit_pushf(Jit *j, const Insn *in, const Plan *p);
 void xj_emit_shxd(Jit *j, const Insn *in, const Plan *p, bool flags_live);
 void xj_emit_cmpxchg8b(Jit *j, const Insn *in, bool flags_live);
 
+/* x64_thunk.c: a CALL to an i386 PIC thunk done at once (tn: room for 12) */
+int xj_emit_thunk_fold(Jit *j, const Insn *in, uint32_t next, uint32_t ic, Stub *s, uint8_t **tn);
+
 #endif
