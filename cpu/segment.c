@@ -36,7 +36,8 @@ void seg_update_access(Cpu *c, int s)
 }
 
 /* The x64 backend's blocks made while Cpu.flat holds skip the segment
- * checks of DS, ES and SS and the CS limit (BLOCK_MODE_FLAT); chained
+ * checks of DS, ES and SS, the CS limit and the 32-bit stack test (SS.B
+ * is part of it: BLOCK_MODE_FLAT); chained
  * exits reach only blocks of the same mode, so a change must end the
  * running block right after the instruction that made it (a handler's:
  * the inline code changes no segment). */
@@ -47,7 +48,8 @@ void seg_update_flat(Cpu *c)
     for (int i = 0; i < 4; i++) {
         const SegReg *r = &c->seg[segs[i]];
         if (r->base != 0 || r->limit != 0xffffffffu ||
-            (segs[i] != SEG_CS && (r->acc & (SEG_ACC_RD | SEG_ACC_WR)) != (SEG_ACC_RD | SEG_ACC_WR)))
+            (segs[i] != SEG_CS && (r->acc & (SEG_ACC_RD | SEG_ACC_WR)) != (SEG_ACC_RD | SEG_ACC_WR)) ||
+            (segs[i] == SEG_SS && !(r->attr & SEG_ATTR_DB)))
             flat = false;
     }
     if (flat != c->flat) {

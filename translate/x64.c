@@ -656,11 +656,8 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
     xj_store_flags(j);
     xj_sync_regs(j, true);
     Stub *s = xj_new_stub(j, in);
-    if (p->kind != K_JMPI) {
-        em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32)); /* cmp byte [stack32], 0 */
-        em8(e, 0);
-        xj_stub_from(j, s, em_jcc32(e, HCC_E));
-    }
+    if (p->kind != K_JMPI)
+        xj_need_stack32(j, s);
     if (p->kind == K_JMPI) {
         emit_target_Ed(j, in, s);
         em_op_rr(e, 0, 0, 0x89, HR_AX, HR_CX);           /* mov ecx, eax */

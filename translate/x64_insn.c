@@ -347,9 +347,7 @@ void xj_emit_stack(Jit *j, const Insn *in, const Plan *p)
     Emit *e = &j->e;
     int w = p->w;
     Stub *s = xj_new_stub(j, in);
-    em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32)); /* cmp byte [stack32], 0 */
-    em8(e, 0);
-    xj_stub_from(j, s, em_jcc32(e, HCC_E));
+    xj_need_stack32(j, s);
     xj_ld_reg(j, 32, R_ESP, HR_AX);
     if (p->kind == K_PUSH) {
         em_alu32_imm(e, 5, HR_AX, (uint32_t)w / 8);

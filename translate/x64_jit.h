@@ -136,6 +136,7 @@ void xj_emit_ea(Jit *j, const Insn *in);
 void xj_emit_fast_x(Jit *j, Stub *s, int seg, int size, bool write, bool once);
 void xj_emit_fast(Jit *j, Stub *s, int seg, int size, bool write);
 void xj_ld_mem(Jit *j, int w, int hr);
+void xj_need_stack32(Jit *j, Stub *s);
 void xj_st_mem(Jit *j, int w, int hr);
 
 /* x64_ops.c: flags */

@@ -11,16 +11,6 @@
 
 #include "translate/x64_jit.h"
 
-/* A 16-bit stack (SS.B clear) takes the stub: ESP's upper half and the
- * 64K wrap are the handler's business. */
-static void need_stack32(Jit *j, Stub *s)
-{
-    Emit *e = &j->e;
-    em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32));           /* cmp byte [stack32], 0 */
-    em8(e, 0);
-    xj_stub_from(j, s, em_jcc32(e, HCC_E));
-}
-
 /* The w-bit value in EDI pushed: ESP - w/8 checked for a write through
  * stub s, the store, then ESP. */
 static void push_edi(Jit *j, Stub *s, int w)
@@ -42,7 +32,7 @@ void xj_emit_push_op(Jit *j, const Insn *in, const Plan *p)
     int w = p->w;
     Stub *s = xj_new_stub(j, in);
     Stub *s2 = (in->flags & INSN_MEM) ? xj_new_stub(j, in) : s;
-    need_stack32(j, s);
+    xj_need_stack32(j, s);
     if (in->op != 0xff) {
         em_mov32_imm(e, HR_DI, in->imm);
     } else if (in->mod == 3) {
@@ -67,7 +57,7 @@ void xj_emit_pop_op(Jit *j, const Insn *in, const Plan *p)
     int w = p->w;
     Stub *s = xj_new_stub(j, in);
     Stub *s2 = in->mod != 3 ? xj_new_stub(j, in) : s;
-    need_stack32(j, s);
+    xj_need_stack32(j, s);
     xj_ld_reg(j, 32, R_ESP, HR_AX);
     xj_emit_fast(j, s, SEG_SS, w / 8, false);
     xj_ld_mem(j, w, HR_DI);
@@ -96,7 +86,7 @@ void xj_emit_leave(Jit *j, const Insn *in, const Plan *p)
 {
     int w = p->w;
     Stub *s = xj_new_stub(j, in);
-    need_stack32(j, s);
+    xj_need_stack32(j, s);
     xj_ld_reg(j, 32, R_EBP, HR_AX);
     xj_emit_fast(j, s, SEG_SS, w / 8, false);
     xj_ld_mem(j, w, HR_DI);
@@ -312,7 +302,7 @@ void xj_emit_pushf(Jit *j, const Insn *in, const Plan *p)
 {
     Emit *e = &j->e;
     Stub *s = xj_new_stub(j, in);
-    need_stack32(j, s);
+    xj_need_stack32(j, s);
     em_op_mem(e, 0, 0, 0xf7, 0, OFF(eflags));            /* test dword [eflags], VM */
     em32(e, X86_EFLAGS_VM);
     xj_stub_from(j, s, em_jcc32(e, HCC_NE));

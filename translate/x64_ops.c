@@ -407,6 +407,19 @@ void xj_emit_fast(Jit *j, Stub *s, int seg, int size, bool write)
 }
 
 /* hr = zero-extended w-bit value at [rsi+rdx] */
+/* A 16-bit stack (SS.B clear) takes the stub: ESP's upper half and the
+ * 64K wrap are the handler's business. A flat block's SS is 32-bit
+ * (seg_update_flat), so it tests nothing. */
+void xj_need_stack32(Jit *j, Stub *s)
+{
+    Emit *e = &j->e;
+    if (j->b->mode & BLOCK_MODE_FLAT)
+        return;
+    em_op_mem(e, 0, 0, 0x80, 7, OFF(stack32));           /* cmp byte [stack32], 0 */
+    em8(e, 0);
+    xj_stub_from(j, s, em_jcc32(e, HCC_E));
+}
+
 void xj_ld_mem(Jit *j, int w, int hr)
 {
     Emit *e = &j->e;

@@ -65,8 +65,8 @@ static const uint8_t handlers[] = {
 
 /* The GDT's data selectors: 0x10 flat, 0x18 limit 0xfff, 0x20 base
  * 0x100, 0x28 flat but read-only, 0x30 limit 0x8fff (a stack below the
- * reads at ESP + 0x1000). */
-enum { FLAT = 0x10, SMALL = 0x18, BASED = 0x20, RDONLY = 0x28, SHORT_SS = 0x30 };
+ * reads at ESP + 0x1000), 0x38 base 0 and limit 4 GiB but 16-bit (B). */
+enum { FLAT = 0x10, SMALL = 0x18, BASED = 0x20, RDONLY = 0x28, SHORT_SS = 0x30, SS16 = 0x38 };
 
 static void wr32(Rig *r, uint32_t a, uint32_t v)
 {
@@ -85,6 +85,7 @@ static void setup(Rig *r, const uint16_t ds[16], const uint16_t ss[16], const ui
         0x0100ffff, 0x00cf9300, /* 0x20 data, base 0x100 */
         0x0000ffff, 0x00cf9100, /* 0x28 data, flat, read-only */
         0x00008fff, 0x00409300, /* 0x30 data, limit 0x8fff */
+        0x0000ffff, 0x008f9300, /* 0x38 data, limit 4 GiB, 16-bit (B clear) */
     };
     memcpy(r->mem->ram + GDT, gdt, sizeof(gdt));
     c->gdtr.base = GDT;
@@ -232,12 +233,51 @@ static void test_flat_state(void **state)
     rig_free(&r);
 }
 
+/* An SS with base 0 and limit 4 GiB but B clear is not flat: a flat
+ * block's PUSH, POP, CALL and RET skip the 32-bit stack test, and here
+ * SP wraps at 64 KiB while ESP's upper half stays (ESP 0x10000, PUSH
+ * twice: 0x1fff8, not 0xfff8; the pushes stay on one page, which a
+ * page-crossing access would not: it takes the handler). */
+static void test_flat_stack16(void **state)
+{
+    (void)state;
+    static const uint8_t code[] = {
+        0x66, 0xb8, SS16, 0x00,       /* mov ax, SS16 */
+        0x8e, 0xd0,                   /* mov ss, ax */
+        0xbc, 0x00, 0x00, 0x01, 0x00, /* mov esp, 0x10000 */
+        0x41,                         /* top: inc ecx */
+        0x51,                         /* push ecx */
+        0x50,                         /* push eax */
+        0x89, 0xe6,                   /* mov esi, esp */
+        0x5a,                         /* pop edx */
+        0x5b,                         /* pop ebx */
+        0xeb, 0xf7,                   /* jmp top */
+    };
+    static const uint16_t flat[16] = { FLAT, FLAT, FLAT, FLAT, FLAT, FLAT, FLAT, FLAT,
+                                       FLAT, FLAT, FLAT, FLAT, FLAT, FLAT, FLAT, FLAT };
+    Rig a, b;
+    rig_pair_init(&a, &b);
+    setup(&a, flat, flat, flat);
+    setup(&b, flat, flat, flat);
+    rig_load(&a, CODE, code, sizeof(code));
+    rig_load(&b, CODE, code, sizeof(code));
+    for (int i = 0; i < 30; i++) {
+        rig_run(&a, 97);
+        rig_run(&b, 97);
+        rig_pair_same_cpu(&a, &b);
+    }
+    assert_int_equal(b.cpu.r[R_ESI], 0x1fff8u);
+    assert_false(b.cpu.flat);
+    rig_pair_free(&a, &b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flat_to_nonflat),
         cmocka_unit_test(test_nonflat_to_flat),
         cmocka_unit_test(test_flat_state),
+        cmocka_unit_test(test_flat_stack16),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
