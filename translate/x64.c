@@ -704,6 +704,7 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
         em_op_rr(e, 0, 0, 0x89, HR_DI, HR_CX);          /* mov ecx, edi */
         xj_st_mem(j, 32, HR_CX);
         em_mov32_store(e, HR_AX, OFF_R(R_ESP));
+        xj_em_rrx(e, 0, false, false, 0x89, HR_AX, xj_hreg[R_ESP]); /* and its host register */
         em8(e, 0x58);                                   /* pop rax (target) */
         em_mov32_store(e, HR_AX, OFF(eip));
         uint8_t *over = em_jmp32(e);
@@ -730,6 +731,7 @@ static void emit_call_ret(Jit *j, const Insn *in, const Plan *p)
         }
         em_alu32_imm(e, 0, HR_AX, 4);
         em_mov32_store(e, HR_AX, OFF_R(R_ESP));
+        xj_em_rrx(e, 0, false, false, 0x89, HR_AX, xj_hreg[R_ESP]); /* and its host register */
         em_mov32_store(e, HR_CX, OFF(eip));
         em_add64_mem_imm(e, OFF(icount), (int32_t)ic);
         emit_indirect_exit_x(j, true); /* ECX: the new EIP, checked against the limit */
@@ -926,13 +928,11 @@ static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_
         case K_CALL: case K_RET: case K_CALLI: case K_JMPI:
             if (last) {
                 j->start_delta = pos - j->eip_pend;
-                /* no handler runs on its main line, which writes only
-                 * c->r[ESP] behind the host registers */
+                /* no handler runs on its main line, which writes ESP to
+                 * c->r[] and its host register alike */
                 j->rkeep = true;
-                j->rstale = 1u << R_ESP;
                 emit_call_ret(j, in, p);
                 j->rkeep = false;
-                j->rstale = 0;
                 continue;
             }
             xj_store_flags(j);

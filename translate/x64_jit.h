@@ -57,9 +57,10 @@ typedef struct Jit {
     uint32_t fl_have; /* arithmetic flags held in R8D (raw layout), newer than c->eflags */
     uint8_t rloaded, rdirty; /* guest registers held in host ones; newer than c->r[] */
     /* Set by compile_pass around emit_call_ret, whose handler-free main
-     * line keeps the host registers valid but for rstale (ESP, written
-     * straight to c->r[]): its sync drops nothing, its chained exits
-     * reload rstale. */
+     * line keeps the host registers valid (it writes ESP to both c->r[]
+     * and R13): its sync drops nothing. rstale: registers whose host copy
+     * is stale, which chained exits reload (the PIC-thunk fold's REG,
+     * known only at run time: all). */
     bool rkeep;
     uint8_t rstale;
     uint8_t seg_ok[6]; /* SEG_ACC_* and SEG_OK_FLAT tested already (since the last handler) */
