@@ -352,6 +352,29 @@ static void cr3_keeps_global_ways(void **state)
     }
 }
 
+/* A write to the code of either block of the pair invalidates it, in
+ * whichever way it is: the new instruction runs (inc ebx becomes inc
+ * edx, then inc eax inc esi). */
+static void code_write_either_way(void **state)
+{
+    (void)state;
+    Rig rigs[2];
+    for (int k = 0; k < 2; k++) {
+        Rig *r = &rigs[k];
+        setup_pair(r, k == 1, 0, 0);
+        mem_phys_write(r->mem, JB, 0x40 + R_EDX, 1);
+        rig_run(r, 600);
+        mem_phys_write(r->mem, JA, 0x40 + R_ESI, 1);
+        rig_run(r, 600);
+        assert_int_equal(r->cpu.r[R_EAX], 110);
+        assert_int_equal(r->cpu.r[R_EBX], 10);
+        assert_int_equal(r->cpu.r[R_EDX], 200);
+        assert_int_equal(r->cpu.r[R_ESI], 100);
+    }
+    rig_pair_same_cpu(&rigs[0], &rigs[1]);
+    rig_pair_free(&rigs[0], &rigs[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +385,7 @@ int main(void)
         cmocka_unit_test(collide_alternating),
         cmocka_unit_test(invlpg_one_way),
         cmocka_unit_test(cr3_keeps_global_ways),
+        cmocka_unit_test(code_write_either_way),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
