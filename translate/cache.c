@@ -159,13 +159,19 @@ static void tc_lin_flush(void *opaque, uint32_t lin, uint32_t len);
 
 /* A linear page's blocks all land in one aligned run of PAGE_SIZE slots
  * (the XOR with lin >> TC_JC_BITS does not depend on the page offset), so
- * forgetting a page's blocks scans that run, not the whole table. */
+ * forgetting a page's blocks scans that run, not the whole table. The
+ * cache is two-way: a block is in its first slot jc_index(lin) or in the
+ * pair's other one, JC_WAY2 (in the same run, and the same host cache
+ * line); the x64 backend's probe (x64.c, emit_indirect_exit_x) looks in
+ * both, in that order. */
 _Static_assert(TC_JC_BITS >= PAGE_SHIFT && TC_JC_BITS <= 16, "jc runs per page; jc_used holds 16-bit slots");
 
 static uint32_t jc_index(uint32_t lin)
 {
     return (lin ^ (lin >> TC_JC_BITS)) & ((1u << TC_JC_BITS) - 1);
 }
+
+#define JC_WAY2(i) ((i) ^ 1u)
 
 /* Bit page of a page filter of 2^bits bits. */
 static void jc_page_set(uint8_t *filter, uint32_t bits, uint32_t page)
@@ -191,10 +197,27 @@ static void jc_set_global(TCache *tc, uint32_t slot, bool global)
     tc->jc_global[slot >> 3] = (uint8_t)(global ? tc->jc_global[slot >> 3] | bit : tc->jc_global[slot >> 3] & ~bit);
 }
 
-/* Put b, found at lin through a translation that was global or not, in
- * jc slot i. A non-global block goes on the list of slots the next flush
- * clears: a slot that holds a non-global block is on it already (every
- * flush empties such slots), unless the list overflowed. */
+/* Slot i now holds b (or nothing), found through a translation that was
+ * global or not. A slot given a non-global block goes on the list of
+ * slots the next flush clears: one that holds a non-global block is on
+ * it already (every flush empties such slots), unless the list
+ * overflowed. */
+static void jc_slot_set(TCache *tc, uint32_t i, Block *b, bool global)
+{
+    if (b && !global && (!tc->jc[i] || jc_is_global(tc, i)) && tc->njc_used <= TC_JC_USED) {
+        if (tc->njc_used < TC_JC_USED)
+            tc->jc_used[tc->njc_used] = (uint16_t)i;
+        tc->njc_used++; /* one past TC_JC_USED: the next clear scans */
+    }
+    jc_set_global(tc, i, b && global);
+    tc->jc[i] = b;
+}
+
+/* Put b, found at lin, in its first way, slot i = jc_index(lin); what
+ * was there moves to the pair's other slot, whose block is dropped: the
+ * two most recent of the pair stay, so two hot addresses with one index
+ * (a system call's return into the kernel and back to user code) both
+ * hit. */
 static void jc_put(TCache *tc, uint32_t i, Block *b, uint32_t lin, bool global)
 {
     uint32_t page = lin >> PAGE_SHIFT;
@@ -204,17 +227,24 @@ static void jc_put(TCache *tc, uint32_t i, Block *b, uint32_t lin, bool global)
         if (b->npages > 1)
             jc_page_set(tc->jc_pages_global, 32 - PAGE_SHIFT, page + 1);
     } else {
-        if ((!tc->jc[i] || jc_is_global(tc, i)) && tc->njc_used <= TC_JC_USED) {
-            if (tc->njc_used < TC_JC_USED)
-                tc->jc_used[tc->njc_used] = (uint16_t)i;
-            tc->njc_used++; /* one past TC_JC_USED: the next clear scans */
-        }
         jc_page_set(tc->jc_pages, TC_JC_PAGE_BITS, page);
         if (b->npages > 1)
             jc_page_set(tc->jc_pages, TC_JC_PAGE_BITS, page + 1);
     }
-    jc_set_global(tc, i, global);
-    tc->jc[i] = b;
+    if (tc->jc[i])
+        jc_slot_set(tc, JC_WAY2(i), tc->jc[i], jc_is_global(tc, i));
+    jc_slot_set(tc, i, b, global);
+}
+
+/* A hit in the second way of slot i: swap the pair, so that the first
+ * way (which the x64 probe reads first) holds the most recent and a put
+ * drops the least recent. */
+static void jc_promote(TCache *tc, uint32_t i)
+{
+    Block *b1 = tc->jc[i], *b2 = tc->jc[JC_WAY2(i)];
+    bool g1 = jc_is_global(tc, i), g2 = jc_is_global(tc, JC_WAY2(i));
+    jc_slot_set(tc, i, b2, g2);
+    jc_slot_set(tc, JC_WAY2(i), b1, g1);
 }
 
 /* Empty the slots that hold non-global blocks: those on the list, or
@@ -258,6 +288,8 @@ static void jc_sync(TCache *tc, const PhysMem *m)
 bool tc_found_global(const TCache *tc, const Block *b, uint32_t lin)
 {
     uint32_t i = jc_index(lin);
+    if (tc->jc[i] != b)
+        i = JC_WAY2(i);
     return tc->jc[i] == b && b->lin == lin && jc_is_global(tc, i);
 }
 
@@ -335,8 +367,11 @@ static void invalidate(TCache *tc, Block *b)
     while (*pp != b)
         pp = &(*pp)->hash_next;
     *pp = b->hash_next;
-    if (tc->jc[jc_index(b->lin)] == b)
-        tc->jc[jc_index(b->lin)] = NULL;
+    uint32_t i = jc_index(b->lin);
+    if (tc->jc[i] == b)
+        tc->jc[i] = NULL;
+    if (tc->jc[JC_WAY2(i)] == b)
+        tc->jc[JC_WAY2(i)] = NULL;
     for (int i = 0; i < b->npages; i++)
         unlink_page(tc, b, i);
     b->valid = false;
@@ -424,7 +459,8 @@ static void tc_code_write(void *opaque, uint32_t paddr, uint32_t len)
 
 /* The jump cache's slots of the blocks starting on linear page `page`:
  * jc_index keeps an address's offset in the page (xor a constant of the
- * page), so they are one aligned run of PAGE_SIZE slots, from here. */
+ * page), so they are one aligned run of PAGE_SIZE slots, from here; the
+ * second way (JC_WAY2 flips bit 0) stays in the run. */
 static uint32_t jc_run(uint32_t page)
 {
     return jc_index(page << PAGE_SHIFT) & ~(uint32_t)PAGE_MASK;
@@ -726,10 +762,15 @@ Block *tc_find(TCache *tc, Cpu *c)
     uint32_t mode = block_mode(c);
     if (unlikely(tc->jc_gen != c->mem->tlb_flushes))
         jc_sync(tc, c->mem);
-    Block **slot = &tc->jc[jc_index(lin)];
-    Block *b = *slot;
+    uint32_t i = jc_index(lin);
+    Block *b = tc->jc[i];
     if (likely(b && b->lin == lin && b->cs_base == cs_base && b->mode == mode))
         return b;
+    b = tc->jc[JC_WAY2(i)];
+    if (b && b->lin == lin && b->cs_base == cs_base && b->mode == mode) {
+        jc_promote(tc, i);
+        return b;
+    }
     c->insn_eip = c->eip; /* a #PF on the fetch is the next instruction's */
     tc->jc_misses++;
     bool global;
@@ -743,7 +784,7 @@ Block *tc_find(TCache *tc, Cpu *c)
             global = false; /* not known for its second page */
     }
     if (b->lin == lin)
-        jc_put(tc, (uint32_t)(slot - tc->jc), b, lin, global);
+        jc_put(tc, i, b, lin, global);
     return b;
 }
 

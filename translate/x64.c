@@ -64,7 +64,7 @@ _Static_assert(offsetof(Cpu, r) + 7 * 4 <= 127, "Cpu.r within disp8 of RBX");
  * dispatcher would run it whole right away; otherwise leave the block.
  * These instructions change neither CS nor the mode, so the key is (lin,
  * cs_base, this block's mode). The same checks as a chained exit, then
- * the jump-cache probe (cache.c's jc_index), all inline. */
+ * the jump-cache probe (cache.c's jc_index, both ways), all inline. */
 static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
 {
     Emit *e = &j->e;
@@ -98,12 +98,26 @@ static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
     em8(e, TC_JC_BITS);
     em_op_rr(e, 0, 0, 0x31, HR_CX, HR_AX);
     em_alu32_imm(e, 4, HR_AX, (1u << TC_JC_BITS) - 1);
-    /* mov rdi, [rsi + jc + rax*8] */
-    em8(e, 0x48); em8(e, 0x8b); em8(e, 0xbc); em8(e, 0xc6); em32(e, (uint32_t)OFF_TC(jc));
-    em_op_rr(e, 0, 0x48, 0x85, HR_DI, HR_DI);                   /* test rdi, rdi */
-    miss[nm++] = em_jcc32(e, HCC_E);
-    em8(e, 0x3b); em_base_disp(e, HR_CX, HR_DI, OFF_B(lin));   /* cmp ecx, [rdi+lin] */
-    miss[nm++] = em_jcc32(e, HCC_NE);
+    /* Two ways (cache.c's JC_WAY2): the slot, then its pair's other one,
+     * which holds the second most recent block of the pair. */
+    uint8_t *found = NULL;
+    for (int way = 0; way < 2; way++) {
+        if (way)
+            em_alu32_imm(e, 6, HR_AX, 1);                      /* xor eax, 1 */
+        /* mov rdi, [rsi + jc + rax*8] */
+        em8(e, 0x48); em8(e, 0x8b); em8(e, 0xbc); em8(e, 0xc6); em32(e, (uint32_t)OFF_TC(jc));
+        em_op_rr(e, 0, 0x48, 0x85, HR_DI, HR_DI);               /* test rdi, rdi */
+        uint8_t *empty = em_jcc32(e, HCC_E);
+        em8(e, 0x3b); em_base_disp(e, HR_CX, HR_DI, OFF_B(lin)); /* cmp ecx, [rdi+lin] */
+        if (way) {
+            miss[nm++] = empty;
+            miss[nm++] = em_jcc32(e, HCC_NE);
+            em_patch(found, e->p);
+        } else {
+            found = em_jcc32(e, HCC_E);
+            em_patch(empty, e->p);
+        }
+    }
     if (!flat) {
         em_mov32_load(e, HR_AX, OFF_SEG(SEG_CS, base));
         em8(e, 0x3b); em_base_disp(e, HR_AX, HR_DI, OFF_B(cs_base));

@@ -5,7 +5,8 @@
  * backend keeps its cross-page links into the global ones, until a flush
  * of global translations), INVLPG and a
  * full flush forget global ones too, and code remapped behind a flush
- * runs as mapped now. Each case runs under the threaded and the x64
+ * runs as mapped now; two addresses with one index both stay in the
+ * two-way cache, through INVLPGs and CR3 loads. Each case runs under the threaded and the x64
  * backend, which must end in the same state.
  */
 #include <stdio.h>
@@ -238,6 +239,142 @@ static void invlpg_second_page(void **state)
     rig_pair_free(&rigs[0], &rigs[1]);
 }
 
+/* Two blocks whose linear addresses share a jump-cache index:
+ * jc_index(0x2100) == jc_index(0x12101) == 0x2100, pages 2 and 0x12 in
+ * one run of the table. Each is inc reg; push other; ret (3
+ * instructions), so they alternate through RET, which the x64 backend
+ * looks up with its inline probe. */
+#define JA 0x2100u
+#define JB 0x12101u
+
+static void put_inc_ret(Rig *r, uint32_t a, int reg, uint32_t target)
+{
+    r->mem->ram[a] = (uint8_t)(0x40 + reg);
+    r->mem->ram[a + 1] = 0x68; /* push imm32 */
+    wr32(r, a + 2, target);
+    r->mem->ram[a + 6] = 0xc3;
+}
+
+static void setup_pair(Rig *r, bool x64, uint32_t glo, uint32_t ghi)
+{
+    setup(r, x64, glo, ghi);
+    put_inc_ret(r, JA, R_EAX, JB);
+    put_inc_ret(r, JB, R_EBX, JA);
+    r->cpu.eip = JA;
+    rig_run(r, 60);
+    /* both ways of the pair are in use */
+    uint32_t i = JA & 0xfffeu;
+    assert_non_null(r->tc->jc[i]);
+    assert_non_null(r->tc->jc[i + 1]);
+}
+
+static uint64_t jc_all_misses(const Rig *r)
+{
+    return r->tc->jc_misses + r->cpu.jc_misses;
+}
+
+/* The two colliding blocks alternating: after the first lookups, both
+ * are jump-cache hits (in tc_find and in the x64 probe). */
+static void collide_alternating(void **state)
+{
+    (void)state;
+    Rig rigs[2];
+    for (int k = 0; k < 2; k++) {
+        Rig *r = &rigs[k];
+        setup_pair(r, k == 1, 0, 0);
+        uint64_t misses = jc_all_misses(r);
+        rig_run(r, 600);
+        assert_int_equal(jc_all_misses(r) - misses, 0);
+        assert_int_equal(r->cpu.r[R_EAX], 110);
+        assert_int_equal(r->cpu.r[R_EBX], 110);
+    }
+    rig_pair_same_cpu(&rigs[0], &rigs[1]);
+    rig_pair_free(&rigs[0], &rigs[1]);
+}
+
+/* INVLPG of one of the pair's pages forgets that page's block, in
+ * whichever way it is, and keeps the other: page 0x12 remapped to phys
+ * 0x13000 (inc edx), then page 2 to phys 0x14000 (inc esi). Each costs
+ * one lookup in tc_find, the block now mapped there. */
+static void invlpg_one_way(void **state)
+{
+    (void)state;
+    Rig rigs[2];
+    for (int k = 0; k < 2; k++) {
+        Rig *r = &rigs[k];
+        setup_pair(r, k == 1, 0, 0);
+        put_inc_ret(r, 0x13000 + (JB & PAGE_MASK), R_EDX, JA);
+        put_inc_ret(r, 0x14000 + (JA & PAGE_MASK), R_ESI, JB);
+        wr32(r, PT + 4 * (JB >> PAGE_SHIFT), 0x13000 | 3);
+        mem_tlb_flush_page(r->mem, JB);
+        uint64_t misses = r->tc->jc_misses;
+        rig_run(r, 600);
+        assert_int_equal(r->tc->jc_misses - misses, 1);
+        assert_int_equal(r->cpu.r[R_EAX], 110);
+        assert_int_equal(r->cpu.r[R_EBX], 10);
+        assert_int_equal(r->cpu.r[R_EDX], 100);
+
+        wr32(r, PT + 4 * (JA >> PAGE_SHIFT), 0x14000 | 3);
+        mem_tlb_flush_page(r->mem, JA);
+        misses = r->tc->jc_misses;
+        rig_run(r, 600);
+        assert_int_equal(r->tc->jc_misses - misses, 1);
+        assert_int_equal(r->cpu.r[R_EAX], 110);
+        assert_int_equal(r->cpu.r[R_EDX], 200);
+        assert_int_equal(r->cpu.r[R_ESI], 100);
+    }
+    rig_pair_same_cpu(&rigs[0], &rigs[1]);
+    rig_pair_free(&rigs[0], &rigs[1]);
+}
+
+/* CR3 loads keep the pair's global blocks in either way and drop the
+ * others: page 2 global (one lookup again per CR3 load, twice, so the
+ * global block has been in both ways), then pages 2 to 0x12 (none). */
+static void cr3_keeps_global_ways(void **state)
+{
+    (void)state;
+    for (int both = 0; both < 2; both++) {
+        Rig rigs[2];
+        for (int k = 0; k < 2; k++) {
+            Rig *r = &rigs[k];
+            setup_pair(r, k == 1, 2, both ? 0x13 : 3);
+            for (int round = 0; round < 3; round++) {
+                uint64_t misses = r->tc->jc_misses;
+                cpu_set_cr3(&r->cpu, PD);
+                rig_run(r, 600);
+                assert_int_equal(r->tc->jc_misses - misses, both ? 0 : 1);
+            }
+            assert_int_equal(r->cpu.r[R_EAX], 310);
+            assert_int_equal(r->cpu.r[R_EBX], 310);
+        }
+        rig_pair_same_cpu(&rigs[0], &rigs[1]);
+        rig_pair_free(&rigs[0], &rigs[1]);
+    }
+}
+
+/* A write to the code of either block of the pair invalidates it, in
+ * whichever way it is: the new instruction runs (inc ebx becomes inc
+ * edx, then inc eax inc esi). */
+static void code_write_either_way(void **state)
+{
+    (void)state;
+    Rig rigs[2];
+    for (int k = 0; k < 2; k++) {
+        Rig *r = &rigs[k];
+        setup_pair(r, k == 1, 0, 0);
+        mem_phys_write(r->mem, JB, 0x40 + R_EDX, 1);
+        rig_run(r, 600);
+        mem_phys_write(r->mem, JA, 0x40 + R_ESI, 1);
+        rig_run(r, 600);
+        assert_int_equal(r->cpu.r[R_EAX], 110);
+        assert_int_equal(r->cpu.r[R_EBX], 10);
+        assert_int_equal(r->cpu.r[R_EDX], 200);
+        assert_int_equal(r->cpu.r[R_ESI], 100);
+    }
+    rig_pair_same_cpu(&rigs[0], &rigs[1]);
+    rig_pair_free(&rigs[0], &rigs[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +382,10 @@ int main(void)
         cmocka_unit_test(global_link_full_flush),
         cmocka_unit_test(cr3_keeps_many),
         cmocka_unit_test(invlpg_second_page),
+        cmocka_unit_test(collide_alternating),
+        cmocka_unit_test(invlpg_one_way),
+        cmocka_unit_test(cr3_keeps_global_ways),
+        cmocka_unit_test(code_write_either_way),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
