@@ -145,6 +145,7 @@ void xj_flags_to(Emit *e, uint32_t have, int hr);
 void xj_store_flags_via(Emit *e, uint32_t have, int hr);
 void xj_load_raw_flags(Emit *e, uint32_t mask, int hr);
 void xj_emit_flags(Jit *j, uint32_t take, uint32_t mask);
+bool xj_emit_keep_cf(Jit *j);
 void xj_store_flags_of(Jit *j, uint32_t have);
 void xj_store_flags(Jit *j);
 void xj_load_host_flags(Jit *j, int cc);

@@ -533,6 +533,20 @@ void xj_emit_flags(Jit *j, uint32_t take, uint32_t mask)
     }
 }
 
+/* Right before an INC or DEC (which leave CF as it is): host CF = the
+ * guest's (BT of R8D, or of c->eflags when R8D does not hold CF), so that
+ * xj_emit_flags(FL_ARITH, FL_ARITH) after it captures every flag with a
+ * MOVZX, without masking and merging the five it writes (two BTs cost
+ * less than AND, AND, OR). False (nothing emitted) without LAHF: take
+ * FL_NOCF then. */
+bool xj_emit_keep_cf(Jit *j)
+{
+    if (!have_lahf())
+        return false;
+    xj_emit_cf_in(j);
+    return true;
+}
+
 /* hr = the flags R8D holds (`have`, not 0), in EFLAGS' layout. */
 void xj_flags_to(Emit *e, uint32_t have, int hr)
 {
