@@ -59,6 +59,7 @@ Stub *xj_new_stub(Jit *j, const Insn *in)
     s->nfrom = 0;
     s->in = in;
     s->fuse_cc = j->fuse_cc;
+    s->fuse_host = j->fuse_host;
     s->fl_have = j->fl_have;
     s->join_have = 0;
     s->rdirty = j->rdirty;
@@ -88,14 +89,18 @@ void xj_stub_from(Jit *j, Stub *s, uint8_t *rel)
 }
 
 /* Right after a flag-setting host instruction: DL = the fused Jcc's
- * condition (SETcc changes no flags). */
+ * condition (SETcc changes no flags), or nothing when the host's flags
+ * survive up to the Jcc (fuse_host: compile_pass knows the code between
+ * changes no flags), which then tests them directly. */
 void xj_emit_fuse(Jit *j)
 {
     if (j->fuse_cc < 0)
         return;
-    em8(&j->e, 0x0f);
-    em8(&j->e, (uint8_t)(0x90 + j->fuse_cc));
-    em8(&j->e, 0xc0 | HR_DX);
+    if (!j->fuse_host) {
+        em8(&j->e, 0x0f);
+        em8(&j->e, (uint8_t)(0x90 + j->fuse_cc));
+        em8(&j->e, 0xc0 | HR_DX);
+    }
     j->fused = true;
 }
 
@@ -439,6 +444,11 @@ static bool have_lahf(void)
         known = __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & 1);
     }
     return known;
+}
+
+bool xj_lahf(void)
+{
+    return have_lahf();
 }
 
 /* R8D keeps the flags it holds in a raw layout that is cheap to capture:
