@@ -582,7 +582,9 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
             return;
         } else {
             uint8_t *fall;
-            if (j->fused) {
+            if (j->fused && j->fuse_host) {
+                fall = em_jcc32(e, (in->op & 0xf) ^ 1);
+            } else if (j->fused) {
                 em_op_rr(e, 0, 0, 0x84, HR_DX, HR_DX); /* test dl, dl */
                 fall = em_jcc32(e, HCC_E);
             } else {
@@ -613,7 +615,9 @@ static void emit_branch(Jit *j, const Insn *in, const Plan *p)
     uint32_t have = j->fl_have;
     j->fl_have = 0;
     if (p->kind == K_JCC) {
-        if (j->fused) {
+        if (j->fused && j->fuse_host) {
+            taken = em_jcc32(e, in->op & 0xf);
+        } else if (j->fused) {
             em_op_rr(e, 0, 0, 0x84, HR_DX, HR_DX); /* test dl, dl */
             taken = em_jcc32(e, HCC_NE);
         } else {
@@ -774,6 +778,29 @@ static int fuse_cond(const Plan *p, int cc)
     }
 }
 
+/* Can a fused Jcc test the host's flags themselves (no SETcc into DL and
+ * TEST of it)? Only when nothing from the flag-setting host instruction to
+ * the Jcc changes them: the flags capture is LAHF, SETO and one MOVZX
+ * (every flag taken: not a logic operation's, which masks AF, nor an
+ * INC/DEC's without LAHF, which merges), register stores are MOVs, the
+ * stub's join sets them with SAHF, and the branch's register write-back
+ * is MOVs. fl: the instruction's flags are captured. */
+static bool fuse_host_ok(const Plan *p, bool fl)
+{
+    if (!xj_lahf())
+        return false;
+    switch (p->kind) {
+    case K_ALU:
+        return !fl || !(p->aluop == 1 || p->aluop == 4 || p->aluop == 6 || p->aluop == 8);
+    case K_INCDEC:
+        return true;
+    case K_UNARY:
+        return p->aluop == 3;
+    default:
+        return false;
+    }
+}
+
 /* ---- the block ------------------------------------------------------------ */
 
 /* The threaded loop (translate/exec.c's run_block) from instruction `in`
@@ -909,9 +936,11 @@ static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_
         bool fl = (live_after[i] & plan_writes(p)) != 0;
         j->fuse_cc = -1;
         if (p->kind != K_JCC)
-            j->fused = false;
-        if (i == n - 2 && plans[n - 1].kind == K_JCC)
+            j->fused = j->fuse_host = false;
+        if (i == n - 2 && plans[n - 1].kind == K_JCC) {
             j->fuse_cc = fuse_cond(p, b->insn[n - 1].op & 0xf);
+            j->fuse_host = j->fuse_cc >= 0 && fuse_host_ok(p, fl);
+        }
         switch (p->kind) {
         case K_SHIFT: xj_emit_shift(j, in, p, fl); break;
         case K_IMUL: xj_emit_imul(j, in, fl); break;
@@ -1034,11 +1063,14 @@ static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_
             xj_load_raw_flags(e, s->join_have, 8);       /* r8d */
         xj_reload_regs(j, s->rjoin);
         if (s->fuse_cc >= 0) {
-            /* the fused Jcc tests DL: take it from the handler's flags */
+            /* the fused Jcc tests DL or the host's flags: take them from
+             * the handler's (SAHF, the last flag change before the join) */
             xj_load_host_flags(j, s->fuse_cc);
-            em8(e, 0x0f);
-            em8(e, (uint8_t)(0x90 + s->fuse_cc));
-            em8(e, 0xc0 | HR_DX);
+            if (!s->fuse_host) {
+                em8(e, 0x0f);
+                em8(e, (uint8_t)(0x90 + s->fuse_cc));
+                em8(e, 0xc0 | HR_DX);
+            }
         }
         uint8_t *rel = em_jmp32(e);
         em_patch(rel, s->join);

@@ -176,10 +176,12 @@ void xj_emit_incdec(Jit *j, const Insn *in, const Plan *p, bool flags_live)
     int pfx = w == 16 ? 0x66 : 0;
     uint8_t opc = w == 8 ? 0xfe : 0xff;
     Stub *s = NULL;
+    bool full = false; /* host CF = the guest's: capture every flag */
     if (p->incform && in->mod != 3) {
         s = xj_new_stub(j, in);
         xj_emit_ea(j, in);
         xj_emit_fast(j, s, in->seg, w / 8, true);
+        full = flags_live && xj_emit_keep_cf(j);
         if (pfx)
             em8(e, (uint8_t)pfx);
         em8(e, opc);
@@ -188,17 +190,22 @@ void xj_emit_incdec(Jit *j, const Insn *in, const Plan *p, bool flags_live)
     } else {
         int n = p->incform ? in->rm : in->reg;
         if (w == 32) {
-            xj_em_rrx(e, 0, false, false, opc, p->dec, xj_greg(j, n));
+            int hr = xj_greg(j, n);
+            full = flags_live && xj_emit_keep_cf(j);
+            xj_em_rrx(e, 0, false, false, opc, p->dec, hr);
             xj_emit_fuse(j);
             j->rdirty |= (uint8_t)(1u << n);
         } else {
             xj_ld_reg(j, w, n, HR_AX);
+            full = flags_live && xj_emit_keep_cf(j);
             em_op_rr(e, pfx, 0, opc, p->dec, HR_AX);
             xj_emit_fuse(j);
             xj_st_reg(j, w, n, HR_AX);
         }
     }
-    if (flags_live)
+    if (full)
+        xj_emit_flags(j, FL_ARITH, FL_ARITH);
+    else if (flags_live)
         xj_emit_flags(j, FL_NOCF, FL_NOCF);
     if (s)
         xj_stub_join(j, s);

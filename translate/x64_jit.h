@@ -42,6 +42,7 @@ typedef struct Stub {
     int nfrom;
     const Insn *in;
     int fuse_cc;       /* >= 0: DL must hold this condition at the join */
+    bool fuse_host;    /* the host's flags instead of DL (Jit.fuse_host) */
     uint32_t fl_have, join_have; /* Jit.fl_have at the start and at the join */
     uint8_t rdirty, rjoin; /* guest registers dirty at the start, loaded at the join */
     bool rest;         /* run this and the rest of the block threaded, then leave */
@@ -66,6 +67,7 @@ typedef struct Jit {
     uint8_t seg_ok[6]; /* SEG_ACC_* and SEG_OK_FLAT tested already (since the last handler) */
     bool flat_segs;    /* 32-bit protected-mode code: DS, ES and SS expected flat */
     bool fused;     /* DL holds that condition, set right after the host op */
+    bool fuse_host; /* no DL: the host's flags hold it up to the Jcc (compile_pass) */
     const Block *b;
     uint32_t eip_pend, ic_pend;
     Stub stubs[BLOCK_MAX_INSNS * 2]; /* per instruction: its stub and an access-bits one */
@@ -147,6 +149,8 @@ void xj_flags_to(Emit *e, uint32_t have, int hr);
 void xj_store_flags_via(Emit *e, uint32_t have, int hr);
 void xj_load_raw_flags(Emit *e, uint32_t mask, int hr);
 void xj_emit_flags(Jit *j, uint32_t take, uint32_t mask);
+bool xj_emit_keep_cf(Jit *j);
+bool xj_lahf(void);
 void xj_store_flags_of(Jit *j, uint32_t have);
 void xj_store_flags(Jit *j);
 void xj_load_host_flags(Jit *j, int cc);

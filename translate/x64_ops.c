@@ -59,6 +59,7 @@ Stub *xj_new_stub(Jit *j, const Insn *in)
     s->nfrom = 0;
     s->in = in;
     s->fuse_cc = j->fuse_cc;
+    s->fuse_host = j->fuse_host;
     s->fl_have = j->fl_have;
     s->join_have = 0;
     s->rdirty = j->rdirty;
@@ -88,14 +89,18 @@ void xj_stub_from(Jit *j, Stub *s, uint8_t *rel)
 }
 
 /* Right after a flag-setting host instruction: DL = the fused Jcc's
- * condition (SETcc changes no flags). */
+ * condition (SETcc changes no flags), or nothing when the host's flags
+ * survive up to the Jcc (fuse_host: compile_pass knows the code between
+ * changes no flags), which then tests them directly. */
 void xj_emit_fuse(Jit *j)
 {
     if (j->fuse_cc < 0)
         return;
-    em8(&j->e, 0x0f);
-    em8(&j->e, (uint8_t)(0x90 + j->fuse_cc));
-    em8(&j->e, 0xc0 | HR_DX);
+    if (!j->fuse_host) {
+        em8(&j->e, 0x0f);
+        em8(&j->e, (uint8_t)(0x90 + j->fuse_cc));
+        em8(&j->e, 0xc0 | HR_DX);
+    }
     j->fused = true;
 }
 
@@ -454,6 +459,11 @@ static bool have_lahf(void)
     return known;
 }
 
+bool xj_lahf(void)
+{
+    return have_lahf();
+}
+
 /* R8D keeps the flags it holds in a raw layout that is cheap to capture:
  * bits 8-15 are EFLAGS' low byte (SF ZF AF PF CF, as LAHF leaves it in
  * AH), bit 0 is OF (as SETO leaves it in AL), every other bit is clear.
@@ -544,6 +554,20 @@ void xj_emit_flags(Jit *j, uint32_t take, uint32_t mask)
         em_alu32_imm(e, 4, HR_DI, take);
         xj_merge_flags(j, mask);
     }
+}
+
+/* Right before an INC or DEC (which leave CF as it is): host CF = the
+ * guest's (BT of R8D, or of c->eflags when R8D does not hold CF), so that
+ * xj_emit_flags(FL_ARITH, FL_ARITH) after it captures every flag with a
+ * MOVZX, without masking and merging the five it writes (two BTs cost
+ * less than AND, AND, OR). False (nothing emitted) without LAHF: take
+ * FL_NOCF then. */
+bool xj_emit_keep_cf(Jit *j)
+{
+    if (!have_lahf())
+        return false;
+    xj_emit_cf_in(j);
+    return true;
 }
 
 /* hr = the flags R8D holds (`have`, not 0), in EFLAGS' layout. */

@@ -907,11 +907,57 @@ static void self_loop_case(bool flat)
     rig_pair_free(&a, &b);
 }
 
+/* busybox strlen's loop with a compare whose CF varies: `inc eax; cmp
+ * byte [eax], 0x80; jne` loops on itself; the INC leaves the CMP's CF in
+ * the flags it captures (the x64 backend sets host CF from R8D before it),
+ * which a cut right after the INC stores. Its loads cross pages (the stub,
+ * then the fast path). Cut every 97 instructions: every point of the loop
+ * matches the threaded backend. */
+static void self_loop_inc_case(bool flat)
+{
+    uint32_t base = flat ? 0 : 0x40; /* rig_set_pm32's DS */
+    static const uint8_t prog[] = {
+        0x40,             /* 0x1000: inc eax */
+        0x80, 0x38, 0x80, /* cmp byte [eax], 0x80 */
+        0x75, 0xfa,       /* jne 0x1000 */
+        0x4b,             /* dec ebx */
+        0xeb, 0xfd,       /* jmp 0x1006 */
+    };
+    Rig a, b;
+    rig_pair_init(&a, &b);
+    Rig *rs[2] = { &a, &b };
+    for (int k = 0; k < 2; k++) {
+        Rig *r = rs[k];
+        rig_set_pm32(r, flat);
+        rig_load(r, 0x1000, prog, sizeof(prog));
+        uint32_t x = 7;
+        for (uint32_t i = 0; i < 0x2800; i++) {
+            x = x * 1103515245u + 12345u;
+            uint8_t v = (uint8_t)(x >> 16);
+            r->mem->ram[0x3000 + i] = v == 0x80 ? 0x81 : v;
+        }
+        r->mem->ram[0x3000 + 0x2800] = 0x80;
+        r->cpu.eip = 0x1000;
+        r->cpu.r[R_EAX] = 0x2fff - base;
+        r->cpu.eflags |= X86_EFLAGS_CF;
+    }
+    for (int step = 0; step < 320; step++) { /* 30720 in the loop, the rest in the second */
+        rig_run(&a, 97);
+        rig_run(&b, 97);
+        rig_pair_same_cpu(&a, &b);
+    }
+    assert_int_equal(b.cpu.r[R_EAX], 0x3000 + 0x2800 - base);
+    assert_true(b.cpu.eip == 0x1006 || b.cpu.eip == 0x1007); /* in the second loop */
+    rig_pair_free(&a, &b);
+}
+
 static void self_loops(void **state)
 {
     (void)state;
     self_loop_case(true);
     self_loop_case(false);
+    self_loop_inc_case(true);
+    self_loop_inc_case(false);
 }
 
 /* A chained jump into a long block needs room for the whole block
