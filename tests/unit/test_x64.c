@@ -840,14 +840,10 @@ static void chain_flags(void **state)
         0xf4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,           /* 0x101c: hlt (not reached) */
         0x31, 0xc7, 0xe9, 0xc9, 0xff, 0xff, 0xff,                               /* 0x1030 */
     };
-    Rig a, b;
-    rig_pair_init(&a, &b);
-    Rig *rs[2] = { &a, &b };
+    Rig a, b, *rs[2];
+    rig_pair_pm32(&a, &b, rs, true, 0x1000, prog, sizeof(prog));
     for (int k = 0; k < 2; k++) {
         Rig *r = rs[k];
-        rig_set_pm32(r, true);
-        rig_load(r, 0x1000, prog, sizeof(prog));
-        r->cpu.eip = 0x1000;
         r->cpu.r[R_EAX] = 0x7ffff000u;
         r->cpu.r[R_EBX] = 3000;
         r->cpu.r[R_ECX] = 0x9e3779b9u;
@@ -882,14 +878,10 @@ static void self_loop_case(bool flat)
         0x11, 0xcf,       /* 0x100b: adc edi, ecx */
         0xeb, 0xfc,       /* jmp 0x100b */
     };
-    Rig a, b;
-    rig_pair_init(&a, &b);
-    Rig *rs[2] = { &a, &b };
+    Rig a, b, *rs[2];
+    rig_pair_pm32(&a, &b, rs, flat, 0x1000, prog, sizeof(prog));
     for (int k = 0; k < 2; k++) {
         Rig *r = rs[k];
-        rig_set_pm32(r, flat);
-        rig_load(r, 0x1000, prog, sizeof(prog));
-        r->cpu.eip = 0x1000;
         r->cpu.r[R_EAX] = 0x12345678u;
         r->cpu.r[R_EBX] = 2000;
         r->cpu.r[R_ECX] = 0x9e3779b9u;
@@ -923,13 +915,10 @@ static void self_loop_inc_case(bool flat)
         0x4b,             /* dec ebx */
         0xeb, 0xfd,       /* jmp 0x1006 */
     };
-    Rig a, b;
-    rig_pair_init(&a, &b);
-    Rig *rs[2] = { &a, &b };
+    Rig a, b, *rs[2];
+    rig_pair_pm32(&a, &b, rs, flat, 0x1000, prog, sizeof(prog));
     for (int k = 0; k < 2; k++) {
         Rig *r = rs[k];
-        rig_set_pm32(r, flat);
-        rig_load(r, 0x1000, prog, sizeof(prog));
         uint32_t x = 7;
         for (uint32_t i = 0; i < 0x2800; i++) {
             x = x * 1103515245u + 12345u;
@@ -983,13 +972,10 @@ static void chain_long_block(void **state)
     };
     memcpy(prog + 0x50, tail, sizeof(tail));
     memcpy(prog + 0x70, loop, sizeof(loop));
-    Rig a, b;
-    rig_pair_init(&a, &b);
-    Rig *rs[2] = { &a, &b };
+    Rig a, b, *rs[2];
+    rig_pair_pm32(&a, &b, rs, true, 0x1000, prog, sizeof(prog));
     for (int k = 0; k < 2; k++) {
         Rig *r = rs[k];
-        rig_set_pm32(r, true);
-        rig_load(r, 0x1000, prog, sizeof(prog));
         r->cpu.r[R_EBX] = 1000;
         r->cpu.r[R_ECX] = 0x9e3779b9u;
     }
@@ -1020,13 +1006,10 @@ static void chain_page_end(void **state)
         0xf4,
     };
     memcpy(prog + 0x10, loop, sizeof(loop));
-    Rig a, b;
-    rig_pair_init(&a, &b);
-    Rig *rs[2] = { &a, &b };
+    Rig a, b, *rs[2];
+    rig_pair_pm32(&a, &b, rs, true, 0x1ff0, prog, 0x10 + sizeof(loop));
     for (int k = 0; k < 2; k++) {
         Rig *r = rs[k];
-        rig_set_pm32(r, true);
-        rig_load(r, 0x1ff0, prog, 0x10 + sizeof(loop));
         r->cpu.r[R_EBX] = 1000;
         r->cpu.r[R_ECX] = 0x9e3779b9u;
         rig_run(r, 10 * 1000 - 1); /* every round but the last's JNZ */
@@ -1058,13 +1041,10 @@ static void chain_rep_cli_popf(void **state)
         0x4b, 0x0f, 0x85, 0xe5, 0xff, 0xff, 0xff, /* dec ebx; jnz 0x1000 */
         0xf4,
     };
-    Rig a, b;
-    rig_pair_init(&a, &b);
-    Rig *rs[2] = { &a, &b };
+    Rig a, b, *rs[2];
+    rig_pair_pm32(&a, &b, rs, true, 0x1000, prog, sizeof(prog));
     for (int k = 0; k < 2; k++) {
         Rig *r = rs[k];
-        rig_set_pm32(r, true);
-        rig_load(r, 0x1000, prog, sizeof(prog));
         r->cpu.r[R_EBX] = 500;
         r->cpu.eflags |= X86_EFLAGS_IF;
         memcpy(r->mem->ram + 0x3000, "ring", 4);

@@ -52,13 +52,10 @@ static void same_state(const Rig *a, const Rig *b)
  * (base 0x40: ESI and the table's copy allow for it). */
 static void chain_case(bool flat, int slice, int slices)
 {
-    Rig a, b;
-    rig_pair_init(&a, &b);
-    Rig *rs[2] = { &a, &b };
+    Rig a, b, *rs[2];
+    rig_pair_pm32(&a, &b, rs, flat, 0x1000, prog, sizeof(prog));
     for (int k = 0; k < 2; k++) {
         Rig *r = rs[k];
-        rig_set_pm32(r, flat);
-        rig_load(r, 0x1000, prog, sizeof(prog));
         memcpy(r->mem->ram + TABLE + 0x40, prog + (TABLE - 0x1000), 4); /* DS:TABLE, not flat */
         for (uint32_t i = 0; i < 0x1010; i++)
             r->mem->ram[DATA + i] = (uint8_t)(i * 37 + 11);

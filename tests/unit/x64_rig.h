@@ -54,4 +54,18 @@ static inline void rig_set_pm32(Rig *r, bool flat)
     cpu_update_mode(c);
 }
 
+/* A pair in 32-bit protected mode (rig_set_pm32) with prog at `at` and
+ * EIP there; rs[] gets the two for the caller's own setup of each. */
+static inline void rig_pair_pm32(Rig *a, Rig *b, Rig *rs[2], bool flat, uint32_t at, const uint8_t *prog,
+                                 size_t n)
+{
+    rig_pair_init(a, b);
+    rs[0] = a;
+    rs[1] = b;
+    for (int k = 0; k < 2; k++) {
+        rig_set_pm32(rs[k], flat);
+        rig_load(rs[k], at, prog, n);
+    }
+}
+
 #endif
