@@ -160,16 +160,11 @@ static void tc_lin_flush(void *opaque, uint32_t lin, uint32_t len);
 /* A linear page's blocks all land in one aligned run of PAGE_SIZE slots
  * (the XOR with lin >> TC_JC_BITS does not depend on the page offset), so
  * forgetting a page's blocks scans that run, not the whole table. The
- * cache is two-way: a block is in its first slot jc_index(lin) or in the
+ * cache is two-way: a block is in its first slot tc_jc_index(lin) or in the
  * pair's other one, JC_WAY2 (in the same run, and the same host cache
  * line); the x64 backend's probe (x64.c, emit_indirect_exit_x) looks in
  * both, in that order. */
 _Static_assert(TC_JC_BITS >= PAGE_SHIFT && TC_JC_BITS <= 16, "jc runs per page; jc_used holds 16-bit slots");
-
-static uint32_t jc_index(uint32_t lin)
-{
-    return (lin ^ (lin >> TC_JC_BITS)) & ((1u << TC_JC_BITS) - 1);
-}
 
 #define JC_WAY2(i) ((i) ^ 1u)
 
@@ -213,7 +208,7 @@ static void jc_slot_set(TCache *tc, uint32_t i, Block *b, bool global)
     tc->jc[i] = b;
 }
 
-/* Put b, found at lin, in its first way, slot i = jc_index(lin); what
+/* Put b, found at lin, in its first way, slot i = tc_jc_index(lin); what
  * was there moves to the pair's other slot, whose block is dropped: the
  * two most recent of the pair stay, so two hot addresses with one index
  * (a system call's return into the kernel and back to user code) both
@@ -287,7 +282,7 @@ static void jc_sync(TCache *tc, const PhysMem *m)
 
 bool tc_found_global(const TCache *tc, const Block *b, uint32_t lin)
 {
-    uint32_t i = jc_index(lin);
+    uint32_t i = tc_jc_index(lin);
     if (tc->jc[i] != b)
         i = JC_WAY2(i);
     return tc->jc[i] == b && b->lin == lin && jc_is_global(tc, i);
@@ -367,7 +362,7 @@ static void invalidate(TCache *tc, Block *b)
     while (*pp != b)
         pp = &(*pp)->hash_next;
     *pp = b->hash_next;
-    uint32_t i = jc_index(b->lin);
+    uint32_t i = tc_jc_index(b->lin);
     if (tc->jc[i] == b)
         tc->jc[i] = NULL;
     if (tc->jc[JC_WAY2(i)] == b)
@@ -458,12 +453,12 @@ static void tc_code_write(void *opaque, uint32_t paddr, uint32_t len)
 }
 
 /* The jump cache's slots of the blocks starting on linear page `page`:
- * jc_index keeps an address's offset in the page (xor a constant of the
+ * tc_jc_index keeps an address's offset in the page (xor a constant of the
  * page), so they are one aligned run of PAGE_SIZE slots, from here; the
  * second way (JC_WAY2 flips bit 0) stays in the run. */
 static uint32_t jc_run(uint32_t page)
 {
-    return jc_index(page << PAGE_SHIFT) & ~(uint32_t)PAGE_MASK;
+    return tc_jc_index(page << PAGE_SHIFT) & ~(uint32_t)PAGE_MASK;
 }
 
 /* Forget the jump cache's blocks in slots [from, from+n) that start or
@@ -762,7 +757,7 @@ Block *tc_find(TCache *tc, Cpu *c)
     uint32_t mode = block_mode(c);
     if (unlikely(tc->jc_gen != c->mem->tlb_flushes))
         jc_sync(tc, c->mem);
-    uint32_t i = jc_index(lin);
+    uint32_t i = tc_jc_index(lin);
     Block *b = tc->jc[i];
     if (likely(b && b->lin == lin && b->cs_base == cs_base && b->mode == mode))
         return b;

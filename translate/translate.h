@@ -19,6 +19,13 @@
 #define BLOCK_MAX_INSNS 64
 #define TC_HASH_BITS 18
 #define TC_JC_BITS 16 /* 12 to 16: cache.c's jc_run and jc_used */
+
+/* The jump cache's first slot for linear address lin (cache.c; the x64
+ * backend's probes compute it too). */
+static inline uint32_t tc_jc_index(uint32_t lin)
+{
+    return (lin ^ (lin >> TC_JC_BITS)) & ((1u << TC_JC_BITS) - 1);
+}
 #define TC_JC_PAGE_BITS 12
 #define TC_JC_USED 2048
 

@@ -64,7 +64,7 @@ _Static_assert(offsetof(Cpu, r) + 7 * 4 <= 127, "Cpu.r within disp8 of RBX");
  * dispatcher would run it whole right away; otherwise leave the block.
  * These instructions change neither CS nor the mode, so the key is (lin,
  * cs_base, this block's mode). The same checks as a chained exit, then
- * the jump-cache probe (cache.c's jc_index, both ways), all inline. */
+ * the jump-cache probe (tc_jc_index, both ways), all inline. */
 static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
 {
     Emit *e = &j->e;
@@ -93,7 +93,7 @@ static void emit_indirect_exit_x(Jit *j, bool ecx_eip)
     bool flat = (j->b->mode & BLOCK_MODE_FLAT) != 0; /* CS base 0 here and in the target */
     if (!flat)
         em_op_mem(e, 0, 0, 0x03, HR_CX, OFF_SEG(SEG_CS, base)); /* ecx = lin */
-    em_op_rr(e, 0, 0, 0x89, HR_CX, HR_AX);                      /* eax = jc_index(lin) */
+    em_op_rr(e, 0, 0, 0x89, HR_CX, HR_AX);                      /* eax = tc_jc_index(lin) */
     em_op_rr(e, 0, 0, 0xc1, 5, HR_AX);
     em8(e, TC_JC_BITS);
     em_op_rr(e, 0, 0, 0x31, HR_CX, HR_AX);

@@ -62,11 +62,6 @@ static uint8_t *site_norm(ThunkSite *ts)
     return (uint8_t *)&ts->norm + 4 + ts->norm;
 }
 
-/* cache.c's jc_index */
-static uint32_t thunk_jc_index(uint32_t lin)
-{
-    return (lin ^ (lin >> TC_JC_BITS)) & ((1u << TC_JC_BITS) - 1);
-}
 
 /* Called from a learning site (the CALL not made yet): repoint its jump
  * once the jump cache says what the target is. */
@@ -74,7 +69,7 @@ void x64_thunk_learn(Cpu *c, ThunkSite *ts);
 void x64_thunk_learn(Cpu *c, ThunkSite *ts)
 {
     TCache *tc = c->tcache;
-    Block *b = tc->jc[thunk_jc_index(ts->lin)];
+    Block *b = tc->jc[tc_jc_index(ts->lin)];
     if (tc->jc_gen != c->mem->tlb_flushes || !b || b->lin != ts->lin || b->cs_base != ts->cs_base ||
         b->mode != ts->mode || !b->valid) {
         if (++ts->tries >= THUNK_TRIES)
@@ -201,7 +196,7 @@ int xj_emit_thunk_fold(Jit *j, const Insn *in, uint32_t next, uint32_t ic, Stub 
     int nd = 0;
     disp_from[nd++] = em_jcc32(e, HCC_NE);
     em8(e, 0x48); em8(e, 0x8b);                            /* mov rdi, [rsi + jc[slot]] */
-    em_base_disp(e, HR_DI, HR_SI, OFF_TC(jc) + (int32_t)(thunk_jc_index(lin) * sizeof(Block *)));
+    em_base_disp(e, HR_DI, HR_SI, OFF_TC(jc) + (int32_t)(tc_jc_index(lin) * sizeof(Block *)));
     em_op_rr(e, 0, 0x48, 0x85, HR_DI, HR_DI);              /* test rdi, rdi */
     disp_from[nd++] = em_jcc32(e, HCC_E);
     em8(e, 0x81); em_base_disp(e, 7, HR_DI, OFF_B(lin)); em32(e, lin);
