@@ -157,14 +157,27 @@ static bool handler_is_row(const Insn *in)
     return r && (in->fn == r->fn16 || in->fn == r->fn32);
 }
 
-static Plan plan_insn(const Insn *in)
+static Plan plan_insn(const Insn *in, uint32_t mode)
 {
     Plan p = { 0 };
     /* LOCK: the handlers give it no meaning beyond the plain operation
      * (one CPU), and a LOCK the instruction does not allow decodes to #UD,
-     * which is no row's handler. */
-    if (in->flags & (INSN_REP | INSN_REPNE))
+     * which is no row's handler. REP MOVS/STOS, byte or dword, 32-bit
+     * addresses, DS/ES/SS source, in a flat block: K_STR form 1
+     * (xj_emit_string's fast path). */
+    if (in->flags & (INSN_REP | INSN_REPNE)) {
+        bool a32 = (in->flags & INSN_ADDR32) != 0, d32 = (in->flags & INSN_OP32) != 0;
+        int op = in->op;
+        if ((in->flags & INSN_REPNE) || !a32 || !(mode & BLOCK_MODE_FLAT) ||
+            !((op == 0xa4 || op == 0xaa) || ((op == 0xa5 || op == 0xab) && d32)) ||
+            (op < 0xaa && in->seg != SEG_DS && in->seg != SEG_ES && in->seg != SEG_SS) ||
+            !handler_is_row(in))
+            return p;
+        p.kind = K_STR; p.w = (uint8_t)((op & 1) ? 32 : 8);
+        p.aluop = (uint8_t)(op < 0xaa ? 0 : 2);
+        p.form = 1;
         return p;
+    }
     if (!handler_is_row(in))
         return p;
     int op = in->op;
@@ -822,8 +835,9 @@ static void run_rest(Cpu *c, const Insn *in, const Insn *end)
 static bool self_loop_ok(const Plan *plans, int n)
 {
     for (int i = 0; i < n; i++)
-        if (plans[i].kind == K_NONE || plans[i].kind == K_CALL || plans[i].kind == K_RET)
-            return false;
+        if (plans[i].kind == K_NONE || plans[i].kind == K_CALL || plans[i].kind == K_RET ||
+            (plans[i].kind == K_STR && plans[i].form))
+            return false; /* a REP retires a varying count: not in the round's budget */
     return true;
 }
 
@@ -850,7 +864,7 @@ static uint8_t *compile_pass(Jit *j, X64Buf *xb, Block *b, int self_pass, uint8_
     Plan plans[BLOCK_MAX_INSNS];
     uint32_t live_after[BLOCK_MAX_INSNS];
     for (int i = 0; i < n; i++)
-        plans[i] = plan_insn(&b->insn[i]);
+        plans[i] = plan_insn(&b->insn[i], b->mode);
     /* Flags a later reader may see, backwards from the block's end. */
     uint32_t live = FL_ARITH;
     for (int i = n - 1; i >= 0; i--) {

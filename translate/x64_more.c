@@ -260,7 +260,124 @@ static void str_advance(Jit *j, int r, bool a32)
     xj_st_reg(j, a32 ? 32 : 16, r, HR_AX);
 }
 
-/* MOVS, STOS, LODS without a repeat prefix (A4/A5, AA/AB, AC/AD): one
+/* The checks' branches to the handler: more than one stub holds (six
+ * each), so two stubs made at the same point, with the same state. */
+typedef struct RepStubs {
+    Stub *s[2];
+} RepStubs;
+
+static void rep_fail(Jit *j, RepStubs *rs, int cc)
+{
+    uint8_t *rel = em_jcc32(&j->e, cc);
+    xj_stub_from(j, rs->s[rs->s[0]->nfrom == 6], rel);
+}
+
+/* host pointer of guest linear page [EAX] + offset into hr (RDI or RSI)
+ * through tlb table `tab`, when the `bytes` (ECX * n) from EAX stay in
+ * the page; else to the stub. EAX is kept, RDX clobbered. */
+static void rep_page(Jit *j, RepStubs *s, int hr, int32_t tab, int n)
+{
+    Emit *e = &j->e;
+    em_op_rr(e, 0, 0, 0x89, HR_AX, HR_DX);               /* mov edx, eax */
+    em_alu32_imm(e, 4, HR_DX, PAGE_MASK);                /* and edx, 0xfff */
+    em8(e, 0x8d);                                        /* lea edx, [rdx + rcx*n] */
+    em8(e, 0x14);
+    em8(e, (uint8_t)((n == 4 ? 2 : 0) << 6 | HR_CX << 3 | HR_DX));
+    em_alu32_imm(e, 7, HR_DX, PAGE_SIZE);                /* cmp edx, 4096 */
+    rep_fail(j, s, HCC_A);
+    em_op_rr(e, 0, 0, 0x89, HR_AX, HR_DX);               /* mov edx, eax */
+    em_op_rr(e, 0, 0, 0xc1, 5, HR_DX);                   /* shr edx, 12 */
+    em8(e, PAGE_SHIFT);
+    em_mov64_load(e, hr, tab);                           /* mov hr, [tlb] */
+    em8(e, 0x48); em8(e, 0x8b);                          /* mov hr, [hr + rdx*8] */
+    em8(e, (uint8_t)(hr << 3 | 4));
+    em8(e, (uint8_t)(3 << 6 | HR_DX << 3 | hr));
+    em_op_rr(e, 0, 0x48, 0x85, hr, hr);                  /* test hr, hr */
+    rep_fail(j, s, HCC_E);
+    em_op_rr(e, 0, 0, 0x89, HR_AX, HR_DX);               /* mov edx, eax */
+    em_alu32_imm(e, 4, HR_DX, PAGE_MASK);
+    em_op_rr(e, 0, 0x48, 0x01, HR_DX, hr);               /* add hr, rdx */
+}
+
+/*
+ * REP MOVS and REP STOS, byte and dword, 32-bit addresses, in a flat
+ * block (plan_insn picks them): host `rep movs/stos` when cpu/string.c's
+ * handler would do the whole count in one str_fast chunk and then not
+ * ask for an exit, so that icount, registers, memory and exits are the
+ * handler's: DF clear, 0 < ECX, ES:EDI (and DS:ESI) + ECX * n within one
+ * page each and in the write (read) table, no overlap of a destination
+ * starting inside the source (str_fast's test, on the host pointers), and
+ * icount + ECX + 64 <= deadline (the handler's budget, and the rest of
+ * any block still fits, so it sets no exit_req). Anything else, ECX 0
+ * included, runs the handler in the stub. The count retires ECX
+ * instructions: ECX - 1 go straight to c->icount, the last one lags as
+ * any inline instruction's does.
+ */
+static void emit_rep_string(Jit *j, const Insn *in, const Plan *p)
+{
+    Emit *e = &j->e;
+    int n = p->w / 8;
+    bool movs = p->aluop == 0;
+    RepStubs rs = { { xj_new_stub(j, in), xj_new_stub(j, in) } };
+    RepStubs *s = &rs;
+    em8(e, 0x0f); em8(e, 0xba); em_rbx_disp(e, 4, OFF(eflags)); /* bt [eflags], 10 */
+    em8(e, 10);
+    rep_fail(j, s, HCC_B);
+    xj_ld_reg(j, 32, R_ECX, HR_CX);
+    em_op_rr(e, 0, 0, 0x85, HR_CX, HR_CX);               /* test ecx, ecx */
+    rep_fail(j, s, HCC_E);
+    em_alu32_imm(e, 7, HR_CX, PAGE_SIZE / (uint32_t)n);  /* cmp ecx, 4096/n */
+    rep_fail(j, s, HCC_A);
+    em_mov64_load(e, HR_AX, OFF(icount));
+    em_op_rr(e, 0, 0x48, 0x01, HR_CX, HR_AX);            /* add rax, rcx */
+    em_op_rr(e, 0, 0x48, 0x81, 0, HR_AX);                /* add rax, ic_pend + 64 */
+    em32(e, j->ic_pend + BLOCK_MAX_INSNS);
+    em_op_mem(e, 0, 0x48, 0x3b, HR_AX, OFF(deadline));   /* cmp rax, [deadline] */
+    rep_fail(j, s, HCC_A);
+    xj_ld_reg(j, 32, R_EDI, HR_AX);
+    rep_page(j, s, HR_DI, OFF(tlb_wr), n);
+    if (movs) {
+        xj_ld_reg(j, 32, R_ESI, HR_AX);
+        rep_page(j, s, HR_SI, OFF(tlb_rd), n);
+        /* dst - src - 1 < bytes - 1: the destination starts inside */
+        em_op_rr(e, 0, 0x48, 0x89, HR_DI, HR_AX);        /* mov rax, rdi */
+        em_op_rr(e, 0, 0x48, 0x29, HR_SI, HR_AX);        /* sub rax, rsi */
+        em8(e, 0x48); em8(e, 0x8d); em8(e, 0x14);        /* lea rdx, [rcx*n - 1] */
+        em8(e, (uint8_t)((n == 4 ? 2 : 0) << 6 | HR_CX << 3 | 5));
+        em32(e, 0xffffffffu);
+        em_op_rr(e, 0, 0x48, 0x83, 5, HR_AX);            /* sub rax, 1 */
+        em8(e, 1);
+        em_op_rr(e, 0, 0x48, 0x39, HR_DX, HR_AX);        /* cmp rax, rdx */
+        rep_fail(j, s, HCC_B);
+    } else {
+        xj_ld_reg(j, p->w, R_EAX, HR_AX);
+    }
+    /* committed: nothing below can fail */
+    em8(e, 0x48); em8(e, 0x8d); em8(e, 0x51); em8(e, 0xff); /* lea rdx, [rcx - 1] */
+    em_op_mem(e, 0, 0x48, 0x01, HR_DX, OFF(icount));     /* add [icount], rdx */
+    em_op_rr(e, 0, 0, 0x89, HR_CX, HR_DX);               /* mov edx, ecx */
+    if (n == 4) {
+        em_op_rr(e, 0, 0, 0xc1, 4, HR_DX);               /* shl edx, 2 */
+        em8(e, 2);
+    }
+    em8(e, 0xf3);
+    em8(e, (uint8_t)((movs ? 0xa4 : 0xaa) + (n == 4)));  /* rep movs/stos */
+    xj_ld_reg(j, 32, R_EDI, HR_AX);
+    em_op_rr(e, 0, 0, 0x01, HR_DX, HR_AX);               /* add eax, edx */
+    xj_st_reg(j, 32, R_EDI, HR_AX);
+    if (movs) {
+        xj_ld_reg(j, 32, R_ESI, HR_AX);
+        em_op_rr(e, 0, 0, 0x01, HR_DX, HR_AX);
+        xj_st_reg(j, 32, R_ESI, HR_AX);
+    }
+    em_op_rr(e, 0, 0, 0x31, HR_AX, HR_AX);               /* xor eax, eax */
+    xj_st_reg(j, 32, R_ECX, HR_AX);
+    xj_stub_join(j, rs.s[0]);
+    xj_stub_join(j, rs.s[1]);
+}
+
+/* MOVS, STOS, LODS without a repeat prefix (A4/A5, AA/AB, AC/AD), or
+ * REP MOVS/STOS (form 1: emit_rep_string). Without REP, one
  * step of cpu/string.c's str_step, the source at seg:(E)SI, the
  * destination at ES:(E)DI, both read or checked before anything changes. */
 void xj_emit_string(Jit *j, const Insn *in, const Plan *p)
@@ -268,6 +385,10 @@ void xj_emit_string(Jit *j, const Insn *in, const Plan *p)
     int w = p->w, n = w / 8;
     bool a32 = (in->flags & INSN_ADDR32) != 0;
     int kind = p->aluop;
+    if (p->form) {
+        emit_rep_string(j, in, p);
+        return;
+    }
     Stub *s = xj_new_stub(j, in);
     Stub *s2 = kind == 0 ? xj_new_stub(j, in) : s;
     if (kind != 2) {
