@@ -38,7 +38,7 @@ _Static_assert(offsetof(Cpu, exit_reason) == offsetof(Cpu, exit_req) + 4 && size
 
 /* An out-of-line slow path: run the instruction through its handler. */
 typedef struct Stub {
-    uint8_t *from[6];  /* rel32s that branch here */
+    uint8_t *from[10]; /* rel32s that branch here (REP MOVS's checks: 9) */
     int nfrom;
     const Insn *in;
     int fuse_cc;       /* >= 0: DL must hold this condition at the join */

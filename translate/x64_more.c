@@ -260,22 +260,16 @@ static void str_advance(Jit *j, int r, bool a32)
     xj_st_reg(j, a32 ? 32 : 16, r, HR_AX);
 }
 
-/* The checks' branches to the handler: more than one stub holds (six
- * each), so two stubs made at the same point, with the same state. */
-typedef struct RepStubs {
-    Stub *s[2];
-} RepStubs;
-
-static void rep_fail(Jit *j, RepStubs *rs, int cc)
+/* A check's branch to the handler. */
+static void rep_fail(Jit *j, Stub *s, int cc)
 {
-    uint8_t *rel = em_jcc32(&j->e, cc);
-    xj_stub_from(j, rs->s[rs->s[0]->nfrom == 6], rel);
+    xj_stub_from(j, s, em_jcc32(&j->e, cc));
 }
 
 /* host pointer of guest linear page [EAX] + offset into hr (RDI or RSI)
  * through tlb table `tab`, when the `bytes` (ECX * n) from EAX stay in
  * the page; else to the stub. EAX is kept, RDX clobbered. */
-static void rep_page(Jit *j, RepStubs *s, int hr, int32_t tab, int n)
+static void rep_page(Jit *j, Stub *s, int hr, int32_t tab, int n)
 {
     Emit *e = &j->e;
     em_op_rr(e, 0, 0, 0x89, HR_AX, HR_DX);               /* mov edx, eax */
@@ -318,8 +312,7 @@ static void emit_rep_string(Jit *j, const Insn *in, const Plan *p)
     Emit *e = &j->e;
     int n = p->w / 8;
     bool movs = p->aluop == 0;
-    RepStubs rs = { { xj_new_stub(j, in), xj_new_stub(j, in) } };
-    RepStubs *s = &rs;
+    Stub *s = xj_new_stub(j, in);
     em8(e, 0x0f); em8(e, 0xba); em_rbx_disp(e, 4, OFF(eflags)); /* bt [eflags], 10 */
     em8(e, 10);
     rep_fail(j, s, HCC_B);
@@ -372,8 +365,7 @@ static void emit_rep_string(Jit *j, const Insn *in, const Plan *p)
     }
     em_op_rr(e, 0, 0, 0x31, HR_AX, HR_AX);               /* xor eax, eax */
     xj_st_reg(j, 32, R_ECX, HR_AX);
-    xj_stub_join(j, rs.s[0]);
-    xj_stub_join(j, rs.s[1]);
+    xj_stub_join(j, s);
 }
 
 /* MOVS, STOS, LODS without a repeat prefix (A4/A5, AA/AB, AC/AD), or

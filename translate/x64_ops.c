@@ -82,7 +82,7 @@ void xj_stub_from(Jit *j, Stub *s, uint8_t *rel)
 {
     if (!rel)
         return;
-    if (s->nfrom < 6)
+    if (s->nfrom < (int)(sizeof(s->from) / sizeof(s->from[0])))
         s->from[s->nfrom++] = rel;
     else
         j->e.overflow = true;
